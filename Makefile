@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make dev` and `make test`. Each creates or refreshes .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test unit integration e2e bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+dev: $(STAMP)
+	$(BIN)/asn dev
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -m unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest -m integration
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest -m e2e
+
+bench: $(STAMP)
+	$(BIN)/python bench/event_roundtrip.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy shared services
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,21 @@
+"""The appraisal service: SKP performance appraisal, potential and the 9-box talent grid."""
+
+from fastapi import FastAPI
+
+from services.appraisal.adapters.tables import metadata
+from services.appraisal.events.handlers import SUBSCRIPTIONS
+from shared import health
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.web import build_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings(service="appraisal")
+    runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)
+    return build_app(
+        title="ASN appraisal service",
+        description="SKP performance appraisal (PermenPANRB 6/2022), potential and the 9-box talent grid.",
+        routers=[health.router],
+        lifespan=runtime.lifespan,
+    )

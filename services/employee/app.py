@@ -1,0 +1,22 @@
+"""The employee service: organisation, positions, workload (ABK) and the employee record."""
+
+from fastapi import FastAPI
+
+from services.employee.adapters.tables import metadata
+from services.employee.api import employees
+from services.employee.events.handlers import SUBSCRIPTIONS
+from shared import health
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.web import build_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings(service="employee")
+    runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)
+    return build_app(
+        title="ASN employee service",
+        description="Employees, organisation, positions and workload analysis (ABK).",
+        routers=[health.router, employees.router],
+        lifespan=runtime.lifespan,
+    )

@@ -1,0 +1,316 @@
+"""The gateway's routing proxy: `/api/v1/<segment>/...` goes to the service owning the segment.
+
+The hot path is aiohttp, not httpx: on this hardware an aiohttp `ClientSession` proxies ~11x faster than an
+httpx `AsyncClient` (ARCHITECTURE.md §3). Each upstream gets one session, i.e. one keep-alive pool, for the
+app's lifetime. A dead upstream answers 502 and a silent one 504, as problem details naming the service
+and never its internal URL.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from urllib.parse import quote_from_bytes
+
+import aiohttp
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from yarl import URL
+
+from services.gateway.routes import API_PREFIX, owner_of
+from shared import context
+from shared.errors import DomainError, UpstreamTimeout, UpstreamUnavailable, problem_response
+from shared.settings import DOMAIN_SERVICES, Settings
+from shared.web import CORRELATION_ID_HEADER, REQUEST_ID_HEADER
+
+log = logging.getLogger(__name__)
+
+CONNECTIONS_PER_UPSTREAM = 100
+# Below uvicorn's default 5 s keep-alive, so the gateway drops an idle connection before the upstream does
+# and never sends a request down a socket the server is closing (aiohttp retries only idempotent methods).
+KEEPALIVE_SECONDS = 4.0
+# Answers up to this size are read whole and sent in one ASGI message; larger ones stream.
+BUFFERED_BODY_LIMIT = 64 * 1024
+HEALTH_TIMEOUT_SECONDS = 1.0
+
+# RFC 9110 §7.6.1: meaningful for one connection only, so never forwarded in either direction.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+# The proxy writes these itself. Expect was already answered by the gateway's own server.
+REQUEST_HEADERS_SET_HERE = frozenset(
+    {
+        b"host",
+        b"expect",
+        REQUEST_ID_HEADER.encode(),
+        CORRELATION_ID_HEADER.encode(),
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+    }
+)
+# The gateway's server and RequestContextMiddleware add these; forwarding the upstream's would double them.
+RESPONSE_HEADERS_SET_HERE = frozenset(
+    {
+        b"date",
+        b"server",
+        REQUEST_ID_HEADER.encode(),
+        CORRELATION_ID_HEADER.encode(),
+    }
+)
+# aiohttp would otherwise add its own Accept, Accept-Encoding, User-Agent and Content-Type when the client
+# sent none; the proxy forwards exactly what the client sent.
+NO_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+REQUEST_DROPPED = HOP_BY_HOP | REQUEST_HEADERS_SET_HERE
+RESPONSE_DROPPED = HOP_BY_HOP | RESPONSE_HEADERS_SET_HERE
+# Characters a URL may carry as they are; anything else (spaces, raw UTF-8) is percent-encoded on the way.
+URL_SAFE = "!#$%&'()*+,/:;=?@[]^`{|}~"
+
+
+class UpstreamHealth(BaseModel):
+    """One upstream service's liveness as the gateway sees it."""
+
+    service: str
+    up: bool
+    status: int | None = None
+    latency_ms: float | None = None
+    problem: str | None = None
+
+
+class UpstreamsPublic(BaseModel):
+    items: list[UpstreamHealth]
+
+
+class UpstreamPool:
+    """One aiohttp session per upstream service, opened with the app's lifespan and closed with it."""
+
+    def __init__(self, settings: Settings, services: Iterable[str] = DOMAIN_SERVICES) -> None:
+        self._base_urls = {name: settings.upstream_url(name).rstrip("/") for name in services}
+        # sock_read (silence between reads), not total: a long download to a slow client must not be cut off,
+        # while an upstream that stops answering is. `connect` bounds the wait for a free pooled connection.
+        self.timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=settings.upstream_timeout_seconds,
+            sock_connect=settings.upstream_connect_timeout_seconds,
+            sock_read=settings.upstream_timeout_seconds,
+        )
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return tuple(self._base_urls)
+
+    def session(self, service: str) -> aiohttp.ClientSession:
+        return self._sessions[service]
+
+    def url(self, service: str, raw_path: bytes, query_string: bytes = b"") -> URL:
+        """The upstream URL of a request: path and query as the client encoded them, never decoded and
+        re-encoded (`%2F` stays `%2F`); only bytes no URL may carry raw get percent-encoded."""
+        target = self._base_urls[service] + quote_from_bytes(raw_path, safe=URL_SAFE)
+        if query_string:
+            target += "?" + quote_from_bytes(query_string, safe=URL_SAFE)
+        return URL(target, encoded=True)
+
+    async def start(self) -> None:
+        for name in self._base_urls:
+            self._sessions[name] = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=CONNECTIONS_PER_UPSTREAM, keepalive_timeout=KEEPALIVE_SECONDS
+                ),
+                timeout=self.timeout,
+                # Bodies pass through still encoded, with their Content-Encoding and Content-Length.
+                auto_decompress=False,
+                # A shared jar would replay one user's Set-Cookie on every other user's requests.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=NO_AUTO_HEADERS,
+            )
+
+    async def close(self) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        await asyncio.gather(*(session.close() for session in sessions))
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator["UpstreamPool"]:
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.close()
+
+    async def health(self) -> list[UpstreamHealth]:
+        """Every upstream's `/health`, checked concurrently."""
+        return list(await asyncio.gather(*(self._check(name) for name in self._base_urls)))
+
+    async def _check(self, service: str) -> UpstreamHealth:
+        started = time.perf_counter()
+        try:
+            async with self.session(service).get(
+                self.url(service, b"/health"),
+                headers=_context_headers(),
+                timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_SECONDS),
+                allow_redirects=False,
+            ) as response:
+                await response.read()
+        except TimeoutError:
+            return UpstreamHealth(service=service, up=False, problem="timeout")
+        except aiohttp.ClientError:
+            return UpstreamHealth(service=service, up=False, problem="unreachable")
+        return UpstreamHealth(
+            service=service,
+            up=response.status == 200,
+            status=response.status,
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+
+class ProxyEndpoint:
+    """Forwards a request to the service owning its path and streams the answer back.
+
+    A raw ASGI endpoint rather than a FastAPI route (no dependency resolution, Request object or Response
+    wrapping): measured here with wrk, 32 connections, it proxies ~4,500 req/s against ~3,100 for the same
+    code as a FastAPI route.
+    """
+
+    def __init__(self, pool: UpstreamPool) -> None:
+        self.pool = pool
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        service = owner_of(path)
+        if service is None:
+            response = problem_response(
+                404, "not-found", "Not found", f"No service answers {path}", instance=path
+            )
+            await response(scope, receive, send)
+            return
+        try:
+            upstream = await self.pool.session(service).request(
+                scope["method"],
+                self.pool.url(service, scope.get("raw_path") or path.encode(), scope["query_string"]),
+                headers=_upstream_headers(scope),
+                data=await _request_body(receive),
+                allow_redirects=False,
+            )
+        except TimeoutError:
+            log.warning("%s did not answer %s %s in time", service, scope["method"], path)
+            error: DomainError = UpstreamTimeout(f"The {service} service did not answer in time.")
+        except aiohttp.ClientError as exc:
+            # The exception names the internal address: it goes to the log, never to the caller.
+            log.warning("%s unreachable for %s %s: %r", service, scope["method"], path, exc)
+            error = UpstreamUnavailable(f"The {service} service is unavailable.")
+        else:
+            async with upstream:
+                await _relay(upstream, service, send)
+            return
+        response = problem_response(error.status, error.code, error.title, error.detail, instance=path)
+        await response(scope, receive, send)
+
+
+def route(pool: UpstreamPool) -> Route:
+    """The catch-all route for the API; the gateway's own routes are matched before it."""
+    return Route(API_PREFIX + "{path:path}", ProxyEndpoint(pool), include_in_schema=False)
+
+
+async def _request_body(receive: Receive) -> bytes | AsyncIterator[bytes] | None:
+    """The whole body when it came in one message (the usual case), else a stream of its chunks."""
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        return body or None
+    return _stream_body(body, receive)
+
+
+async def _stream_body(first: bytes, receive: Receive) -> AsyncIterator[bytes]:
+    yield first
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+async def _relay(upstream: aiohttp.ClientResponse, service: str, send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": upstream.status,
+            "headers": _without(
+                [(name.lower(), value) for name, value in upstream.raw_headers], RESPONSE_DROPPED
+            ),
+        }
+    )
+    length = upstream.content_length
+    try:
+        if length is not None and length <= BUFFERED_BODY_LIMIT:
+            await send({"type": "http.response.body", "body": await upstream.read()})
+            return
+        async for chunk in upstream.content.iter_any():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        # The status line is out, so no problem response is possible: returning unfinished makes the server
+        # drop the connection, and the client sees a truncated answer rather than a complete wrong one.
+        log.warning("%s broke off its answer: %r", service, exc)
+        return
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _upstream_headers(scope: Scope) -> list[tuple[str, str]]:
+    raw: list[tuple[bytes, bytes]] = scope["headers"]
+    headers = [
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in _without(raw, REQUEST_DROPPED)
+    ]
+    forwarded_for = [value.decode("latin-1") for name, value in raw if name == b"x-forwarded-for"]
+    client = scope.get("client")
+    if client:
+        forwarded_for.append(client[0])
+    if forwarded_for:
+        headers.append(("x-forwarded-for", ", ".join(forwarded_for)))
+    headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
+    headers.extend(_context_headers())
+    return headers
+
+
+def _context_headers() -> list[tuple[str, str]]:
+    """The ids RequestContextMiddleware took or made, so the upstream logs and events carry the same ones."""
+    ids = (
+        (REQUEST_ID_HEADER, context.request_id.get()),
+        (CORRELATION_ID_HEADER, context.correlation_id.get()),
+    )
+    return [(name, value) for name, value in ids if value is not None]
+
+
+def _without(headers: list[tuple[bytes, bytes]], dropped: frozenset[bytes]) -> list[tuple[bytes, bytes]]:
+    """`headers` (lower-case names) minus `dropped` and any header their Connection header names."""
+    named = [
+        token.strip().lower()
+        for name, value in headers
+        if name == b"connection"
+        for token in value.split(b",")
+    ]
+    if named:
+        dropped = dropped | frozenset(named)
+    return [(name, value) for name, value in headers if name not in dropped]
+
+
+router = APIRouter(prefix=API_PREFIX + "gateway", tags=["gateway"])
+
+
+@router.get("/upstreams", response_model=UpstreamsPublic)
+async def upstreams(request: Request) -> UpstreamsPublic:
+    """Each upstream service's `/health` as the gateway reaches it (1 s timeout each, all at once)."""
+    pool: UpstreamPool = request.app.state.upstreams
+    return UpstreamsPublic(items=await pool.health())

@@ -1,0 +1,7 @@
+"""Events the training service consumes: the table event type -> handler."""
+
+from services.training.adapters.tables import employees
+from shared.events.inbox import Subscription
+from shared.readmodels.employees import employee_subscriptions
+
+SUBSCRIPTIONS: list[Subscription] = [*employee_subscriptions(employees)]

@@ -1,0 +1,56 @@
+"""Async SQLAlchemy engine and connections for SQLite (aiosqlite) and PostgreSQL (asyncpg), chosen by URL."""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.engine: AsyncEngine = _create_engine(url, echo=echo)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    def connect(self) -> AsyncConnection:
+        """A connection for Core statements; the ORM is not used (its per-row overhead buys us nothing)."""
+        return self.engine.connect()
+
+    async def begin_write(self, connection: AsyncConnection) -> None:
+        """Start a transaction that will write. SQLite takes the write lock now, so a read-then-write
+        transaction cannot lose its snapshot to a concurrent writer (PostgreSQL needs nothing here)."""
+        if self.is_sqlite:
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the API, the outbox relay and the consumers of one process read while one of them writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

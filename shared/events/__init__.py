@@ -1,0 +1,2 @@
+"""Events between services: CloudEvents envelope, catalogue, transactional outbox, idempotent inbox,
+Kafka bus."""

@@ -1,0 +1,137 @@
+"""The Kafka bus on aiokafka: one producer per process, topics created on start, one consumer group per
+consuming service. Works against Apache Kafka (SASL/TLS by settings) and the embedded Tansu broker."""
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from shared.events.catalogue import dead_letter_topic
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+class KafkaBus:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._producer: AIOKafkaProducer | None = None
+
+    def physical(self, topic: str) -> str:
+        return self.settings.kafka_topic_prefix + topic
+
+    def logical(self, topic: str) -> str:
+        prefix = self.settings.kafka_topic_prefix
+        return topic[len(prefix) :] if prefix and topic.startswith(prefix) else topic
+
+    def client_options(self) -> dict[str, Any]:
+        s = self.settings
+        options: dict[str, Any] = {
+            "bootstrap_servers": s.kafka_bootstrap_servers,
+            "security_protocol": s.kafka_security_protocol,
+        }
+        if s.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            options["ssl_context"] = ssl.create_default_context(
+                cafile=str(s.kafka_ssl_cafile) if s.kafka_ssl_cafile else None
+            )
+        if s.kafka_sasl_mechanism:
+            options["sasl_mechanism"] = s.kafka_sasl_mechanism
+            options["sasl_plain_username"] = s.kafka_sasl_username
+            options["sasl_plain_password"] = (
+                s.kafka_sasl_password.get_secret_value() if s.kafka_sasl_password else None
+            )
+        return options
+
+    async def ensure_topics(self, topics: Iterable[str]) -> None:
+        """Create each topic and its dead-letter topic if missing (an existing topic is not an error)."""
+        wanted = sorted({t for topic in topics for t in (topic, dead_letter_topic(topic))})
+        admin = AIOKafkaAdminClient(**self.client_options())
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [
+                NewTopic(
+                    self.physical(t), self.settings.kafka_partitions, self.settings.kafka_replication_factor
+                )
+                for t in wanted
+                if self.physical(t) not in existing
+            ]
+            if missing:
+                response = await admin.create_topics(missing)
+                for name, code, message in _topic_errors(response):
+                    if code not in (0, 36):  # 36: TOPIC_ALREADY_EXISTS, another service won the race
+                        raise RuntimeError(f"cannot create topic {name}: {code} {message}")
+        finally:
+            await admin.close()
+
+    async def start(self, topics: Iterable[str] = ()) -> None:
+        await self.ensure_topics(topics)
+        self._producer = AIOKafkaProducer(
+            **self.client_options(),
+            acks="all",
+            enable_idempotence=self.settings.kafka_enable_idempotence,
+            linger_ms=0,
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("the bus is not started")
+        return self._producer
+
+    async def publish_many(self, records: Sequence[tuple[str, bytes, bytes, Headers]]) -> None:
+        """Send (topic, key, value, headers) records in order and return once the broker acknowledged all."""
+        futures = [
+            await self.producer.send(self.physical(topic), value=value, key=key, headers=list(headers))
+            for topic, key, value, headers in records
+        ]
+        await asyncio.gather(*futures)
+
+    async def publish(self, topic: str, key: bytes | None, value: bytes, headers: Headers = ()) -> None:
+        await self.producer.send_and_wait(self.physical(topic), value=value, key=key, headers=list(headers))
+
+    def consumer(self, group_id: str, topics: Iterable[str], **overrides: Any) -> AIOKafkaConsumer:
+        options: dict[str, Any] = {
+            **self.client_options(),
+            "group_id": group_id,
+            # Offsets are committed after the handler's transaction: at-least-once, deduplicated by the inbox.
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "fetch_max_wait_ms": 50,
+            "session_timeout_ms": self.settings.kafka_session_timeout_ms,
+            "heartbeat_interval_ms": self.settings.kafka_heartbeat_interval_ms,
+            "max_poll_records": 500,
+        }
+        options.update(overrides)
+        return AIOKafkaConsumer(*[self.physical(t) for t in topics], **options)
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        """True when the broker answers a metadata request."""
+        try:
+            client = self.producer.client
+            await asyncio.wait_for(client.fetch_all_metadata(), timeout)
+        except Exception:
+            log.warning("broker not reachable", exc_info=True)
+            return False
+        return True
+
+
+def _topic_errors(response: Any) -> list[tuple[str, int, str | None]]:
+    errors = []
+    for entry in response.topic_errors:
+        name, code = entry[0], entry[1]
+        message = entry[2] if len(entry) > 2 else None
+        errors.append((name, code, message))
+    return errors

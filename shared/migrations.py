@@ -1,0 +1,59 @@
+"""Alembic wiring: each service keeps its revisions in `services/<name>/migrations`, and its `env.py` is one
+call to `run_env` with the service's metadata."""
+
+import asyncio
+import importlib
+
+from alembic import command
+from alembic import context as alembic_context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.settings import with_async_driver
+
+
+def alembic_config(service: str, database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", f"services.{service}:migrations")
+    config.attributes["database_url"] = with_async_driver(database_url)
+    return config
+
+
+def upgrade(service: str, database_url: str, revision: str = "head") -> None:
+    """Bring one service's database to `revision`; synchronous (run it in a thread from async code)."""
+    command.upgrade(alembic_config(service, database_url), revision)
+
+
+def metadata_of(service: str) -> MetaData:
+    metadata: MetaData = importlib.import_module(f"services.{service}.adapters.tables").metadata
+    return metadata
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of every service's migrations/env.py."""
+    config = alembic_context.config
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    if alembic_context.is_offline_mode():
+        alembic_context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+        with alembic_context.begin_transaction():
+            alembic_context.run_migrations()
+        return
+    asyncio.run(_run_online(str(url), metadata))
+
+
+async def _run_online(url: str, metadata: MetaData) -> None:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        await connection.run_sync(_run_sync, metadata)
+    await engine.dispose()
+
+
+def _run_sync(connection: Connection, metadata: MetaData) -> None:
+    # Batch mode lets SQLite alter tables the way PostgreSQL does.
+    alembic_context.configure(
+        connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
+    )
+    with alembic_context.begin_transaction():
+        alembic_context.run_migrations()

@@ -1,0 +1,126 @@
+"""What one service process runs besides its routes: database, bus, outbox relay and event consumer.
+
+Every service builds one `ServiceRuntime` in `create_app`; its lifespan starts and stops the parts, and
+the routes reach it through the dependencies in `shared.deps`.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import MetaData
+
+from shared.db import Database
+from shared.events.bus import KafkaBus
+from shared.events.catalogue import topic_of_service
+from shared.events.inbox import EventConsumer, Subscription
+from shared.events.outbox import OutboxRelay
+from shared.logging import configure_logging
+from shared.settings import Settings
+from shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MAX_RESTART_DELAY = 10.0
+
+
+class ServiceRuntime:
+    def __init__(
+        self, settings: Settings, *, metadata: MetaData, subscriptions: Sequence[Subscription] = ()
+    ) -> None:
+        self.settings = settings
+        self.metadata = metadata
+        self.db = Database(settings.resolved_database_url)
+        self.bus = KafkaBus(settings)
+        self.outbox = metadata.tables["outbox"]
+        self.inbox = metadata.tables["inbox"]
+        self.relay = OutboxRelay(
+            self.db,
+            self.bus,
+            self.outbox,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval_seconds,
+        )
+        self.consumer = (
+            EventConsumer(
+                settings.service,
+                self.db,
+                self.bus,
+                inbox=self.inbox,
+                outbox=self.outbox,
+                subscriptions=subscriptions,
+                on_commit=self.relay.wake,
+                max_retries=settings.consumer_max_retries,
+                retry_backoff=settings.consumer_retry_backoff_seconds,
+            )
+            if subscriptions
+            else None
+        )
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._consumer_ready = asyncio.Event()
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db, self.outbox, self.relay.wake)
+
+    @property
+    def topics(self) -> list[str]:
+        own = topic_of_service(self.settings.service)
+        return sorted({own, *(self.consumer.topics if self.consumer else [])})
+
+    async def start(self) -> None:
+        await self.bus.start(self.topics)
+        self._tasks["outbox-relay"] = asyncio.create_task(self._supervise("outbox-relay", self.relay.run))
+        if self.consumer is not None:
+            consumer = self.consumer
+            self._tasks["consumer"] = asyncio.create_task(
+                self._supervise("consumer", lambda: consumer.run(self._consumer_ready))
+            )
+            await asyncio.wait_for(self._consumer_ready.wait(), timeout=30)
+
+    async def stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        self._tasks.clear()
+        await self.bus.stop()
+        await self.db.dispose()
+
+    async def readiness(self) -> dict[str, bool]:
+        checks: dict[str, bool] = {}
+        try:
+            await asyncio.wait_for(self.db.ping(), timeout=2)
+            checks["database"] = True
+        except Exception:
+            log.warning("database not reachable", exc_info=True)
+            checks["database"] = False
+        checks["broker"] = await self.bus.ping()
+        checks.update({name: not task.done() for name, task in self._tasks.items()})
+        return checks
+
+    async def _supervise(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Keep a background loop alive: a crash is logged and the loop restarted with growing delay."""
+        delay = 0.5
+        while True:
+            try:
+                await run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s crashed; restarting in %.1fs", name, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RESTART_DELAY)
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(self.settings.service, level=self.settings.log_level, json=self.settings.log_json)
+        app.state.runtime = self
+        await self.start()
+        log.info("%s service started", self.settings.service)
+        try:
+            yield
+        finally:
+            await self.stop()

@@ -1,0 +1,224 @@
+"""Pytest fixtures for every test of the platform (loaded by the root conftest.py).
+
+The broker (embedded Tansu) and the database server are started or found once per run and shared; every
+test gets its own databases (PostgreSQL: a copy of a migrated template; SQLite: a copy of a migrated file)
+and its own topic prefix, so no test sees another's data or events.
+"""
+
+import asyncio
+import inspect
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from shared.broker import EmbeddedBroker
+from shared.migrations import upgrade
+from shared.net import free_port
+from shared.settings import Settings
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class DatabaseServer:
+    """Where test databases live: a PostgreSQL server (admin URL) or, without one, SQLite files."""
+
+    admin_url: str | None
+
+    @property
+    def kind(self) -> str:
+        return "postgresql" if self.admin_url else "sqlite"
+
+    def url_of(self, name: str, sqlite_dir: Path) -> str:
+        if self.admin_url is None:
+            return f"sqlite+aiosqlite:///{sqlite_dir / (name + '.db')}"
+        return (
+            make_url(self.admin_url)
+            .set(drivername="postgresql+asyncpg", database=name)
+            .render_as_string(hide_password=False)
+        )
+
+
+def _plain(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _postgres_answers(url: str) -> bool:
+    try:
+        connection = await asyncpg.connect(_plain(url), timeout=2)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    await connection.close()
+    return True
+
+
+def find_database_server() -> DatabaseServer:
+    explicit = os.environ.get("ASN_TEST_DATABASE_URL")
+    if explicit:
+        return DatabaseServer(explicit)
+    if asyncio.run(_postgres_answers(DEFAULT_POSTGRES_URL)):
+        return DatabaseServer(DEFAULT_POSTGRES_URL)
+    return DatabaseServer(None)
+
+
+_database_server: DatabaseServer | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _database_server
+    _database_server = find_database_server()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    server = _database_server
+    if server is None or server.admin_url is None:
+        return ["database: SQLite (no PostgreSQL found; set ASN_TEST_DATABASE_URL to use one)"]
+    return [f"database: PostgreSQL at {make_url(server.admin_url).render_as_string(hide_password=True)}"]
+
+
+@pytest.fixture(scope="session")
+def database_server() -> DatabaseServer:
+    assert _database_server is not None
+    return _database_server
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
+    log = tmp_path_factory.mktemp("broker") / "broker.log"
+    with EmbeddedBroker(port=free_port(), log_path=log) as running:
+        yield running
+
+
+class DatabaseFactory:
+    """Fresh, migrated databases per test: cloned from one migrated template per service and run."""
+
+    def __init__(self, server: DatabaseServer, workdir: Path) -> None:
+        self.server = server
+        self.workdir = workdir
+        self.run_id = uuid.uuid4().hex[:8]
+        self._templates: dict[str, str] = {}
+        self._created: list[str] = []
+
+    async def _admin(self) -> asyncpg.Connection:
+        assert self.server.admin_url is not None
+        return await asyncpg.connect(_plain(self.server.admin_url))
+
+    async def _template(self, service: str) -> str:
+        if service in self._templates:
+            return self._templates[service]
+        name = f"asn_tpl_{self.run_id}_{service}"
+        if self.server.admin_url is not None:
+            admin = await self._admin()
+            try:
+                await admin.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await admin.close()
+            self._created.append(name)
+        await asyncio.to_thread(upgrade, service, self.server.url_of(name, self.workdir))
+        self._templates[service] = name
+        return name
+
+    async def create(self, service: str, tmp_path: Path) -> str:
+        """A new database for `service`, already migrated; returns its async URL."""
+        template = await self._template(service)
+        name = f"asn_{self.run_id}_{service}_{uuid.uuid4().hex[:8]}"
+        if self.server.admin_url is None:
+            shutil.copyfile(self.workdir / f"{template}.db", tmp_path / f"{name}.db")
+            return self.server.url_of(name, tmp_path)
+        admin = await self._admin()
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        finally:
+            await admin.close()
+        self._created.append(name)
+        return self.server.url_of(name, tmp_path)
+
+    async def drop_all(self) -> None:
+        if self.server.admin_url is None:
+            return
+        admin = await self._admin()
+        try:
+            for name in reversed(self._created):
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_factory(
+    database_server: DatabaseServer, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[DatabaseFactory]:
+    factory = DatabaseFactory(database_server, tmp_path_factory.mktemp("templates"))
+    yield factory
+    await factory.drop_all()
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+SettingsFactory = Callable[..., Awaitable[Settings]]
+
+
+@pytest.fixture
+def make_settings(
+    database_factory: DatabaseFactory, broker: EmbeddedBroker, topic_prefix: str, tmp_path: Path
+) -> SettingsFactory:
+    """Settings for one service of this test: its own database, the shared broker, this test's topics."""
+
+    async def make(service: str, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "service": service,
+            "environment": "test",
+            "database_url": await database_factory.create(service, tmp_path),
+            "kafka_bootstrap_servers": broker.bootstrap_servers,
+            "kafka_topic_prefix": topic_prefix,
+            "kafka_partitions": 2,
+            "kafka_session_timeout_ms": 2000,
+            "kafka_heartbeat_interval_ms": 500,
+            "consumer_retry_backoff_seconds": 0.01,
+            "var_dir": tmp_path,
+            "log_json": False,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@asynccontextmanager
+async def serve_in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (bus, relay, consumer) and talk to it without a socket."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+async def eventually(
+    probe: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.05, what: str = "condition"
+) -> Any:
+    """Poll `probe` (sync or async) until it returns a truthy value or the deadline passes."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: Any = None
+    while loop.time() < deadline:
+        last = probe()
+        if inspect.isawaitable(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")

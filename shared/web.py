@@ -1,0 +1,90 @@
+"""HTTP plumbing shared by every service: request/correlation ids, access log, the app factory."""
+
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared import context
+from shared.errors import PROBLEM_RESPONSES, install_problem_handlers
+
+REQUEST_ID_HEADER = "x-request-id"
+CORRELATION_ID_HEADER = "x-correlation-id"
+
+access_log = logging.getLogger("asn.access")
+
+
+class RequestContextMiddleware:
+    """Takes or makes the request and correlation ids, exposes them to logs and events, echoes them back.
+
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task per request on the hot path.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        request_id = _header(headers, REQUEST_ID_HEADER) or uuid.uuid4().hex
+        correlation_id = _header(headers, CORRELATION_ID_HEADER) or request_id
+        tokens = (context.request_id.set(request_id), context.correlation_id.set(correlation_id))
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_ids(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                    (CORRELATION_ID_HEADER.encode(), correlation_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        finally:
+            if scope["path"] not in ("/health", "/ready", "/metrics"):
+                access_log.info(
+                    "%s %s %d %.1fms",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                )
+            context.request_id.reset(tokens[0])
+            context.correlation_id.reset(tokens[1])
+
+
+def _header(headers: dict[bytes, bytes], name: str) -> str | None:
+    value = headers.get(name.encode())
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    # Ids travel into logs and events: keep them short and printable.
+    return text[:128] if text.isprintable() else None
+
+
+def build_app(
+    *, title: str, description: str, routers: Sequence[APIRouter], lifespan: object | None = None
+) -> FastAPI:
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,  # type: ignore[arg-type]
+        responses=PROBLEM_RESPONSES,
+    )
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware)
+    return app
