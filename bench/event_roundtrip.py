@@ -1,7 +1,8 @@
 """Event round trip: (a) raw aiokafka produce -> consume, (b) the platform's full path
 outbox write -> relay -> broker -> inbox handler commit, each at a steady rate and as fast as possible.
 
-Prints p50/p95/p99 latency, throughput and the ratio b/a. Runs on the embedded broker and on PostgreSQL
+Prints p50/p95/p99 latency, throughput and the ratio b/a. The consuming service runs in its own process and
+both use uvloop, as the services do under uvicorn. Runs on the embedded broker and on PostgreSQL
 when one answers (ASN_BENCH_DATABASE_URL, else 127.0.0.1:5432), otherwise on SQLite.
 
     .venv/bin/python bench/event_roundtrip.py [--rate 500] [--seconds 20] [--burst 5000]
@@ -9,6 +10,7 @@ when one answers (ASN_BENCH_DATABASE_URL, else 127.0.0.1:5432), otherwise on SQL
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import statistics
 import sys
@@ -17,12 +19,12 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import asyncpg
+import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from shared.broker import EmbeddedBroker
-from shared.net import free_port
 from sqlalchemy.engine import make_url
 
 from services.employee import service as employee_service
@@ -30,16 +32,19 @@ from services.employee.adapters.tables import metadata as employee_metadata
 from services.employee.domain.model import EmploymentType
 from services.mutation.adapters.tables import employees as mutation_employees
 from services.mutation.adapters.tables import metadata as mutation_metadata
+from shared.broker import EmbeddedBroker
 from shared.db import Database
 from shared.events.bus import KafkaBus
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventConsumer
 from shared.events.outbox import OutboxRelay
 from shared.migrations import upgrade
+from shared.net import free_port
 from shared.readmodels.employees import employee_subscriptions
 from shared.settings import Settings
 from shared.uow import UnitOfWork
 
+FETCH_WAIT_MS = int(os.environ.get("FETCH_WAIT_MS", "50"))
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -145,37 +150,61 @@ def nip_of(i: int) -> tuple[str, date]:
     return f"{birth:%Y%m%d}{2000 + i // 5000 % 20}011{i % 999 + 1:03d}", birth
 
 
+def consuming_service(bootstrap: str, url: str, prefix: str, count: int, pipe: Connection) -> None:
+    """The mutation side in its own process, as in production: inbox handler; reports latencies."""
+
+    async def run() -> None:
+        settings = Settings(service="mutation", kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=prefix)
+        db, bus = Database(url), KafkaBus(settings)
+        latencies: list[float] = []
+        done = asyncio.Event()
+
+        def applied(event: CloudEvent) -> None:
+            latencies.append((datetime.now(UTC) - event.time).total_seconds() * 1000)
+            if len(latencies) >= count:
+                done.set()
+
+        consumer = EventConsumer(
+            "bench-mutation",
+            db,
+            bus,
+            inbox=mutation_metadata.tables["inbox"],
+            outbox=mutation_metadata.tables["outbox"],
+            subscriptions=employee_subscriptions(mutation_employees),
+            on_applied=applied,
+        )
+        await bus.start([])
+        ready = asyncio.Event()
+        task = asyncio.create_task(consumer.run(ready))
+        await ready.wait()
+        pipe.send("ready")
+        await done.wait()
+        pipe.send(latencies)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bus.stop()
+        await db.dispose()
+
+    uvloop.run(run())
+
+
 async def full_path(
     bootstrap: str, databases: dict[str, str], *, rate: float | None, count: int, offset: int
 ) -> Result:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     settings = Settings(service="employee", kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=prefix)
-    producer_db, consumer_db = Database(databases["employee"]), Database(databases["mutation"])
-    producer_bus, consumer_bus = KafkaBus(settings), KafkaBus(settings)
+    producer_db, producer_bus = Database(databases["employee"]), KafkaBus(settings)
     outbox = employee_metadata.tables["outbox"]
     relay = OutboxRelay(producer_db, producer_bus, outbox)
-    latencies: list[float] = []
-    done = asyncio.Event()
-
-    def applied(event: CloudEvent) -> None:
-        latencies.append((datetime.now(UTC) - event.time).total_seconds() * 1000)
-        if len(latencies) >= count:
-            done.set()
-
-    consumer = EventConsumer(
-        "bench-mutation",
-        consumer_db,
-        consumer_bus,
-        inbox=mutation_metadata.tables["inbox"],
-        outbox=mutation_metadata.tables["outbox"],
-        subscriptions=employee_subscriptions(mutation_employees),
-        on_applied=applied,
-    )
     await producer_bus.start(["asn.employee.events"])
-    await consumer_bus.start([])
-    ready = asyncio.Event()
-    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run(ready))]
-    await ready.wait()
+
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    consumer = multiprocessing.get_context("spawn").Process(
+        target=consuming_service, args=(bootstrap, databases["mutation"], prefix, count, theirs)
+    )
+    consumer.start()
+    assert await asyncio.to_thread(ours.recv) == "ready"
+    relaying = asyncio.create_task(relay.run())
 
     async def fire(i: int) -> None:
         nip, birth = nip_of(offset + i)
@@ -195,15 +224,13 @@ async def full_path(
         await paced(rate, count, fire)
     else:
         await bounded(32, count, fire)
-    await asyncio.wait_for(done.wait(), 300)
+    latencies = await asyncio.to_thread(ours.recv)
     elapsed = time.perf_counter() - started
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.to_thread(consumer.join, 30)
+    relaying.cancel()
+    await asyncio.gather(relaying, return_exceptions=True)
     await producer_bus.stop()
-    await consumer_bus.stop()
     await producer_db.dispose()
-    await consumer_db.dispose()
     label = f"full path {'@' + str(int(rate)) + '/s' if rate else 'max rate'}"
     return Result(label, latencies, elapsed)
 
@@ -266,4 +293,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(uvloop.run(main()))

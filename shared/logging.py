@@ -46,3 +46,5 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # RequestContextMiddleware writes the access line, with the request id uvicorn's lacks.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -65,6 +65,8 @@ async def _postgres_answers(url: str) -> bool:
 
 def find_database_server() -> DatabaseServer:
     explicit = os.environ.get("ASN_TEST_DATABASE_URL")
+    if explicit == "sqlite":
+        return DatabaseServer(None)
     if explicit:
         return DatabaseServer(explicit)
     if asyncio.run(_postgres_answers(DEFAULT_POSTGRES_URL)):
@@ -83,7 +85,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     server = _database_server
     if server is None or server.admin_url is None:
-        return ["database: SQLite (no PostgreSQL found; set ASN_TEST_DATABASE_URL to use one)"]
+        return ["database: SQLite (ASN_TEST_DATABASE_URL=postgresql://... to use a PostgreSQL server)"]
     return [f"database: PostgreSQL at {make_url(server.admin_url).render_as_string(hide_password=True)}"]
 
 

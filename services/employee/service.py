@@ -27,8 +27,6 @@ async def register_employee(
 ) -> Employee:
     parsed = parse_nip(nip)
     repository = EmployeeRepository(uow.connection)
-    if await repository.exists(parsed.value):
-        raise _duplicate(parsed.value)
     employee = Employee.register(
         nip=parsed,
         name=name,
@@ -42,7 +40,7 @@ async def register_employee(
     try:
         await repository.add(employee)
     except IntegrityError:
-        # Another request registered the same NIP between our check and our insert.
+        # The primary key is the duplicate check: one round trip, and no race between a check and the insert.
         raise Conflict(
             f"an employee with NIP {parsed.value} is already registered", code="duplicate-nip"
         ) from None
@@ -73,7 +71,3 @@ async def get_employee(uow: UnitOfWork, nip: str) -> Employee:
     if employee is None:
         raise NotFound(f"no employee with NIP {nip}")
     return employee
-
-
-def _duplicate(nip: str) -> Conflict:
-    return Conflict(f"an employee with NIP {nip} is already registered", code="duplicate-nip")

@@ -3,7 +3,6 @@
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -12,6 +11,8 @@ from sqlalchemy import (
     Table,
     Uuid,
 )
+
+from shared.db import UtcDateTime
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 Sequence64 = BigInteger().with_variant(Integer, "sqlite")
@@ -27,8 +28,8 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("key", String(200), nullable=False),
         Column("type", String(200), nullable=False),
         Column("payload", LargeBinary, nullable=False, comment="the CloudEvent as structured JSON"),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime, nullable=True),
     )
     Index(
         "ix_outbox_unpublished",
@@ -47,5 +48,5 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("consumer", String(100), primary_key=True),
         Column("event_id", Uuid, primary_key=True),
         Column("type", String(200), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime, nullable=False),
     )

@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.contracts.employee import EmployeeRegistered
+from shared.db import UtcDateTime
 from shared.deps import ConnectionDep
 from shared.errors import NotFound
 from shared.events.envelope import CloudEvent
@@ -36,7 +37,7 @@ def employee_read_model(metadata: MetaData) -> Table:
         Column("employment_type", String(10), nullable=False),
         Column("status", String(20), nullable=False),
         Column("version", Integer, nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
     )
 
 

@@ -14,9 +14,6 @@ class EmployeeRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
-    async def exists(self, nip: str) -> bool:
-        return await self.connection.scalar(select(employees.c.nip).where(employees.c.nip == nip)) is not None
-
     async def get(self, nip: str) -> Employee | None:
         row = (
             (await self.connection.execute(select(employees).where(employees.c.nip == nip)))

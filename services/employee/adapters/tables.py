@@ -1,7 +1,8 @@
 """The employee service's tables (it owns this database; no other service reads it)."""
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table
 
+from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
 
 metadata = MetaData()
@@ -19,8 +20,8 @@ employees = Table(
     Column("unit_id", String(64), nullable=True, index=True),
     Column("position_id", String(64), nullable=True),
     Column("version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 outbox = outbox_table(metadata)
