@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from services.employee import service
+from services.employee.service import employees as service
 from services.employee.domain.model import Employee, EmploymentType
 from shared.deps import UowDep
 

@@ -1,4 +1,4 @@
-"""Use cases of the employee service: load, call the domain, save, publish — one transaction each."""
+"""Use cases of the employee record."""
 
 from datetime import date
 
