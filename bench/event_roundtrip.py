@@ -27,9 +27,9 @@ import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
-from services.employee.service import employees as employee_service
 from services.employee.adapters.tables import metadata as employee_metadata
 from services.employee.domain.model import EmploymentType
+from services.employee.service import employees as employee_service
 from services.mutation.adapters.tables import employees as mutation_employees
 from services.mutation.adapters.tables import metadata as mutation_metadata
 from shared.broker import EmbeddedBroker

@@ -11,6 +11,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.db import UtcDateTime
 from shared.settings import with_async_driver
 
 
@@ -50,10 +51,21 @@ async def _run_online(url: str, metadata: MetaData) -> None:
     await engine.dispose()
 
 
+def _render_item(kind: str, item: object, autogen_context: object) -> str | bool:
+    # Revisions name the column type the database sees, so they never import project code.
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run_sync(connection: Connection, metadata: MetaData) -> None:
     # Batch mode lets SQLite alter tables the way PostgreSQL does.
     alembic_context.configure(
-        connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=_render_item,
     )
     with alembic_context.begin_transaction():
         alembic_context.run_migrations()

@@ -18,17 +18,31 @@ from shared.events.envelope import CloudEvent
 
 
 class UnitOfWork:
-    def __init__(self, db: Database, outbox: Table, on_commit: Callable[[], None] = lambda: None) -> None:
+    """`commit()` ends the transaction, unless the unit is `enclosed`: then a use case's commit only stages
+    its events, and whoever opened the unit (the event consumer, which must record the event in its inbox
+    in the same transaction) ends it with `complete()`."""
+
+    def __init__(
+        self,
+        db: Database,
+        outbox: Table,
+        on_commit: Callable[[], None] = lambda: None,
+        *,
+        enclosed: bool = False,
+    ) -> None:
         self._db = db
         self._outbox = outbox
         self._on_commit = on_commit
+        self._enclosed = enclosed
         self._published: list[CloudEvent] = []
+        self._staged = 0
         self.connection: AsyncConnection
 
     async def __aenter__(self) -> Self:
         self.connection = await self._db.connect().start()
         await self._db.begin_write(self.connection)
         self._published = []
+        self._staged = 0
         return self
 
     async def __aexit__(
@@ -40,28 +54,36 @@ class UnitOfWork:
     def publish(self, event: CloudEvent) -> None:
         self._published.append(event)
 
-    @property
-    def published(self) -> list[CloudEvent]:
-        return list(self._published)
-
     async def commit(self) -> None:
-        if self._published:
-            now = datetime.now(UTC)
-            await self.connection.execute(
-                insert(self._outbox),
-                [
-                    {
-                        "event_id": e.id,
-                        "topic": topic_of_service(e.producer),
-                        "key": e.subject,
-                        "type": e.type,
-                        "payload": e.to_json(),
-                        "created_at": now,
-                    }
-                    for e in self._published
-                ],
-            )
+        if self._enclosed:
+            await self._stage_events()
+        else:
+            await self.complete()
+
+    async def complete(self) -> None:
+        await self._stage_events()
         await self.connection.commit()
-        if self._published:
-            self._published = []
+        if self._staged:
+            self._staged = 0
             self._on_commit()
+
+    async def _stage_events(self) -> None:
+        if not self._published:
+            return
+        now = datetime.now(UTC)
+        await self.connection.execute(
+            insert(self._outbox),
+            [
+                {
+                    "event_id": e.id,
+                    "topic": topic_of_service(e.producer),
+                    "key": e.subject,
+                    "type": e.type,
+                    "payload": e.to_json(),
+                    "created_at": now,
+                }
+                for e in self._published
+            ],
+        )
+        self._staged += len(self._published)
+        self._published = []

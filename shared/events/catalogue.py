@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from shared.contracts import employee
+from shared.contracts import employee, mutation
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,13 @@ CATALOGUE: dict[str, EventSpec] = {
     spec.type: spec
     for spec in [
         EventSpec("asn.employee.employee.registered", {"1": employee.EmployeeRegistered}),
+        EventSpec("asn.employee.employee.updated", {"1": employee.EmployeeUpdated}),
+        EventSpec("asn.employee.employee.status-changed", {"1": employee.EmployeeStatusChanged}),
+        EventSpec("asn.employee.employee.rank-changed", {"1": employee.EmployeeRankChanged}),
+        EventSpec("asn.employee.employee.position-changed", {"1": employee.EmployeePositionChanged}),
+        EventSpec("asn.employee.employee.competencies-assessed", {"1": employee.CompetenciesAssessed}),
+        EventSpec("asn.employee.employee.move-failed", {"1": employee.EmployeeMoveFailed}),
+        EventSpec("asn.mutation.proposal.effective", {"1": mutation.ProposalEffective}),
     ]
 }
 

@@ -186,7 +186,7 @@ class EventConsumer:
     async def _apply(self, work: Sequence["_Work"]) -> list[Outcome]:
         """Run the handlers of `work` and record their events in the inbox, all in one transaction."""
         inbox = self._inbox
-        async with UnitOfWork(self._db, self._outbox, self._on_commit) as uow:
+        async with UnitOfWork(self._db, self._outbox, self._on_commit, enclosed=True) as uow:
             seen = set(
                 await uow.connection.scalars(
                     select(inbox.c.event_id).where(
@@ -217,7 +217,7 @@ class EventConsumer:
                 # A concurrent duplicate (possible during a rebalance) fails here on the primary key and
                 # finds the row when retried.
                 await uow.connection.execute(insert(inbox), processed)
-            await uow.commit()
+            await uow.complete()
         for item, outcome in zip(work, outcomes, strict=True):
             if outcome is Outcome.APPLIED:
                 self._on_applied(item.event)

@@ -5,7 +5,7 @@ the columns, the handlers and the read route are the same for all, so they live 
 tables of its own, keyed by NIP, for what only it needs.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -13,7 +13,12 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.contracts.employee import EmployeeRegistered
+from shared.contracts.employee import (
+    EmployeePositionChanged,
+    EmployeeRankChanged,
+    EmployeeSnapshot,
+    EmployeeStatusChanged,
+)
 from shared.db import UtcDateTime
 from shared.deps import ConnectionDep
 from shared.errors import NotFound
@@ -31,11 +36,18 @@ def employee_read_model(metadata: MetaData) -> Table:
         Column("name", String(200), nullable=False),
         Column("agency_code", String(20), nullable=False, index=True),
         Column("unit_id", String(64), nullable=True, index=True),
-        Column("position_id", String(64), nullable=True),
+        Column("position_id", String(64), nullable=True, index=True),
+        Column("position_tmt", Date, nullable=True),
         Column("birth_date", Date, nullable=False),
         Column("gender", String(1), nullable=False),
         Column("employment_type", String(10), nullable=False),
         Column("status", String(20), nullable=False),
+        Column("tmt_cpns", Date, nullable=True),
+        Column("rank_code", String(5), nullable=True),
+        Column("rank_tmt", Date, nullable=True),
+        Column("work_location", String(100), nullable=True),
+        Column("ten_year_bond_until", Date, nullable=True),
+        Column("disciplinary_status", String(20), nullable=False, server_default="none"),
         Column("version", Integer, nullable=False),
         Column("updated_at", UtcDateTime, nullable=False),
     )
@@ -49,13 +61,21 @@ class EmployeeView(BaseModel):
     agency_code: str
     unit_id: str | None
     position_id: str | None
+    position_tmt: date | None
     employment_type: str
     status: str
+    rank_code: str | None
+    rank_tmt: date | None
+    work_location: str | None
+    ten_year_bond_until: date | None
+    disciplinary_status: str
     version: int
     updated_at: datetime
 
 
-async def _upsert(connection: AsyncConnection, table: Table, nip: str, values: dict[str, Any]) -> None:
+async def _apply(connection: AsyncConnection, table: Table, nip: str, values: dict[str, Any]) -> None:
+    """Insert or change the row; only columns this read model keeps are taken from the event."""
+    values = {k: v for k, v in values.items() if k in table.c and k not in ("nip", "version", "updated_at")}
     version = await connection.scalar(select(table.c.version).where(table.c.nip == nip))
     now = datetime.now(UTC)
     if version is None:
@@ -71,10 +91,25 @@ async def _upsert(connection: AsyncConnection, table: Table, nip: str, values: d
 
 
 def employee_subscriptions(table: Table) -> list[Subscription]:
-    async def on_employee_registered(uow: UnitOfWork, event: CloudEvent, data: EmployeeRegistered) -> None:
-        await _upsert(uow.connection, table, data.nip, data.model_dump())
+    async def on_snapshot(uow: UnitOfWork, event: CloudEvent, data: EmployeeSnapshot) -> None:
+        await _apply(uow.connection, table, data.nip, data.model_dump())
 
-    return [Subscription("asn.employee.employee.registered", on_employee_registered)]
+    async def on_status_changed(uow: UnitOfWork, event: CloudEvent, data: EmployeeStatusChanged) -> None:
+        await _apply(uow.connection, table, data.nip, {"status": data.status})
+
+    async def on_rank_changed(uow: UnitOfWork, event: CloudEvent, data: EmployeeRankChanged) -> None:
+        await _apply(uow.connection, table, data.nip, {"rank_code": data.rank_code, "rank_tmt": data.tmt})
+
+    async def on_position_changed(uow: UnitOfWork, event: CloudEvent, data: EmployeePositionChanged) -> None:
+        await _apply(uow.connection, table, data.nip, {**data.current.model_dump(), "position_tmt": data.tmt})
+
+    return [
+        Subscription("asn.employee.employee.registered", on_snapshot),
+        Subscription("asn.employee.employee.updated", on_snapshot),
+        Subscription("asn.employee.employee.status-changed", on_status_changed),
+        Subscription("asn.employee.employee.rank-changed", on_rank_changed),
+        Subscription("asn.employee.employee.position-changed", on_position_changed),
+    ]
 
 
 def employee_read_model_router(service: str, table: Table) -> APIRouter:

@@ -72,7 +72,9 @@ async def read_dead_letters(settings, expected: int) -> list:
 async def test_bad_events_are_dead_lettered_with_their_reason_and_the_consumer_goes_on(make_settings):
     settings = await make_settings("mutation", consumer_max_retries=2)
     failing_nip = "199001022015012001"
-    (apply_registered,) = employee_subscriptions(employees)
+    apply_registered = next(
+        s for s in employee_subscriptions(employees) if s.type == "asn.employee.employee.registered"
+    )
 
     async def fails_for_one_nip(uow, event, data):
         if data.nip == failing_nip:

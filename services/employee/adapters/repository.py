@@ -1,13 +1,117 @@
-"""Loads and saves employee aggregates."""
+"""Loads and saves employee aggregates (Core SQLAlchemy on the unit of work's connection)."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.employee.adapters.tables import employees
-from services.employee.domain.model import Employee, EmployeeStatus, EmploymentType
+from services.employee.adapters.tables import (
+    competency_assessments,
+    education_history,
+    employees,
+    position_history,
+    rank_history,
+)
+from services.employee.domain.model import (
+    Assessment,
+    DisciplinaryStatus,
+    Education,
+    EducationLevel,
+    Employee,
+    EmployeeStatus,
+    EmploymentType,
+    Placement,
+    Rank,
+)
 from services.employee.domain.nip import parse_nip
+from shared.errors import PreconditionFailed
+
+
+def _row_values(employee: Employee) -> dict[str, Any]:
+    rank = employee.rank
+    placement = employee.placement
+    return {
+        "name": employee.name,
+        "front_title": employee.front_title,
+        "back_title": employee.back_title,
+        "birth_date": employee.birth_date,
+        "birth_place": employee.birth_place,
+        "gender": employee.gender,
+        "nik": employee.nik,
+        "employment_type": employee.employment_type.value,
+        "status": employee.status.value,
+        "tmt_cpns": employee.tmt_cpns,
+        "tmt_pns": employee.tmt_pns,
+        "rank_code": rank.code if rank else None,
+        "rank_tmt": rank.tmt if rank else None,
+        "agency_code": placement.agency_code,
+        "unit_id": placement.unit_id,
+        "position_id": placement.position_id,
+        "position_tmt": placement.tmt,
+        "work_location": employee.work_location,
+        "ten_year_bond_until": employee.ten_year_bond_until,
+        "disciplinary_status": employee.disciplinary_status.value,
+    }
+
+
+def employee_of(row: Any) -> Employee:
+    """An aggregate from an `employees` row (without competencies and education)."""
+    return Employee(
+        nip=parse_nip(row.nip),
+        name=row.name,
+        front_title=row.front_title,
+        back_title=row.back_title,
+        birth_date=row.birth_date,
+        birth_place=row.birth_place,
+        gender=row.gender,
+        nik=row.nik,
+        employment_type=EmploymentType(row.employment_type),
+        status=EmployeeStatus(row.status),
+        tmt_cpns=row.tmt_cpns,
+        tmt_pns=row.tmt_pns,
+        rank=Rank(row.rank_code, row.rank_tmt) if row.rank_code else None,
+        placement=Placement(row.agency_code, row.unit_id, row.position_id, row.position_tmt),
+        work_location=row.work_location,
+        ten_year_bond_until=row.ten_year_bond_until,
+        disciplinary_status=DisciplinaryStatus(row.disciplinary_status),
+        version=row.version,
+    )
+
+
+@dataclass(frozen=True)
+class EmployeeFilter:
+    name: str | None = None
+    nip: str | None = None
+    agency_code: str | None = None
+    unit_id: str | None = None
+    position_id: str | None = None
+    rank_code: str | None = None
+    status: str | None = None
+    updated_since: datetime | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        c = employees.c
+        conditions = [
+            column == value
+            for column, value in (
+                (c.agency_code, self.agency_code),
+                (c.unit_id, self.unit_id),
+                (c.position_id, self.position_id),
+                (c.rank_code, self.rank_code),
+                (c.status, self.status),
+            )
+            if value is not None
+        ]
+        if self.name:
+            conditions.append(func.lower(c.name).contains(self.name.lower(), autoescape=True))
+        if self.nip:
+            conditions.append(c.nip.startswith(self.nip, autoescape=True))
+        if self.updated_since is not None:
+            conditions.append(c.updated_at >= self.updated_since)
+        return query.where(and_(*conditions)) if conditions else query
 
 
 class EmployeeRepository:
@@ -15,41 +119,126 @@ class EmployeeRepository:
         self.connection = connection
 
     async def get(self, nip: str) -> Employee | None:
-        row = (
-            (await self.connection.execute(select(employees).where(employees.c.nip == nip)))
-            .mappings()
-            .first()
-        )
+        row = (await self.connection.execute(select(employees).where(employees.c.nip == nip))).first()
         if row is None:
             return None
-        return Employee(
-            nip=parse_nip(row["nip"]),
-            name=row["name"],
-            birth_date=row["birth_date"],
-            gender=row["gender"],
-            agency_code=row["agency_code"],
-            employment_type=EmploymentType(row["employment_type"]),
-            status=EmployeeStatus(row["status"]),
-            unit_id=row["unit_id"],
-            position_id=row["position_id"],
-            version=row["version"],
+        employee = employee_of(row)
+        assessments = await self.connection.execute(
+            select(competency_assessments)
+            .where(competency_assessments.c.nip == nip)
+            .order_by(competency_assessments.c.assessed_on, competency_assessments.c.id)
         )
+        for a in assessments:
+            employee.competencies[a.competency] = Assessment(a.competency, a.level, a.assessed_on, a.source)
+        education = await self.connection.execute(
+            select(education_history)
+            .where(education_history.c.nip == nip)
+            .order_by(education_history.c.graduation_year)
+        )
+        employee.education = [
+            Education(EducationLevel(e.level), e.institution, e.major, e.graduation_year) for e in education
+        ]
+        return employee
 
-    async def add(self, employee: Employee) -> None:
+    async def add(self, employee: Employee, *, reason: str | None = None) -> None:
         now = datetime.now(UTC)
+        nip = str(employee.nip)
         await self.connection.execute(
             insert(employees).values(
-                nip=str(employee.nip),
-                name=employee.name,
-                birth_date=employee.birth_date,
-                gender=employee.gender,
-                agency_code=employee.agency_code,
-                employment_type=employee.employment_type.value,
-                status=employee.status.value,
-                unit_id=employee.unit_id,
-                position_id=employee.position_id,
-                version=employee.version,
-                created_at=now,
-                updated_at=now,
+                nip=nip, version=employee.version, created_at=now, updated_at=now, **_row_values(employee)
             )
         )
+        await self.record_placement(employee, reason=reason or "registered")
+        if employee.rank is not None:
+            await self.record_rank(employee, decree_number=None)
+        if employee.education:
+            await self.add_education(nip, employee.education)
+
+    async def save(self, employee: Employee, *, expected_version: int) -> None:
+        """Write the changed record; a concurrent change since `expected_version` refuses the save."""
+        result = await self.connection.execute(
+            update(employees)
+            .where(employees.c.nip == str(employee.nip), employees.c.version == expected_version)
+            .values(version=expected_version + 1, updated_at=datetime.now(UTC), **_row_values(employee))
+        )
+        if result.rowcount != 1:
+            raise PreconditionFailed(f"{employee.nip} was changed by someone else; reload it and try again")
+        employee.version = expected_version + 1
+
+    async def record_placement(
+        self, employee: Employee, *, reason: str | None, mutation_id: str | None = None
+    ) -> None:
+        p = employee.placement
+        await self.connection.execute(
+            insert(position_history).values(
+                nip=str(employee.nip),
+                agency_code=p.agency_code,
+                unit_id=p.unit_id,
+                position_id=p.position_id,
+                tmt=p.tmt,
+                reason=reason,
+                mutation_id=mutation_id,
+                recorded_at=datetime.now(UTC),
+            )
+        )
+
+    async def record_rank(self, employee: Employee, *, decree_number: str | None) -> None:
+        assert employee.rank is not None
+        await self.connection.execute(
+            insert(rank_history).values(
+                nip=str(employee.nip),
+                rank_code=employee.rank.code,
+                tmt=employee.rank.tmt,
+                decree_number=decree_number,
+                recorded_at=datetime.now(UTC),
+            )
+        )
+
+    async def add_assessments(self, nip: str, assessments: Sequence[Assessment]) -> None:
+        await self.connection.execute(
+            insert(competency_assessments),
+            [
+                {
+                    "nip": nip,
+                    "competency": a.competency,
+                    "level": a.level,
+                    "assessed_on": a.assessed_on,
+                    "source": a.source,
+                }
+                for a in assessments
+            ],
+        )
+
+    async def add_education(self, nip: str, education: Sequence[Education]) -> None:
+        await self.connection.execute(
+            insert(education_history),
+            [
+                {
+                    "nip": nip,
+                    "level": e.level.value,
+                    "institution": e.institution,
+                    "major": e.major,
+                    "graduation_year": e.graduation_year,
+                }
+                for e in education
+            ],
+        )
+
+    async def search(self, where: EmployeeFilter, *, limit: int, after_nip: str | None) -> list[Employee]:
+        """A page of employees in NIP order (the NIP is unique, so the order is stable)."""
+        query = where.apply(select(employees))
+        if after_nip is not None:
+            query = query.where(employees.c.nip > after_nip)
+        rows = await self.connection.execute(query.order_by(employees.c.nip).limit(limit))
+        return [employee_of(row) for row in rows]
+
+    async def history(self, nip: str) -> tuple[list[Any], list[Any]]:
+        ranks = await self.connection.execute(
+            select(rank_history).where(rank_history.c.nip == nip).order_by(rank_history.c.tmt)
+        )
+        positions = await self.connection.execute(
+            select(position_history)
+            .where(position_history.c.nip == nip)
+            .order_by(position_history.c.tmt, position_history.c.id)
+        )
+        return list(ranks), list(positions)

@@ -1,63 +1,323 @@
 """HTTP routes for the employee record."""
 
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field
 
+from services.employee.adapters.repository import EmployeeFilter
+from services.employee.domain.model import (
+    Assessment,
+    DisciplinaryStatus,
+    Education,
+    EducationLevel,
+    Employee,
+    EmployeeStatus,
+    EmploymentType,
+    Placement,
+    mask_nik,
+)
 from services.employee.service import employees as service
-from services.employee.domain.model import Employee, EmploymentType
 from shared.deps import UowDep
+from shared.etag import set_etag, version_from_if_match
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
+
+Gender = Literal["M", "F"]
+
+
+class EducationIn(BaseModel):
+    level: EducationLevel
+    institution: str = Field(min_length=1, max_length=200)
+    major: str | None = Field(default=None, max_length=200)
+    graduation_year: int = Field(ge=1940, le=2100)
 
 
 class EmployeeCreate(BaseModel):
     nip: str = Field(examples=["198503122010011001"], description="18-digit NIP")
     name: str = Field(min_length=1, max_length=200)
+    front_title: str | None = Field(default=None, max_length=50, examples=["Dr."])
+    back_title: str | None = Field(default=None, max_length=50, examples=["S.Kom., M.T."])
     birth_date: date
-    gender: Literal["M", "F"]
-    agency_code: str = Field(min_length=1, max_length=20)
+    birth_place: str | None = Field(default=None, max_length=100)
+    gender: Gender
+    nik: str | None = Field(default=None, description="16-digit national ID number; shown masked")
     employment_type: EmploymentType = EmploymentType.PNS
+    status: EmployeeStatus = EmployeeStatus.ACTIVE
+    tmt_cpns: date | None = Field(default=None, description="defaults to the month in the NIP")
+    tmt_pns: date | None = None
+    rank_code: str | None = Field(default=None, examples=["III/a"])
+    rank_tmt: date | None = None
+    agency_code: str = Field(min_length=1, max_length=20)
     unit_id: str | None = None
     position_id: str | None = None
+    position_tmt: date | None = None
+    work_location: str | None = Field(default=None, max_length=100)
+    ten_year_bond_until: date | None = Field(
+        default=None, description="defaults to TMT CPNS + 10 years for appointments from 2021"
+    )
+    disciplinary_status: DisciplinaryStatus = DisciplinaryStatus.NONE
+    education: list[EducationIn] = []
+
+
+class EmployeeUpdate(BaseModel):
+    """Corrections of plain record fields; send only what changes."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    front_title: str | None = Field(default=None, max_length=50)
+    back_title: str | None = Field(default=None, max_length=50)
+    birth_place: str | None = Field(default=None, max_length=100)
+    nik: str | None = None
+    work_location: str | None = Field(default=None, max_length=100)
+    disciplinary_status: DisciplinaryStatus | None = None
+    tmt_pns: date | None = None
+
+
+class CompetencyPublic(BaseModel):
+    competency: str
+    level: int
+    assessed_on: date
+    source: str | None
 
 
 class EmployeePublic(BaseModel):
     nip: str
     name: str
+    display_name: str = Field(description="with academic titles, as on a decree")
+    front_title: str | None
+    back_title: str | None
     birth_date: date
+    birth_place: str | None
     gender: str
-    agency_code: str
+    nik: str | None = Field(description="masked: region code and last two digits")
     employment_type: str
     status: str
+    tmt_cpns: date | None
+    tmt_pns: date | None
+    rank_code: str | None
+    rank_tmt: date | None
+    agency_code: str
     unit_id: str | None
     position_id: str | None
+    position_tmt: date | None
+    work_location: str | None
+    ten_year_bond_until: date | None
+    disciplinary_status: str
+    competencies: list[CompetencyPublic] = []
+    education: list[EducationIn] = []
+    version: int
 
     @classmethod
     def of(cls, employee: Employee) -> "EmployeePublic":
+        rank, placement = employee.rank, employee.placement
         return cls(
             nip=str(employee.nip),
             name=employee.name,
+            display_name=employee.display_name,
+            front_title=employee.front_title,
+            back_title=employee.back_title,
             birth_date=employee.birth_date,
+            birth_place=employee.birth_place,
             gender=employee.gender,
-            agency_code=employee.agency_code,
+            nik=mask_nik(employee.nik),
             employment_type=employee.employment_type.value,
             status=employee.status.value,
-            unit_id=employee.unit_id,
-            position_id=employee.position_id,
+            tmt_cpns=employee.tmt_cpns,
+            tmt_pns=employee.tmt_pns,
+            rank_code=rank.code if rank else None,
+            rank_tmt=rank.tmt if rank else None,
+            agency_code=placement.agency_code,
+            unit_id=placement.unit_id,
+            position_id=placement.position_id,
+            position_tmt=placement.tmt,
+            work_location=employee.work_location,
+            ten_year_bond_until=employee.ten_year_bond_until,
+            disciplinary_status=employee.disciplinary_status.value,
+            competencies=[
+                CompetencyPublic(
+                    competency=a.competency, level=a.level, assessed_on=a.assessed_on, source=a.source
+                )
+                for a in sorted(employee.competencies.values(), key=lambda a: a.competency)
+            ],
+            education=[
+                EducationIn(
+                    level=e.level, institution=e.institution, major=e.major, graduation_year=e.graduation_year
+                )
+                for e in employee.education
+            ],
+            version=employee.version,
         )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EmployeePublic)
-async def register_employee(body: EmployeeCreate, uow: UowDep) -> EmployeePublic:
-    """Register a civil servant."""
-    employee = await service.register_employee(uow, **body.model_dump())
+class StatusChange(BaseModel):
+    status: EmployeeStatus
+    effective_date: date
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class RankChange(BaseModel):
+    rank_code: str = Field(examples=["III/b"])
+    tmt: date
+    decree_number: str | None = Field(default=None, max_length=100)
+
+
+class PositionChange(BaseModel):
+    agency_code: str = Field(min_length=1, max_length=20)
+    unit_id: str | None = None
+    position_id: str | None = None
+    tmt: date
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CompetencyAssessment(BaseModel):
+    competency: str = Field(min_length=1, max_length=100)
+    level: int = Field(ge=1, le=5)
+    assessed_on: date
+    source: str | None = Field(default=None, max_length=200, examples=["assessment centre BKD 2026"])
+
+
+class HistoryEntry(BaseModel):
+    tmt: date | None
+    rank_code: str | None = None
+    agency_code: str | None = None
+    unit_id: str | None = None
+    position_id: str | None = None
+    reason: str | None = None
+    decree_number: str | None = None
+    mutation_id: str | None = None
+
+
+class EmployeeHistory(BaseModel):
+    nip: str
+    ranks: list[HistoryEntry]
+    positions: list[HistoryEntry]
+
+
+def _answer(response: Response, employee: Employee) -> EmployeePublic:
+    set_etag(response, employee.version)
     return EmployeePublic.of(employee)
 
 
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=EmployeePublic)
+async def register_employee(body: EmployeeCreate, uow: UowDep, response: Response) -> EmployeePublic:
+    """Register a civil servant."""
+    fields = body.model_dump(exclude={"education"})
+    education = [Education(e.level, e.institution, e.major, e.graduation_year) for e in body.education]
+    employee = await service.register_employee(uow, education=education, **fields)
+    response.headers["Location"] = f"/api/v1/employees/{employee.nip}"
+    return _answer(response, employee)
+
+
+@router.get("", response_model=Page[EmployeePublic])
+async def search_employees(
+    uow: UowDep,
+    name: Annotated[str | None, Query(description="part of the name, any case")] = None,
+    nip: Annotated[str | None, Query(description="the NIP or its beginning")] = None,
+    agency: str | None = None,
+    unit: str | None = None,
+    position: str | None = None,
+    rank: Annotated[str | None, Query(examples=["III/a"])] = None,
+    employee_status: Annotated[EmployeeStatus | None, Query(alias="status")] = None,
+    updated_since: datetime | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[EmployeePublic]:
+    """Search employees; pages are stable (ordered by NIP)."""
+    after = decode_cursor(cursor)
+    where = EmployeeFilter(
+        name=name,
+        nip=nip,
+        agency_code=agency,
+        unit_id=unit,
+        position_id=position,
+        rank_code=rank,
+        status=employee_status.value if employee_status else None,
+        updated_since=updated_since,
+    )
+    found = await service.search_employees(uow, where, limit=limit + 1, after_nip=after[0] if after else None)
+    page = found[:limit]
+    more = len(found) > limit
+    return Page(
+        items=[EmployeePublic.of(e) for e in page],
+        next_cursor=encode_cursor([str(page[-1].nip)]) if more else None,
+    )
+
+
 @router.get("/{nip}", response_model=EmployeePublic)
-async def get_employee(nip: str, uow: UowDep) -> EmployeePublic:
+async def get_employee(nip: str, uow: UowDep, response: Response) -> EmployeePublic:
     """Read one employee by NIP."""
-    return EmployeePublic.of(await service.get_employee(uow, nip))
+    return _answer(response, await service.get_employee(uow, nip))
+
+
+@router.patch("/{nip}", response_model=EmployeePublic)
+async def update_employee(
+    nip: str,
+    body: EmployeeUpdate,
+    uow: UowDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> EmployeePublic:
+    """Correct record fields; needs the ETag you read in If-Match."""
+    expected = version_from_if_match(if_match)
+    changes = body.model_dump(exclude_unset=True)
+    employee = await service.update_employee(uow, nip, expected_version=expected, changes=changes)
+    return _answer(response, employee)
+
+
+@router.post("/{nip}/status", response_model=EmployeePublic)
+async def change_status(nip: str, body: StatusChange, uow: UowDep, response: Response) -> EmployeePublic:
+    """Change the employee's status (leave, suspension, retirement, ...)."""
+    employee = await service.change_status(
+        uow, nip, status=body.status, effective_date=body.effective_date, reason=body.reason
+    )
+    return _answer(response, employee)
+
+
+@router.post("/{nip}/rank", response_model=EmployeePublic)
+async def change_rank(nip: str, body: RankChange, uow: UowDep, response: Response) -> EmployeePublic:
+    """Record a new rank (pangkat/golongan) with its TMT."""
+    employee = await service.change_rank(
+        uow, nip, rank_code=body.rank_code, tmt=body.tmt, decree_number=body.decree_number
+    )
+    return _answer(response, employee)
+
+
+@router.post("/{nip}/position", response_model=EmployeePublic)
+async def change_position(nip: str, body: PositionChange, uow: UowDep, response: Response) -> EmployeePublic:
+    """Post the employee to another position outside a mutation (e.g. a first appointment)."""
+    employee = await service.move_employee(
+        uow, nip, to=Placement(body.agency_code, body.unit_id, body.position_id, body.tmt), reason=body.reason
+    )
+    return _answer(response, employee)
+
+
+@router.post("/{nip}/competencies", response_model=EmployeePublic)
+async def assess_competencies(
+    nip: str, body: list[CompetencyAssessment], uow: UowDep, response: Response
+) -> EmployeePublic:
+    """Record assessed competency levels (1-5)."""
+    assessments = [Assessment(a.competency, a.level, a.assessed_on, a.source) for a in body]
+    return _answer(response, await service.assess_competencies(uow, nip, assessments))
+
+
+@router.get("/{nip}/history", response_model=EmployeeHistory)
+async def employee_history(nip: str, uow: UowDep) -> EmployeeHistory:
+    """Rank and position history, oldest first."""
+    ranks, positions = await service.employee_history(uow, nip)
+    return EmployeeHistory(
+        nip=nip,
+        ranks=[HistoryEntry(tmt=r.tmt, rank_code=r.rank_code, decree_number=r.decree_number) for r in ranks],
+        positions=[
+            HistoryEntry(
+                tmt=p.tmt,
+                agency_code=p.agency_code,
+                unit_id=p.unit_id,
+                position_id=p.position_id,
+                reason=p.reason,
+                mutation_id=p.mutation_id,
+            )
+            for p in positions
+        ],
+    )

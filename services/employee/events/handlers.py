@@ -1,6 +1,36 @@
-"""Events the employee service consumes, each with its typed handler. (None yet: the mutation saga's
-`asn.mutation.proposal.effective` arrives with the mutation service.)"""
+"""Events the employee service consumes: the table event type -> handler."""
 
+from services.employee.domain.model import Placement
+from services.employee.service import employees
+from shared.contracts.employee import EmployeeMoveFailed
+from shared.contracts.mutation import ProposalEffective
+from shared.errors import DomainError
+from shared.events.envelope import CloudEvent, new_event
 from shared.events.inbox import Subscription
+from shared.uow import UnitOfWork
 
-SUBSCRIPTIONS: list[Subscription] = []
+
+async def on_proposal_effective(uow: UnitOfWork, event: CloudEvent, data: ProposalEffective) -> None:
+    """The mutation saga's step here (ARCHITECTURE.md §5): move the person, or say why not."""
+    target = Placement(data.to_agency_code, data.to_unit_id, data.to_position_id, data.tmt)
+    reason = f"mutation, decree {data.decree_number}" if data.decree_number else "mutation"
+    try:
+        # move_employee checks every rule before it writes, so a refusal leaves nothing half-done.
+        await employees.move_employee(
+            uow, data.nip, to=target, reason=reason, mutation_id=data.mutation_id, caused_by=event
+        )
+    except DomainError as refusal:
+        uow.publish(
+            new_event(
+                "asn.employee.employee.move-failed",
+                subject=data.nip,
+                agency=data.to_agency_code,
+                data=EmployeeMoveFailed(nip=data.nip, mutation_id=data.mutation_id, reason=refusal.detail),
+                caused_by=event,
+            )
+        )
+
+
+SUBSCRIPTIONS: list[Subscription] = [
+    Subscription("asn.mutation.proposal.effective", on_proposal_effective),
+]

@@ -1,67 +1,103 @@
 """Use cases of the employee record."""
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.employee.adapters.repository import EmployeeRepository
-from services.employee.domain.model import Employee, EmploymentType
+from services.employee.adapters.repository import EmployeeFilter, EmployeeRepository
+from services.employee.domain import model
+from services.employee.domain.model import (
+    Assessment,
+    Education,
+    Employee,
+    EmployeeStatus,
+    Placement,
+    Rank,
+)
 from services.employee.domain.nip import parse_nip
-from shared.contracts.employee import EmployeeRegistered
-from shared.errors import Conflict, NotFound
-from shared.events.envelope import new_event
+from services.employee.domain.ranks import rank_by_code
+from shared.contracts import employee as contracts
+from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from shared.etag import check_version
+from shared.events.envelope import CloudEvent, new_event
 from shared.uow import UnitOfWork
+
+
+def snapshot(employee: Employee) -> dict[str, Any]:
+    rank, placement = employee.rank, employee.placement
+    return {
+        "nip": str(employee.nip),
+        "name": employee.name,
+        "front_title": employee.front_title,
+        "back_title": employee.back_title,
+        "agency_code": placement.agency_code,
+        "unit_id": placement.unit_id,
+        "position_id": placement.position_id,
+        "position_tmt": placement.tmt,
+        "birth_date": employee.birth_date,
+        "gender": employee.gender,
+        "employment_type": employee.employment_type.value,
+        "status": employee.status.value,
+        "tmt_cpns": employee.tmt_cpns,
+        "tmt_pns": employee.tmt_pns,
+        "rank_code": rank.code if rank else None,
+        "rank_tmt": rank.tmt if rank else None,
+        "work_location": employee.work_location,
+        "ten_year_bond_until": employee.ten_year_bond_until,
+        "disciplinary_status": employee.disciplinary_status.value,
+    }
+
+
+def _event(kind: str, employee: Employee, data: Any, caused_by: CloudEvent | None = None) -> CloudEvent:
+    return new_event(
+        f"asn.employee.employee.{kind}",
+        subject=str(employee.nip),
+        agency=employee.placement.agency_code,
+        data=data,
+        caused_by=caused_by,
+    )
+
+
+def _check_rank(code: str | None) -> None:
+    if code is not None and rank_by_code(code) is None:
+        raise InvalidInput(
+            f"unknown rank {code!r}; ranks run from I/a to IV/e",
+            errors=[FieldProblem(field="rank_code", message="unknown rank", value=code)],
+        )
 
 
 async def register_employee(
     uow: UnitOfWork,
     *,
     nip: str,
-    name: str,
-    birth_date: date,
-    gender: str,
     agency_code: str,
-    employment_type: EmploymentType,
     unit_id: str | None = None,
     position_id: str | None = None,
+    position_tmt: date | None = None,
+    rank_code: str | None = None,
+    rank_tmt: date | None = None,
+    education: list[Education] | None = None,
+    **details: Any,
 ) -> Employee:
     parsed = parse_nip(nip)
-    repository = EmployeeRepository(uow.connection)
-    employee = Employee.register(
+    _check_rank(rank_code)
+    employee = model.register(
         nip=parsed,
-        name=name,
-        birth_date=birth_date,
-        gender=gender,
-        agency_code=agency_code,
-        employment_type=employment_type,
-        unit_id=unit_id,
-        position_id=position_id,
+        placement=Placement(agency_code, unit_id, position_id, position_tmt),
+        **details,
     )
+    if rank_code is not None:
+        employee.rank = Rank(rank_code, rank_tmt or employee.tmt_cpns or employee.birth_date)
+    employee.education = list(education or [])
     try:
-        await repository.add(employee)
+        await EmployeeRepository(uow.connection).add(employee)
     except IntegrityError:
         # The primary key is the duplicate check: one round trip, and no race between a check and the insert.
         raise Conflict(
             f"an employee with NIP {parsed.value} is already registered", code="duplicate-nip"
         ) from None
-    uow.publish(
-        new_event(
-            "asn.employee.employee.registered",
-            subject=parsed.value,
-            agency=agency_code,
-            data=EmployeeRegistered(
-                nip=parsed.value,
-                name=employee.name,
-                agency_code=agency_code,
-                unit_id=unit_id,
-                position_id=position_id,
-                birth_date=birth_date,
-                gender=gender,
-                employment_type=employment_type.value,
-                status=employee.status.value,
-            ),
-        )
-    )
+    uow.publish(_event("registered", employee, contracts.EmployeeRegistered(**snapshot(employee))))
     await uow.commit()
     return employee
 
@@ -71,3 +107,145 @@ async def get_employee(uow: UnitOfWork, nip: str) -> Employee:
     if employee is None:
         raise NotFound(f"no employee with NIP {nip}")
     return employee
+
+
+async def update_employee(
+    uow: UnitOfWork, nip: str, *, expected_version: int, changes: dict[str, Any]
+) -> Employee:
+    """Change plain record fields (names, titles, NIK, work location, disciplinary status, TMT PNS)."""
+    employee = await get_employee(uow, nip)
+    check_version(employee.version, expected_version, f"employee {nip}")
+    updated = model.revise(employee, **changes)
+    await EmployeeRepository(uow.connection).save(updated, expected_version=expected_version)
+    uow.publish(_event("updated", updated, contracts.EmployeeUpdated(**snapshot(updated))))
+    await uow.commit()
+    return updated
+
+
+async def change_status(
+    uow: UnitOfWork, nip: str, *, status: EmployeeStatus, effective_date: date, reason: str | None
+) -> Employee:
+    employee = await get_employee(uow, nip)
+    version = employee.version
+    previous = employee.change_status(status)
+    await EmployeeRepository(uow.connection).save(employee, expected_version=version)
+    uow.publish(
+        _event(
+            "status-changed",
+            employee,
+            contracts.EmployeeStatusChanged(
+                nip=nip,
+                previous_status=previous.value,
+                status=status.value,
+                effective_date=effective_date,
+                reason=reason,
+            ),
+        )
+    )
+    await uow.commit()
+    return employee
+
+
+async def change_rank(
+    uow: UnitOfWork, nip: str, *, rank_code: str, tmt: date, decree_number: str | None
+) -> Employee:
+    _check_rank(rank_code)
+    repository = EmployeeRepository(uow.connection)
+    employee = await get_employee(uow, nip)
+    version = employee.version
+    previous = employee.promote(Rank(rank_code, tmt))
+    await repository.save(employee, expected_version=version)
+    await repository.record_rank(employee, decree_number=decree_number)
+    uow.publish(
+        _event(
+            "rank-changed",
+            employee,
+            contracts.EmployeeRankChanged(
+                nip=nip,
+                previous_rank_code=previous.code if previous else None,
+                rank_code=rank_code,
+                tmt=tmt,
+                decree_number=decree_number,
+            ),
+        )
+    )
+    await uow.commit()
+    return employee
+
+
+async def move_employee(
+    uow: UnitOfWork,
+    nip: str,
+    *,
+    to: Placement,
+    reason: str | None,
+    mutation_id: str | None = None,
+    caused_by: CloudEvent | None = None,
+) -> Employee:
+    repository = EmployeeRepository(uow.connection)
+    employee = await get_employee(uow, nip)
+    version = employee.version
+    previous = employee.move(to)
+    await repository.save(employee, expected_version=version)
+    await repository.record_placement(employee, reason=reason, mutation_id=mutation_id)
+    uow.publish(
+        _event(
+            "position-changed",
+            employee,
+            contracts.EmployeePositionChanged(
+                nip=nip,
+                previous=contracts.Placement(
+                    agency_code=previous.agency_code,
+                    unit_id=previous.unit_id,
+                    position_id=previous.position_id,
+                ),
+                current=contracts.Placement(
+                    agency_code=to.agency_code, unit_id=to.unit_id, position_id=to.position_id
+                ),
+                tmt=to.tmt,
+                reason=reason,
+                mutation_id=mutation_id,
+            ),
+            caused_by=caused_by,
+        )
+    )
+    await uow.commit()
+    return employee
+
+
+async def assess_competencies(uow: UnitOfWork, nip: str, assessments: list[Assessment]) -> Employee:
+    repository = EmployeeRepository(uow.connection)
+    employee = await get_employee(uow, nip)
+    version = employee.version
+    recorded = employee.assess(assessments)
+    await repository.add_assessments(nip, assessments)
+    await repository.save(employee, expected_version=version)
+    if recorded:
+        uow.publish(
+            _event(
+                "competencies-assessed",
+                employee,
+                contracts.CompetenciesAssessed(
+                    nip=nip,
+                    assessments=[
+                        contracts.CompetencyLevel(
+                            competency=a.competency, level=a.level, assessed_on=a.assessed_on, source=a.source
+                        )
+                        for a in recorded
+                    ],
+                ),
+            )
+        )
+    await uow.commit()
+    return employee
+
+
+async def search_employees(
+    uow: UnitOfWork, where: EmployeeFilter, *, limit: int, after_nip: str | None
+) -> list[Employee]:
+    return await EmployeeRepository(uow.connection).search(where, limit=limit, after_nip=after_nip)
+
+
+async def employee_history(uow: UnitOfWork, nip: str) -> tuple[list[Any], list[Any]]:
+    await get_employee(uow, nip)
+    return await EmployeeRepository(uow.connection).history(nip)

@@ -1,8 +1,8 @@
-"""initial schema: outbox, inbox, employees
+"""initial schema: outbox, inbox, employee record
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 21:18:29.466778
+Create Date: 2026-11-25 22:09:53.394487
 """
 
 from collections.abc import Sequence
@@ -22,13 +22,25 @@ def upgrade() -> None:
         "employees",
         sa.Column("nip", sa.String(length=18), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("front_title", sa.String(length=50), nullable=True),
+        sa.Column("back_title", sa.String(length=50), nullable=True),
         sa.Column("birth_date", sa.Date(), nullable=False),
+        sa.Column("birth_place", sa.String(length=100), nullable=True),
         sa.Column("gender", sa.String(length=1), nullable=False),
-        sa.Column("agency_code", sa.String(length=20), nullable=False),
+        sa.Column("nik", sa.String(length=16), nullable=True),
         sa.Column("employment_type", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("tmt_cpns", sa.Date(), nullable=True),
+        sa.Column("tmt_pns", sa.Date(), nullable=True),
+        sa.Column("rank_code", sa.String(length=5), nullable=True),
+        sa.Column("rank_tmt", sa.Date(), nullable=True),
+        sa.Column("agency_code", sa.String(length=20), nullable=False),
         sa.Column("unit_id", sa.String(length=64), nullable=True),
         sa.Column("position_id", sa.String(length=64), nullable=True),
+        sa.Column("position_tmt", sa.Date(), nullable=True),
+        sa.Column("work_location", sa.String(length=100), nullable=True),
+        sa.Column("ten_year_bond_until", sa.Date(), nullable=True),
+        sa.Column("disciplinary_status", sa.String(length=20), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -36,7 +48,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("employees", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_employees_agency_code"), ["agency_code"], unique=False)
+        batch_op.create_index("ix_employees_name", ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_employees_position_id"), ["position_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_employees_rank_code"), ["rank_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_employees_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_employees_unit_id"), ["unit_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_employees_updated_at"), ["updated_at"], unique=False)
 
     op.create_table(
         "inbox",
@@ -76,11 +93,98 @@ def upgrade() -> None:
             sqlite_where=sa.text("published_at IS NULL"),
         )
 
+    op.create_table(
+        "competency_assessments",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("nip", sa.String(length=18), nullable=False),
+        sa.Column("competency", sa.String(length=100), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("assessed_on", sa.Date(), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["nip"],
+            ["employees.nip"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("competency_assessments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_competency_assessments_nip"), ["nip"], unique=False)
+
+    op.create_table(
+        "education_history",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("nip", sa.String(length=18), nullable=False),
+        sa.Column("level", sa.String(length=3), nullable=False),
+        sa.Column("institution", sa.String(length=200), nullable=False),
+        sa.Column("major", sa.String(length=200), nullable=True),
+        sa.Column("graduation_year", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["nip"],
+            ["employees.nip"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("education_history", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_education_history_nip"), ["nip"], unique=False)
+
+    op.create_table(
+        "position_history",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("nip", sa.String(length=18), nullable=False),
+        sa.Column("agency_code", sa.String(length=20), nullable=False),
+        sa.Column("unit_id", sa.String(length=64), nullable=True),
+        sa.Column("position_id", sa.String(length=64), nullable=True),
+        sa.Column("tmt", sa.Date(), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("mutation_id", sa.String(length=64), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["nip"],
+            ["employees.nip"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("position_history", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_position_history_nip"), ["nip"], unique=False)
+
+    op.create_table(
+        "rank_history",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("nip", sa.String(length=18), nullable=False),
+        sa.Column("rank_code", sa.String(length=5), nullable=False),
+        sa.Column("tmt", sa.Date(), nullable=False),
+        sa.Column("decree_number", sa.String(length=100), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["nip"],
+            ["employees.nip"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("rank_history", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rank_history_nip"), ["nip"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("rank_history", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rank_history_nip"))
+
+    op.drop_table("rank_history")
+    with op.batch_alter_table("position_history", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_position_history_nip"))
+
+    op.drop_table("position_history")
+    with op.batch_alter_table("education_history", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_education_history_nip"))
+
+    op.drop_table("education_history")
+    with op.batch_alter_table("competency_assessments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_competency_assessments_nip"))
+
+    op.drop_table("competency_assessments")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_outbox_unpublished",
@@ -92,7 +196,12 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_table("inbox")
     with op.batch_alter_table("employees", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_employees_updated_at"))
         batch_op.drop_index(batch_op.f("ix_employees_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_employees_status"))
+        batch_op.drop_index(batch_op.f("ix_employees_rank_code"))
+        batch_op.drop_index(batch_op.f("ix_employees_position_id"))
+        batch_op.drop_index("ix_employees_name")
         batch_op.drop_index(batch_op.f("ix_employees_agency_code"))
 
     op.drop_table("employees")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 21:18:31.437683
+Create Date: 2026-11-25 22:09:54.267713
 """
 
 from collections.abc import Sequence
@@ -25,16 +25,24 @@ def upgrade() -> None:
         sa.Column("agency_code", sa.String(length=20), nullable=False),
         sa.Column("unit_id", sa.String(length=64), nullable=True),
         sa.Column("position_id", sa.String(length=64), nullable=True),
+        sa.Column("position_tmt", sa.Date(), nullable=True),
         sa.Column("birth_date", sa.Date(), nullable=False),
         sa.Column("gender", sa.String(length=1), nullable=False),
         sa.Column("employment_type", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("tmt_cpns", sa.Date(), nullable=True),
+        sa.Column("rank_code", sa.String(length=5), nullable=True),
+        sa.Column("rank_tmt", sa.Date(), nullable=True),
+        sa.Column("work_location", sa.String(length=100), nullable=True),
+        sa.Column("ten_year_bond_until", sa.Date(), nullable=True),
+        sa.Column("disciplinary_status", sa.String(length=20), server_default="none", nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("nip"),
     )
     with op.batch_alter_table("employees", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_employees_agency_code"), ["agency_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_employees_position_id"), ["position_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_employees_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
@@ -92,6 +100,7 @@ def downgrade() -> None:
     op.drop_table("inbox")
     with op.batch_alter_table("employees", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_employees_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_employees_position_id"))
         batch_op.drop_index(batch_op.f("ix_employees_agency_code"))
 
     op.drop_table("employees")
