@@ -87,6 +87,9 @@ class EventConsumer:
         self._retry_backoff = retry_backoff
         self.counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
 
+    def counts_of(self, outcome: str) -> int:
+        return self.counts[Outcome(outcome)]
+
     @property
     def topics(self) -> list[str]:
         topics = set()

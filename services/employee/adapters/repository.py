@@ -239,6 +239,6 @@ class EmployeeRepository:
         positions = await self.connection.execute(
             select(position_history)
             .where(position_history.c.nip == nip)
-            .order_by(position_history.c.tmt, position_history.c.id)
+            .order_by(position_history.c.tmt.nulls_first(), position_history.c.id)
         )
         return list(ranks), list(positions)

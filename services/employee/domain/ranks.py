@@ -1,45 +1,41 @@
-"""Pangkat/golongan ruang, the 17 civil-service ranks, lowest first, with their SIASN codes."""
+"""Pangkat/golongan ruang, the 17 ranks of a PNS, with the codes BKN's SIASN uses for them."""
 
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class RankGrade:
-    code: str  # golongan/ruang, e.g. "III/a"
-    name: str  # pangkat, e.g. "Penata Muda"
-    siasn_code: int
+    """One rank: its pangkat name and golongan/ruang code. Ranks compare by SIASN code, which rises with
+    the rank (11 = I/a ... 45 = IV/e)."""
 
-    @property
-    def order(self) -> int:
-        return RANKS.index(self)
+    siasn_code: int
+    code: str
+    name: str
 
 
 RANKS: tuple[RankGrade, ...] = (
-    RankGrade("I/a", "Juru Muda", 11),
-    RankGrade("I/b", "Juru Muda Tingkat I", 12),
-    RankGrade("I/c", "Juru", 13),
-    RankGrade("I/d", "Juru Tingkat I", 14),
-    RankGrade("II/a", "Pengatur Muda", 21),
-    RankGrade("II/b", "Pengatur Muda Tingkat I", 22),
-    RankGrade("II/c", "Pengatur", 23),
-    RankGrade("II/d", "Pengatur Tingkat I", 24),
-    RankGrade("III/a", "Penata Muda", 31),
-    RankGrade("III/b", "Penata Muda Tingkat I", 32),
-    RankGrade("III/c", "Penata", 33),
-    RankGrade("III/d", "Penata Tingkat I", 34),
-    RankGrade("IV/a", "Pembina", 41),
-    RankGrade("IV/b", "Pembina Tingkat I", 42),
-    RankGrade("IV/c", "Pembina Utama Muda", 43),
-    RankGrade("IV/d", "Pembina Utama Madya", 44),
-    RankGrade("IV/e", "Pembina Utama", 45),
+    RankGrade(11, "I/a", "Juru Muda"),
+    RankGrade(12, "I/b", "Juru Muda Tingkat I"),
+    RankGrade(13, "I/c", "Juru"),
+    RankGrade(14, "I/d", "Juru Tingkat I"),
+    RankGrade(21, "II/a", "Pengatur Muda"),
+    RankGrade(22, "II/b", "Pengatur Muda Tingkat I"),
+    RankGrade(23, "II/c", "Pengatur"),
+    RankGrade(24, "II/d", "Pengatur Tingkat I"),
+    RankGrade(31, "III/a", "Penata Muda"),
+    RankGrade(32, "III/b", "Penata Muda Tingkat I"),
+    RankGrade(33, "III/c", "Penata"),
+    RankGrade(34, "III/d", "Penata Tingkat I"),
+    RankGrade(41, "IV/a", "Pembina"),
+    RankGrade(42, "IV/b", "Pembina Tingkat I"),
+    RankGrade(43, "IV/c", "Pembina Utama Muda"),
+    RankGrade(44, "IV/d", "Pembina Utama Madya"),
+    RankGrade(45, "IV/e", "Pembina Utama"),
 )
+
 _BY_CODE = {rank.code: rank for rank in RANKS}
-_BY_SIASN = {rank.siasn_code: rank for rank in RANKS}
 
 
 def rank_by_code(code: str) -> RankGrade | None:
+    """The rank written as on a decree, e.g. "III/a"; None for anything else."""
     return _BY_CODE.get(code)
-
-
-def rank_by_siasn_code(siasn_code: int) -> RankGrade | None:
-    return _BY_SIASN.get(siasn_code)

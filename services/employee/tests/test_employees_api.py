@@ -81,3 +81,92 @@ async def test_an_unknown_nip_is_not_found(make_settings):
         response = await client.get("/api/v1/employees/198503122010011001")
         assert response.status_code == 404
         assert response.json()["type"] == "/problems/not-found"
+
+
+async def test_search_filters_and_pages_stably_by_nip(make_settings):
+    app = create_app(await make_settings("employee"))
+    async with serve_in_process(app) as client:
+        for i, agency in enumerate(["7601", "7601", "7602", "7601", "7601"]):
+            body = {**ANDI, "nip": f"1985031220100110{i + 1:02d}", "name": f"Andi {i}", "agency_code": agency}
+            assert (await client.post("/api/v1/employees", json=body)).status_code == 201
+
+        seen, cursor = [], None
+        while True:
+            params = {"agency": "7601", "limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/api/v1/employees", params=params)).json()
+            seen += [e["nip"] for e in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == sorted(seen) and len(seen) == 4
+        by_name = (await client.get("/api/v1/employees", params={"name": "andi 2"})).json()["items"]
+        assert [e["agency_code"] for e in by_name] == ["7602"]
+        bad_cursor = await client.get("/api/v1/employees", params={"cursor": "not-ours"})
+        assert bad_cursor.status_code == 422
+
+
+async def test_an_update_needs_the_current_etag(make_settings):
+    app = create_app(await make_settings("employee"))
+    async with serve_in_process(app) as client:
+        created = await client.post("/api/v1/employees", json={**ANDI, "nik": "7601011203850001"})
+        assert created.json()["nik"] == "7601**********01"
+        etag = created.headers["etag"]
+        url = f"/api/v1/employees/{ANDI['nip']}"
+
+        assert (await client.patch(url, json={"work_location": "Mamuju"})).status_code == 428
+        updated = await client.patch(url, json={"work_location": "Mamuju"}, headers={"If-Match": etag})
+        assert updated.status_code == 200 and updated.json()["work_location"] == "Mamuju"
+        stale = await client.patch(url, json={"work_location": "Majene"}, headers={"If-Match": etag})
+        assert stale.status_code == 412
+        assert (await client.get(url)).json()["work_location"] == "Mamuju"
+        assert (await client.get(url)).headers["etag"] == updated.headers["etag"] != etag
+
+
+async def test_rank_status_and_position_changes_keep_history_and_rules(make_settings):
+    app = create_app(await make_settings("employee"))
+    async with serve_in_process(app) as client:
+        await client.post("/api/v1/employees", json={**ANDI, "rank_code": "III/a", "rank_tmt": "2014-04-01"})
+        url = f"/api/v1/employees/{ANDI['nip']}"
+        unknown = await client.post(f"{url}/rank", json={"rank_code": "V/a", "tmt": "2018-04-01"})
+        assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "rank_code"
+        assert (
+            await client.post(f"{url}/rank", json={"rank_code": "III/b", "tmt": "2018-04-01"})
+        ).status_code == 200
+        moved = await client.post(
+            f"{url}/position",
+            json={
+                "agency_code": "7601",
+                "unit_id": "u2",
+                "position_id": "p2",
+                "tmt": "2024-01-02",
+                "reason": "rotasi",
+            },
+        )
+        assert moved.status_code == 200 and moved.json()["position_tmt"] == "2024-01-02"
+        retired = await client.post(
+            f"{url}/status", json={"status": "retired", "effective_date": "2025-01-01"}
+        )
+        assert retired.status_code == 200
+        refused = await client.post(
+            f"{url}/position",
+            json={
+                "agency_code": "7601",
+                "unit_id": "u3",
+                "position_id": "p3",
+                "tmt": "2025-02-01",
+                "reason": "x",
+            },
+        )
+        assert refused.status_code == 409 and refused.json()["type"] == "/problems/invalid-change"
+
+        history = (await client.get(f"{url}/history")).json()
+        assert [r["rank_code"] for r in history["ranks"]] == ["III/a", "III/b"]
+        assert [p["position_id"] for p in history["positions"]] == [None, "p2"]
+        async with app.state.runtime.db.connect() as connection:
+            types = list(await connection.scalars(select(outbox.c.type).order_by(outbox.c.seq)))
+        assert types == [
+            "asn.employee.employee.registered",
+            "asn.employee.employee.rank-changed",
+            "asn.employee.employee.position-changed",
+            "asn.employee.employee.status-changed",
+        ]
