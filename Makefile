@@ -29,6 +29,7 @@ e2e: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/event_roundtrip.py
+	$(BIN)/python bench/import_employees.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

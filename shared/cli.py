@@ -1,16 +1,20 @@
-"""The `asn` command line: run the platform, one service, migrations, and event replay."""
+"""The `asn` command line: run the platform, one service, migrations, event replay, and bulk import/export."""
 
 import asyncio
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-from shared.settings import SERVICE_PORTS, Settings
+from shared.settings import SERVICE_PORTS, Settings, with_async_driver
 
 app = typer.Typer(help="ASN Mutation Platform", no_args_is_help=True, add_completion=False)
+import_app = typer.Typer(help="Import records from CSV or XLSX files, all or nothing.", no_args_is_help=True)
+export_app = typer.Typer(help="Export records to CSV or XLSX files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 ServiceOption = Annotated[str | None, typer.Option("--service", "-s", help="one service; all when omitted")]
 
@@ -101,6 +105,53 @@ async def _replay(service: str, since: datetime) -> int:
     finally:
         await bus.stop()
         await db.dispose()
+
+
+MappingOption = Annotated[
+    Literal["native", "siasn"],
+    typer.Option(help="column names: native (the API's fields) or siasn (SIASN's camelCase names)"),
+]
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(help="the employee service's database; default ASN_DATABASE_URL, else its SQLite file"),
+]
+
+
+def _employee_database(database_url: str | None) -> str:
+    if database_url is not None:
+        return with_async_driver(database_url)
+    return Settings(service="employee").resolved_database_url
+
+
+@import_app.command("employees")
+def import_employees(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a .csv (UTF-8) or .xlsx file")],
+    mapping: MappingOption = "native",
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Register every employee of a file, or none: a bad row refuses the file and every bad row is listed."""
+    from services.employee import cli
+    from services.employee.domain.exchange import Mapping
+
+    raise typer.Exit(cli.import_employees(file, Mapping(mapping), _employee_database(database_url)))
+
+
+@export_app.command("employees")
+def export_employees(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="a .csv or .xlsx file to write")],
+    mapping: MappingOption = "native",
+    agency: Annotated[str | None, typer.Option(help="only this agency's employees")] = None,
+    unit: Annotated[str | None, typer.Option(help="only this unit's employees")] = None,
+    status: Annotated[str | None, typer.Option(help="only employees with this status, e.g. active")] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Write employees to a file that `asn import employees` (or the import API) reads back."""
+    from services.employee import cli
+    from services.employee.adapters.repository import EmployeeFilter
+    from services.employee.domain.exchange import Mapping
+
+    where = EmployeeFilter(agency_code=agency, unit_id=unit, status=status)
+    raise typer.Exit(cli.export_employees(file, Mapping(mapping), where, _employee_database(database_url)))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """Async SQLAlchemy engine and connections for SQLite (aiosqlite) and PostgreSQL (asyncpg), chosen by URL."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, event, text
+import asyncpg
+from sqlalchemy import DateTime, Table, event, insert, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -35,6 +38,59 @@ class Database:
         transaction cannot lose its snapshot to a concurrent writer (PostgreSQL needs nothing here)."""
         if self.is_sqlite:
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def bulk_insert(
+    connection: AsyncConnection, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+) -> None:
+    """Insert many rows, each holding the values of `columns` in order, in the connection's transaction by
+    the fastest path the database offers: PostgreSQL's binary COPY through asyncpg (several times the rate
+    of a multi-row INSERT), elsewhere one executemany."""
+    if not records:
+        return
+    if connection.dialect.driver != "asyncpg":
+        await connection.execute(
+            insert(table), [dict(zip(columns, record, strict=True)) for record in records]
+        )
+        return
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        # The driver opens the transaction lazily, on the first statement: COPY alone would autocommit.
+        await connection.execute(text("SELECT 1"))
+    try:
+        await driver.copy_records_to_table(
+            table.name,
+            records=_bound(connection, table, columns, records),
+            columns=columns,
+            schema_name=table.schema,
+        )
+    except asyncpg.IntegrityConstraintViolationError as error:
+        # Callers catch SQLAlchemy's error whichever path wrote, as they would for an INSERT.
+        raise IntegrityError(f"COPY {table.name}", None, error) from error
+
+
+def _bound(
+    connection: AsyncConnection, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+) -> Sequence[Sequence[Any]]:
+    """Records with the column types' own conversions applied (UtcDateTime's timezone check, JSON encoding),
+    as SQLAlchemy applies them to an INSERT: COPY bypasses its statement compiler."""
+    dialect = connection.dialect
+    processors = [
+        (i, process)
+        for i, column in enumerate(columns)
+        if (process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    if not processors:
+        return records
+    bound = [list(record) for record in records]
+    for i, process in processors:
+        # A batch usually stamps every row with one timestamp object: convert it once.
+        last, converted = object(), None
+        for record in bound:
+            if record[i] is not last:
+                last, converted = record[i], process(record[i])
+            record[i] = converted
+    return bound
 
 
 def _create_engine(url: str, *, echo: bool) -> AsyncEngine:

@@ -1,4 +1,5 @@
-"""What one service process runs besides its routes: database, bus, outbox relay and event consumer.
+"""What one service process runs besides its routes: database, bus, outbox relay, event consumer and, for
+services with a `jobs` table, the job runner.
 
 Every service builds one `ServiceRuntime` in `create_app`; its lifespan starts and stops the parts, and
 the routes reach it through the dependencies in `shared.deps`.
@@ -18,6 +19,7 @@ from shared.events.bus import KafkaBus
 from shared.events.catalogue import topic_of_service
 from shared.events.inbox import EventConsumer, Subscription
 from shared.events.outbox import OutboxRelay
+from shared.jobs import JobRunner
 from shared.logging import configure_logging
 from shared.settings import Settings
 from shared.uow import UnitOfWork
@@ -59,6 +61,7 @@ class ServiceRuntime:
             if subscriptions
             else None
         )
+        self.jobs = JobRunner(self.db, metadata.tables["jobs"]) if "jobs" in metadata.tables else None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._consumer_ready = asyncio.Event()
 
@@ -73,6 +76,11 @@ class ServiceRuntime:
     async def start(self) -> None:
         await self.bus.start(self.topics)
         self._tasks["outbox-relay"] = asyncio.create_task(self._supervise("outbox-relay", self.relay.run))
+        if self.jobs is not None:
+            # A SQLite database has one process (as for the relay), so any job still unfinished is one its
+            # previous run left behind; with PostgreSQL other replicas may be running theirs.
+            await self.jobs.fail_abandoned(all_others=self.db.is_sqlite)
+            self._tasks["jobs"] = asyncio.create_task(self._supervise("jobs", self.jobs.run))
         if self.consumer is not None:
             consumer = self.consumer
             self._tasks["consumer"] = asyncio.create_task(
@@ -81,6 +89,8 @@ class ServiceRuntime:
             await asyncio.wait_for(self._consumer_ready.wait(), timeout=30)
 
     async def stop(self) -> None:
+        if self.jobs is not None:
+            await self.jobs.stop()
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)

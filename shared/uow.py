@@ -4,15 +4,15 @@ It rolls back unless told to commit. Events added with `publish` are written to 
 transaction, and the relay is woken after the commit so publishing does not wait for a poll.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.db import Database
+from shared.db import Database, bulk_insert
 from shared.events.catalogue import topic_of_service
 from shared.events.envelope import CloudEvent
 
@@ -54,6 +54,15 @@ class UnitOfWork:
     def publish(self, event: CloudEvent) -> None:
         self._published.append(event)
 
+    async def publish_many(self, events: Sequence[CloudEvent]) -> None:
+        """Write events to the outbox now, still inside this transaction, by the database's bulk path: a
+        bulk use case streams its events batch by batch instead of holding all of them until the commit."""
+        await self._stage_events()  # what was published before goes first: the outbox keeps the order
+        now = datetime.now(UTC)
+        records = [outbox_record(e, now) for e in events]
+        await bulk_insert(self.connection, self._outbox, OUTBOX_COLUMNS, records)
+        self._staged += len(events)
+
     async def commit(self) -> None:
         if self._enclosed:
             await self._stage_events()
@@ -73,17 +82,22 @@ class UnitOfWork:
         now = datetime.now(UTC)
         await self.connection.execute(
             insert(self._outbox),
-            [
-                {
-                    "event_id": e.id,
-                    "topic": topic_of_service(e.producer),
-                    "key": e.subject,
-                    "type": e.type,
-                    "payload": e.to_json(),
-                    "created_at": now,
-                }
-                for e in self._published
-            ],
+            [dict(zip(OUTBOX_COLUMNS, outbox_record(e, now), strict=True)) for e in self._published],
         )
         self._staged += len(self._published)
         self._published = []
+
+
+OUTBOX_COLUMNS = ("event_id", "topic", "key", "type", "payload", "created_at")
+
+
+def outbox_record(event: CloudEvent, created_at: datetime) -> tuple[Any, ...]:
+    """The outbox row of an event, its values in `OUTBOX_COLUMNS` order."""
+    return (
+        event.id,
+        topic_of_service(event.producer),
+        event.subject,
+        event.type,
+        event.to_json(),
+        created_at,
+    )

@@ -3,9 +3,10 @@
 from fastapi import FastAPI
 
 from services.employee.adapters.tables import metadata
-from services.employee.api import employees
+from services.employee.api import employees, exchange, organisation, workload
 from services.employee.events.handlers import SUBSCRIPTIONS
 from shared import health
+from shared.jobs import job_router
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
@@ -17,6 +18,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app(
         title="ASN employee service",
         description="Employees, organisation, positions and workload analysis (ABK).",
-        routers=[health.router, employees.router],
+        # exchange before employees: its /employees/export must win over /employees/{nip}.
+        routers=[
+            health.router,
+            exchange.router,
+            employees.router,
+            organisation.router,
+            workload.router,
+            job_router("employee"),
+        ],
         lifespan=runtime.lifespan,
     )

@@ -96,3 +96,93 @@ class EmployeeMoveFailed(BaseModel):
     nip: str
     mutation_id: str
     reason: str
+
+
+class AgencyState(BaseModel):
+    """An agency (instansi) as it is after the change."""
+
+    code: str = Field(description="the agency's code, e.g. 7601")
+    name: str
+    kind: str = Field(description="central, province, kabupaten or kota")
+    province_code: str | None = Field(
+        description="the province agency it belongs to: a province's own code; none for central agencies"
+    )
+    version: int
+
+
+class AgencyDefined(AgencyState):
+    """An agency was defined: a ministry or central agency, a province, a kabupaten or a kota."""
+
+
+class AgencyUpdated(AgencyState):
+    """An agency's name or province changed (the whole agency as it is now)."""
+
+
+class UnitState(BaseModel):
+    """A unit (unit kerja) as it is after the change."""
+
+    unit_id: str
+    agency_code: str
+    parent_id: str | None = Field(description="the unit it sits in; none at the top of the agency")
+    name: str
+    kind: str = Field(description="dinas, badan, bidang, seksi, subbagian, ...")
+    location: str | None = Field(default=None, description="the kabupaten/kota where the unit works")
+    head_position_id: str | None = None
+    version: int
+
+
+class UnitDefined(UnitState):
+    """A unit was added to an agency's organisation."""
+
+
+class UnitUpdated(UnitState):
+    """A unit's name, kind, place in the tree, location or head changed (the whole unit as it is now)."""
+
+
+class PositionState(BaseModel):
+    """A position (jabatan) as it is after the change."""
+
+    position_id: str
+    unit_id: str
+    agency_code: str
+    name: str
+    type: str = Field(description="jpt, administrator, pengawas, fungsional or pelaksana")
+    job_class: int = Field(description="kelas jabatan, 1-17")
+    authorised_headcount: int = Field(description="formasi: how many people the position may have")
+    competency_standard: dict[str, int] = Field(description="required level (1-5) per competency name")
+    minimum_rank: str | None = Field(description="lowest golongan/ruang, e.g. III/a")
+    minimum_education: str | None = Field(description="lowest education level, SD ... S3")
+    retirement_age: int = Field(description="BUP of the position's holders")
+    version: int
+
+
+class PositionDefined(PositionState):
+    """A position was added to a unit."""
+
+
+class PositionUpdated(PositionState):
+    """A position's requirements or headcount changed (the whole position as it is now)."""
+
+
+class WorkloadFigures(BaseModel):
+    """Workload analysis (ABK) figures of a position, or of a unit summed with its sub-units."""
+
+    workload_hours: float = Field(description="hours a year: sum of volume x time norm / 60")
+    staff_needed_exact: float = Field(description="workload / 1,250 effective hours a year")
+    staff_needed: int = Field(description="whole persons: each position's exact need rounded half up")
+    present: int = Field(description="bezetting: active employees holding the position(s)")
+    gap: int = Field(description="staff_needed - present: above 0 under-staffed, below 0 over-staffed")
+    efficiency: float | None = Field(description="EJ/EU = workload / (present x 1,250); none without staff")
+    band: str | None = Field(description="A (> 1.00, over-loaded) to E (< 0.50); none without staff")
+
+
+class WorkloadAssessed(BaseModel):
+    """A position's task list (ABK) was put: the figures of the position and of its unit, recomputed."""
+
+    position_id: str
+    unit_id: str
+    agency_code: str
+    tasks: int = Field(description="how many tasks the list has")
+    tasks_version: int
+    position: WorkloadFigures
+    unit: WorkloadFigures = Field(description="the position's unit with all its sub-units")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from shared.contracts import employee, mutation
+from shared.contracts import appraisal, employee, mutation
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,17 @@ CATALOGUE: dict[str, EventSpec] = {
         EventSpec("asn.employee.employee.competencies-assessed", {"1": employee.CompetenciesAssessed}),
         EventSpec("asn.employee.employee.move-failed", {"1": employee.EmployeeMoveFailed}),
         EventSpec("asn.mutation.proposal.effective", {"1": mutation.ProposalEffective}),
+        EventSpec("asn.employee.agency.defined", {"1": employee.AgencyDefined}),
+        EventSpec("asn.employee.agency.updated", {"1": employee.AgencyUpdated}),
+        EventSpec("asn.employee.unit.defined", {"1": employee.UnitDefined}),
+        EventSpec("asn.employee.unit.updated", {"1": employee.UnitUpdated}),
+        EventSpec("asn.employee.position.defined", {"1": employee.PositionDefined}),
+        EventSpec("asn.employee.position.updated", {"1": employee.PositionUpdated}),
+        EventSpec("asn.employee.workload.assessed", {"1": employee.WorkloadAssessed}),
+        EventSpec("asn.appraisal.evaluation.finalised", {"1": appraisal.EvaluationFinalised}),
+        EventSpec("asn.appraisal.period.finalised", {"1": appraisal.PeriodFinalised}),
+        EventSpec("asn.appraisal.potential.assessed", {"1": appraisal.PotentialAssessed}),
+        EventSpec("asn.appraisal.talent.box-changed", {"1": appraisal.TalentBoxChanged}),
     ]
 }
 

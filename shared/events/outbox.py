@@ -50,8 +50,11 @@ class OutboxRelay:
                     await self.drain()
                 except Exception:
                     log.exception("outbox relay failed; retrying")
+                # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the
+                # wake-up does, and the relay then never stops.
                 try:
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._wakeup.wait()
                 except TimeoutError:
                     pass
 

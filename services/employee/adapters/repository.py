@@ -30,7 +30,7 @@ from services.employee.domain.nip import parse_nip
 from shared.errors import PreconditionFailed
 
 
-def _row_values(employee: Employee) -> dict[str, Any]:
+def row_values(employee: Employee) -> dict[str, Any]:
     rank = employee.rank
     placement = employee.placement
     return {
@@ -145,7 +145,7 @@ class EmployeeRepository:
         nip = str(employee.nip)
         await self.connection.execute(
             insert(employees).values(
-                nip=nip, version=employee.version, created_at=now, updated_at=now, **_row_values(employee)
+                nip=nip, version=employee.version, created_at=now, updated_at=now, **row_values(employee)
             )
         )
         await self.record_placement(employee, reason=reason or "registered")
@@ -159,7 +159,7 @@ class EmployeeRepository:
         result = await self.connection.execute(
             update(employees)
             .where(employees.c.nip == str(employee.nip), employees.c.version == expected_version)
-            .values(version=expected_version + 1, updated_at=datetime.now(UTC), **_row_values(employee))
+            .values(version=expected_version + 1, updated_at=datetime.now(UTC), **row_values(employee))
         )
         if result.rowcount != 1:
             raise PreconditionFailed(f"{employee.nip} was changed by someone else; reload it and try again")

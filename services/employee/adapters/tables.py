@@ -1,9 +1,10 @@
 """The employee service's tables (it owns this database; no other service reads it)."""
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, Uuid
 
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
+from shared.jobs import jobs_table
 
 metadata = MetaData()
 
@@ -86,3 +87,68 @@ competency_assessments = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+jobs = jobs_table(metadata)
+
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("province_code", String(20), ForeignKey("agencies.code"), index=True),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency_code", String(20), ForeignKey("agencies.code"), nullable=False, index=True),
+    Column("parent_id", Uuid, ForeignKey("units.id"), index=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("location", String(100)),
+    # Checked by the service, not a foreign key: positions refer to units, and a cycle of keys between
+    # two tables would need deferred constraints to insert either.
+    Column("head_position_id", Uuid),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+positions = Table(
+    "positions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("unit_id", Uuid, ForeignKey("units.id"), nullable=False, index=True),
+    Column("agency_code", String(20), ForeignKey("agencies.code"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("job_class", Integer, nullable=False),
+    Column("authorised_headcount", Integer, nullable=False),
+    Column("competency_standard", JSON, nullable=False),
+    Column("minimum_rank", String(5)),
+    Column("minimum_education", String(3)),
+    Column("retirement_age", Integer, comment="null: the default of the position type"),
+    Column("version", Integer, nullable=False),
+    # The ABK: the task list's version (0: never put), when it was put, and its total, kept here so that
+    # staffing lists over a whole province need not read every task.
+    Column("tasks_version", Integer, nullable=False),
+    Column("assessed_at", UtcDateTime),
+    Column("workload_minutes", Numeric(24, 4)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+position_tasks = Table(
+    "position_tasks",
+    metadata,
+    Column("position_id", Uuid, ForeignKey("positions.id"), primary_key=True),
+    Column("line", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(300), nullable=False),
+    Column("yearly_volume", Numeric(10, 2), nullable=False),
+    Column("output_unit", String(100), nullable=False),
+    Column("time_norm_minutes", Numeric(8, 2), nullable=False),
+)

@@ -34,8 +34,14 @@ RANKS: tuple[RankGrade, ...] = (
 )
 
 _BY_CODE = {rank.code: rank for rank in RANKS}
+_BY_SIASN_CODE = {rank.siasn_code: rank for rank in RANKS}
 
 
 def rank_by_code(code: str) -> RankGrade | None:
     """The rank written as on a decree, e.g. "III/a"; None for anything else."""
     return _BY_CODE.get(code)
+
+
+def rank_by_siasn_code(siasn_code: int) -> RankGrade | None:
+    """The rank SIASN names by its numeric code (`golRuangAkhirId`, 11 ... 45); None for anything else."""
+    return _BY_SIASN_CODE.get(siasn_code)

@@ -1,0 +1,266 @@
+"""HTTP routes for the organisation: agencies (instansi), units (unit kerja) and positions (jabatan)."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Response, status
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from services.employee.domain.model import EducationLevel
+from services.employee.domain.organisation import Agency, AgencyKind, Position, PositionType, Unit, UnitKind
+from services.employee.service import organisation as service
+from shared.deps import ConnectionDep, UowDep
+from shared.etag import set_etag, version_from_if_match
+
+router = APIRouter(prefix="/api/v1", tags=["organisation"])
+
+AgencyCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9.\-]+$")
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+CompetencyName = Annotated[str, StringConstraints(max_length=100)]
+IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
+
+
+class AgencyCreate(BaseModel):
+    code: AgencyCode = Field(examples=["7601"])
+    name: Name = Field(examples=["Pemerintah Kabupaten Mamuju"])
+    kind: AgencyKind
+    province_code: AgencyCode | None = Field(
+        default=None,
+        examples=["7600"],
+        description="the province agency a kabupaten or kota belongs to; a province's is its own code",
+    )
+
+
+def _refuse_null(value: object) -> object:
+    """In an update an absent field keeps its value; null is refused where the field needs one."""
+    if value is None:
+        raise ValueError("cannot be null; leave the field out to keep its value")
+    return value
+
+
+class AgencyUpdate(BaseModel):
+    name: Name | None = None
+    province_code: AgencyCode | None = None
+
+    _required = field_validator("name", mode="before")(_refuse_null)
+
+
+class AgencyPublic(BaseModel):
+    code: str
+    name: str
+    kind: AgencyKind
+    province_code: str | None
+    version: int
+
+    @classmethod
+    def of(cls, agency: Agency) -> "AgencyPublic":
+        return cls(
+            code=agency.code,
+            name=agency.name,
+            kind=agency.kind,
+            province_code=agency.province_code,
+            version=agency.version,
+        )
+
+
+class UnitCreate(BaseModel):
+    agency_code: AgencyCode
+    parent_id: UUID | None = Field(default=None, description="the unit it sits in; none at the top")
+    name: Name = Field(examples=["Bidang Mutasi dan Promosi"])
+    kind: UnitKind
+    location: Place | None = Field(default=None, examples=["Mamuju"], description="kabupaten/kota")
+
+
+class UnitUpdate(BaseModel):
+    parent_id: UUID | None = None
+    name: Name | None = None
+    kind: UnitKind | None = None
+    location: Place | None = None
+    head_position_id: UUID | None = Field(default=None, description="a position of this unit")
+
+    _required = field_validator("name", "kind", mode="before")(_refuse_null)
+
+
+class UnitPublic(BaseModel):
+    id: UUID
+    agency_code: str
+    parent_id: UUID | None
+    name: str
+    kind: UnitKind
+    location: str | None
+    head_position_id: UUID | None
+    version: int
+
+    @classmethod
+    def of(cls, unit: Unit) -> "UnitPublic":
+        return cls(
+            id=unit.id,
+            agency_code=unit.agency_code,
+            parent_id=unit.parent_id,
+            name=unit.name,
+            kind=unit.kind,
+            location=unit.location,
+            head_position_id=unit.head_position_id,
+            version=unit.version,
+        )
+
+
+class PositionCreate(BaseModel):
+    unit_id: UUID
+    name: Name = Field(examples=["Analis Sumber Daya Manusia Aparatur"])
+    type: PositionType
+    job_class: int = Field(description="kelas jabatan, 1 to 17", examples=[9])
+    authorised_headcount: int = Field(description="formasi: how many people the position may have")
+    competency_standard: dict[CompetencyName, int] = Field(
+        default={},
+        description="required level (1-5) per competency: managerial, socio-cultural, the agency's technical",
+        examples=[{"Integritas": 3, "Perekat Bangsa": 3, "Manajemen ASN": 3}],
+    )
+    minimum_rank: str | None = Field(default=None, examples=["III/a"], description="lowest golongan/ruang")
+    minimum_education: EducationLevel | None = None
+    retirement_age: int | None = Field(
+        default=None, description="BUP; none: the type's default (58, 60 for JPT)"
+    )
+
+
+class PositionUpdate(BaseModel):
+    name: Name | None = None
+    type: PositionType | None = None
+    job_class: int | None = Field(default=None, description="kelas jabatan, 1 to 17")
+    authorised_headcount: int | None = Field(default=None, description="formasi")
+    competency_standard: dict[CompetencyName, int] | None = Field(
+        default=None, description="replaces the whole standard"
+    )
+    minimum_rank: str | None = None
+    minimum_education: EducationLevel | None = None
+    retirement_age: int | None = Field(default=None, description="BUP; null: back to the type's default")
+
+    _required = field_validator(
+        "name", "type", "job_class", "authorised_headcount", "competency_standard", mode="before"
+    )(_refuse_null)
+
+
+class PositionPublic(BaseModel):
+    id: UUID
+    unit_id: UUID
+    agency_code: str
+    name: str
+    type: PositionType
+    job_class: int
+    authorised_headcount: int
+    competency_standard: dict[str, int]
+    minimum_rank: str | None
+    minimum_education: EducationLevel | None
+    retirement_age: int
+    retirement_age_is_default: bool
+    version: int
+
+    @classmethod
+    def of(cls, position: Position) -> "PositionPublic":
+        return cls(
+            id=position.id,
+            unit_id=position.unit_id,
+            agency_code=position.agency_code,
+            name=position.name,
+            type=position.type,
+            job_class=position.job_class,
+            authorised_headcount=position.authorised_headcount,
+            competency_standard=dict(position.competency_standard),
+            minimum_rank=position.minimum_rank,
+            minimum_education=position.minimum_education,
+            retirement_age=position.retirement_age,
+            retirement_age_is_default=position.custom_retirement_age is None,
+            version=position.version,
+        )
+
+
+def _created(response: Response, location: str, version: int) -> None:
+    response.headers["Location"] = location
+    set_etag(response, version)
+
+
+@router.post("/agencies", status_code=status.HTTP_201_CREATED, response_model=AgencyPublic)
+async def define_agency(body: AgencyCreate, uow: UowDep, response: Response) -> AgencyPublic:
+    """Define an agency: a ministry or central agency, a province, a kabupaten or a kota."""
+    agency = await service.define_agency(uow, **body.model_dump())
+    _created(response, f"/api/v1/agencies/{agency.code}", agency.version)
+    return AgencyPublic.of(agency)
+
+
+@router.get("/agencies/{code}", response_model=AgencyPublic)
+async def get_agency(code: str, connection: ConnectionDep, response: Response) -> AgencyPublic:
+    """Read one agency by its code."""
+    agency = await service.get_agency(connection, code)
+    set_etag(response, agency.version)
+    return AgencyPublic.of(agency)
+
+
+@router.patch("/agencies/{code}", response_model=AgencyPublic)
+async def update_agency(
+    code: str, body: AgencyUpdate, uow: UowDep, response: Response, if_match: IfMatch = None
+) -> AgencyPublic:
+    """Rename an agency or move a kabupaten/kota to another province; needs its ETag in If-Match."""
+    expected = version_from_if_match(if_match)
+    changes = body.model_dump(exclude_unset=True)
+    agency = await service.update_agency(uow, code, expected_version=expected, changes=changes)
+    set_etag(response, agency.version)
+    return AgencyPublic.of(agency)
+
+
+@router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitPublic)
+async def define_unit(body: UnitCreate, uow: UowDep, response: Response) -> UnitPublic:
+    """Add a unit to an agency's organisation, at the top or below another of its units."""
+    unit = await service.define_unit(uow, **body.model_dump())
+    _created(response, f"/api/v1/units/{unit.id}", unit.version)
+    return UnitPublic.of(unit)
+
+
+@router.get("/units/{unit_id}", response_model=UnitPublic)
+async def get_unit(unit_id: UUID, connection: ConnectionDep, response: Response) -> UnitPublic:
+    """Read one unit."""
+    unit = await service.get_unit(connection, unit_id)
+    set_etag(response, unit.version)
+    return UnitPublic.of(unit)
+
+
+@router.patch("/units/{unit_id}", response_model=UnitPublic)
+async def update_unit(
+    unit_id: UUID, body: UnitUpdate, uow: UowDep, response: Response, if_match: IfMatch = None
+) -> UnitPublic:
+    """Change a unit: name, kind, parent, location or head position; needs its ETag in If-Match."""
+    expected = version_from_if_match(if_match)
+    changes = body.model_dump(exclude_unset=True)
+    unit = await service.update_unit(uow, unit_id, expected_version=expected, changes=changes)
+    set_etag(response, unit.version)
+    return UnitPublic.of(unit)
+
+
+@router.post("/positions", status_code=status.HTTP_201_CREATED, response_model=PositionPublic)
+async def define_position(body: PositionCreate, uow: UowDep, response: Response) -> PositionPublic:
+    """Add a position to a unit, with its job class, competency standard and requirements."""
+    position = await service.define_position(uow, **body.model_dump())
+    _created(response, f"/api/v1/positions/{position.id}", position.version)
+    return PositionPublic.of(position)
+
+
+@router.get("/positions/{position_id}", response_model=PositionPublic)
+async def get_position(position_id: UUID, connection: ConnectionDep, response: Response) -> PositionPublic:
+    """Read one position."""
+    position = await service.get_position(connection, position_id)
+    set_etag(response, position.version)
+    return PositionPublic.of(position)
+
+
+@router.patch("/positions/{position_id}", response_model=PositionPublic)
+async def update_position(
+    position_id: UUID, body: PositionUpdate, uow: UowDep, response: Response, if_match: IfMatch = None
+) -> PositionPublic:
+    """Change a position's requirements or headcount; needs its ETag in If-Match."""
+    expected = version_from_if_match(if_match)
+    changes = body.model_dump(exclude_unset=True)
+    position = await service.update_position(uow, position_id, expected_version=expected, changes=changes)
+    set_etag(response, position.version)
+    return PositionPublic.of(position)

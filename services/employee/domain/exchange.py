@@ -1,0 +1,427 @@
+"""Bulk exchange of employee records: the columns of an import or export file, named our way (`native`, the
+fields of the registration API) or SIASN's (BKN's national system, camelCase), and the check of one row.
+
+Pure Python: reading and writing CSV and XLSX lives in `adapters/spreadsheets.py`. A row is checked whole,
+every bad cell reported rather than only the first, and then through the registration's own domain rules
+(`model.register`: NIP agreement, NIK), so a file accepts what the API accepts.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum, StrEnum
+from typing import Any
+
+from services.employee.domain import model
+from services.employee.domain.model import (
+    NIK_LENGTH,
+    DisciplinaryStatus,
+    Employee,
+    EmployeeStatus,
+    EmploymentType,
+    Placement,
+    Rank,
+)
+from services.employee.domain.nip import InvalidNip, Nip, parse_nip
+from services.employee.domain.ranks import RankGrade, rank_by_code, rank_by_siasn_code
+from shared.errors import DomainError, FieldProblem, InvalidInput
+
+# A spreadsheet stores numbers as doubles: beyond 15 digits (a NIP has 18, a NIK 16) the last ones are lost.
+SPREADSHEET_DIGITS = 15
+
+Cell = str | int | float | date | datetime | None
+
+
+class Mapping(StrEnum):
+    """Whose column names a file uses."""
+
+    NATIVE = "native"
+    SIASN = "siasn"
+
+
+# How each mapping writes dates in text (CSV). Both read ISO 8601 and DD-MM-YYYY / DD/MM/YYYY, the form
+# Indonesian spreadsheets use. SIASN writing DD-MM-YYYY is our assumption, not confirmed.
+DATE_FORMATS = {Mapping.NATIVE: "%Y-%m-%d", Mapping.SIASN: "%d-%m-%Y"}
+
+
+class Kind(Enum):
+    TEXT = "text"
+    NIP = "nip"
+    NIK = "nik"
+    DATE = "date"
+    RANK = "rank"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    siasn: str | None
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+
+    def name(self, mapping: Mapping) -> str | None:
+        """The column's header in a file of `mapping`; None where that mapping has no such column."""
+        return self.field if mapping is Mapping.NATIVE else self.siasn
+
+
+def _values(enum: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
+
+
+# The fields of the registration API (EmployeeCreate) but `education`, a list that a flat row cannot hold.
+# SIASN names confirmed by DOMAIN.md ("National system and exchange"): nipBaru, nama, golRuangAkhirId,
+# tmtJabatan, unorId, instansiKerjaId. All other SIASN names are our assumption, to check against a real
+# SIASN export. SIASN has no column for the 10-year bond or the disciplinary status: a SIASN file leaves
+# them to their defaults.
+COLUMNS: tuple[Column, ...] = (
+    Column("nip", "nipBaru", Kind.NIP, required=True),
+    Column("name", "nama", required=True, max_length=200),
+    Column("front_title", "gelarDepan", max_length=50),
+    Column("back_title", "gelarBelakang", max_length=50),
+    Column("birth_date", "tglLahir", Kind.DATE, required=True),
+    Column("birth_place", "tempatLahir", max_length=100),
+    Column("gender", "jenisKelamin", Kind.CHOICE, required=True, choices=("M", "F")),
+    Column("nik", "nik", Kind.NIK),
+    Column("employment_type", "jenisPegawai", Kind.CHOICE, choices=_values(EmploymentType)),
+    Column("status", "statusPegawai", Kind.CHOICE, choices=_values(EmployeeStatus)),
+    Column("tmt_cpns", "tmtCpns", Kind.DATE),
+    Column("tmt_pns", "tmtPns", Kind.DATE),
+    Column("rank_code", "golRuangAkhirId", Kind.RANK),
+    Column("rank_tmt", "tmtGolAkhir", Kind.DATE),
+    Column("agency_code", "instansiKerjaId", required=True, max_length=20),
+    Column("unit_id", "unorId", max_length=64),
+    Column("position_id", "jabatanId", max_length=64),
+    Column("position_tmt", "tmtJabatan", Kind.DATE),
+    Column("work_location", "lokasiKerja", max_length=100),
+    Column("ten_year_bond_until", None, Kind.DATE),
+    Column("disciplinary_status", None, Kind.CHOICE, choices=_values(DisciplinaryStatus)),
+)
+
+# Record fields `model.register` takes as details; missing ones keep the aggregate's defaults.
+_DETAILS = ("front_title", "back_title", "birth_place", "tmt_pns", "work_location")
+
+
+class InvalidFile(InvalidInput):
+    """The file as a whole cannot be imported (its columns, encoding, format); nothing was read from it."""
+
+    code, title = "invalid-file", "File cannot be imported"
+
+
+class InvalidRows(InvalidInput):
+    code, title = "invalid-rows", "Rows failed validation"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A file's header, resolved: which column each position holds."""
+
+    mapping: Mapping
+    columns: tuple[Column, ...]
+    # One parser per column, made once per file: a large import calls them millions of times.
+    parsers: tuple["Parser", ...]
+
+
+def header(mapping: Mapping) -> list[str]:
+    """The header an export of `mapping` writes: every column that mapping names, in the table's order."""
+    return [name for column in COLUMNS if (name := column.name(mapping))]
+
+
+def layout_of(names: Sequence[Cell], mapping: Mapping) -> Layout:
+    """Resolve a file's header; unknown, repeated or missing required columns refuse the whole file."""
+    by_name = {name.casefold(): column for column in COLUMNS if (name := column.name(mapping))}
+    columns, unknown, seen = [], [], set()
+    for raw in names:
+        name = str(raw).strip() if raw is not None else ""
+        column = by_name.get(name.casefold())
+        if column is None:
+            unknown.append(name or "(empty)")
+        elif column.field in seen:
+            raise InvalidFile(f"column {name!r} appears twice", code="duplicate-columns")
+        else:
+            seen.add(column.field)
+            columns.append(column)
+    if unknown:
+        raise InvalidFile(
+            f"unknown column(s) for the {mapping.value} mapping: {', '.join(unknown)}"
+            + _hint(unknown, mapping),
+            code="unknown-columns",
+            errors=[FieldProblem(field=name, message="unknown column", line=1) for name in unknown],
+        )
+    missing = [
+        column.name(mapping) or "" for column in COLUMNS if column.required and column.field not in seen
+    ]
+    if missing:
+        raise InvalidFile(
+            f"required column(s) missing: {', '.join(missing)}",
+            code="missing-columns",
+            errors=[FieldProblem(field=name, message="required column", line=1) for name in missing],
+        )
+    return Layout(mapping, tuple(columns), tuple(_PARSERS[c.kind](c, mapping) for c in columns))
+
+
+def _hint(unknown: list[str], mapping: Mapping) -> str:
+    other = Mapping.SIASN if mapping is Mapping.NATIVE else Mapping.NATIVE
+    theirs = {name.casefold() for name in header(other)}
+    if all(name.casefold() in theirs for name in unknown):
+        return f" (these are {other.value} names: import with mapping={other.value})"
+    return ""
+
+
+class _BadCell(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def check_row(layout: Layout, line: int, cells: Sequence[Cell]) -> Employee | list[FieldProblem]:
+    """The employee a row describes, or every problem of the row (each naming `line` and its column)."""
+    if len(cells) != len(layout.columns):
+        return [
+            FieldProblem(
+                line=line, message=f"{len(cells)} values, but the header has {len(layout.columns)} columns"
+            )
+        ]
+    values: dict[str, Any] = {}
+    problems: list[FieldProblem] = []
+    for column, parse, cell in zip(layout.columns, layout.parsers, cells, strict=True):
+        try:
+            value = parse(cell)
+        except _BadCell as bad:
+            problems.append(_problem(layout, line, column, bad.message, cell))
+            continue
+        if value is None and column.required:
+            problems.append(_problem(layout, line, column, "required", cell))
+        values[column.field] = value
+    if values.get("rank_tmt") is not None and values.get("rank_code") is None:
+        rank_tmt = next(c for c in layout.columns if c.field == "rank_tmt")
+        problems.append(_problem(layout, line, rank_tmt, "a rank TMT without its rank", values["rank_tmt"]))
+    if problems:
+        return problems
+    try:
+        return _employee(values)
+    except DomainError as refusal:
+        # The domain names our fields (`nip.birth_date`); the user needs the file's column.
+        fields = [(problem.field or "").split(".")[0] for problem in refusal.errors] or [""]
+        return [
+            FieldProblem(line=line, field=_column_name(layout, field), message=refusal.detail)
+            for field in fields
+        ]
+
+
+def _employee(values: dict[str, Any]) -> Employee:
+    get = values.get
+    details: dict[str, Any] = {name: values[name] for name in _DETAILS if get(name) is not None}
+    if get("status") is not None:
+        details["status"] = EmployeeStatus(values["status"])
+    if get("disciplinary_status") is not None:
+        details["disciplinary_status"] = DisciplinaryStatus(values["disciplinary_status"])
+    employee = model.register(
+        nip=values["nip"],
+        name=values["name"],
+        birth_date=values["birth_date"],
+        gender=values["gender"],
+        placement=Placement(values["agency_code"], get("unit_id"), get("position_id"), get("position_tmt")),
+        employment_type=EmploymentType(get("employment_type") or EmploymentType.PNS),
+        nik=get("nik"),
+        tmt_cpns=get("tmt_cpns"),
+        ten_year_bond_until=get("ten_year_bond_until"),
+        **details,
+    )
+    if get("rank_code") is not None:
+        # As a registration through the API: a rank without its TMT counts from the TMT CPNS.
+        employee.rank = Rank(values["rank_code"], get("rank_tmt") or employee.tmt_cpns or employee.birth_date)
+    return employee
+
+
+def _problem(layout: Layout, line: int, column: Column, message: str, value: Any) -> FieldProblem:
+    shown = value.isoformat() if isinstance(value, date) else value
+    return FieldProblem(line=line, field=column.name(layout.mapping), message=message, value=shown)
+
+
+def nip_problem(layout: Layout, line: int, nip: str, message: str) -> FieldProblem:
+    """A problem of a row's NIP found beyond the row itself (a duplicate in the file or the register)."""
+    return FieldProblem(line=line, field=_column_name(layout, "nip"), message=message, value=nip)
+
+
+def _column_name(layout: Layout, field: str) -> str | None:
+    column = next((c for c in layout.columns if c.field == field), None)
+    return column.name(layout.mapping) if column else None
+
+
+Parser = Callable[[Cell], Any]
+
+
+def _text_parser(column: Column, mapping: Mapping) -> Parser:
+    limit = column.max_length
+
+    def parse(cell: Cell) -> str | None:
+        text = cell.strip() if isinstance(cell, str) else _as_text(cell)
+        if not text:
+            return None
+        if limit is not None and len(text) > limit:
+            raise _BadCell(f"at most {limit} characters, got {len(text)}")
+        return text
+
+    return parse
+
+
+def _as_text(cell: Cell) -> str | None:
+    """A spreadsheet's non-text cell, as text."""
+    if cell is None:
+        return None
+    if isinstance(cell, float):
+        if abs(cell) >= 10**SPREADSHEET_DIGITS:
+            raise _BadCell(
+                f"a spreadsheet number keeps only {SPREADSHEET_DIGITS} digits; store the column as text"
+            )
+        return str(int(cell)) if cell.is_integer() else str(cell)
+    if isinstance(cell, datetime | date):
+        return cell.isoformat()
+    return str(cell).strip()
+
+
+def _nip_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(column, mapping)
+
+    def parse(cell: Cell) -> Nip | None:
+        raw = text(cell)
+        if raw is None:
+            return None
+        try:
+            return parse_nip(raw)
+        except InvalidNip as invalid:
+            raise _BadCell(invalid.errors[0].message) from None
+
+    return parse
+
+
+def _nik_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(column, mapping)
+
+    def parse(cell: Cell) -> str | None:
+        nik = text(cell)
+        if nik is not None and (len(nik) != NIK_LENGTH or not nik.isdigit()):
+            raise _BadCell(f"{NIK_LENGTH} digits")
+        return nik
+
+    return parse
+
+
+def _date_parser(column: Column, mapping: Mapping) -> Parser:
+    return _parse_date
+
+
+def _parse_date(cell: Cell) -> date | None:
+    if isinstance(cell, str):
+        text = cell.strip()
+    elif isinstance(cell, datetime):
+        return cell.date()
+    elif isinstance(cell, date):
+        return cell
+    elif isinstance(cell, int | float):
+        raise _BadCell("a number, not a date: write YYYY-MM-DD or format the cell as a date")
+    else:
+        return None
+    if not text:
+        return None
+    try:
+        if len(text) == 10 and text[4] == "-":
+            return date.fromisoformat(text)
+        if len(text) == 10 and text[2] in "-/" and text[5] == text[2]:
+            return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+    except ValueError:
+        raise _BadCell(f"{text} is not a real date") from None
+    raise _BadCell("a date as YYYY-MM-DD or DD-MM-YYYY")
+
+
+def _rank_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(column, mapping)
+    grade_of: Callable[[str], RankGrade | None]
+    if mapping is Mapping.SIASN:
+        expected = "a SIASN rank code, 11 (I/a) to 45 (IV/e)"
+        grade_of = _siasn_rank
+    else:
+        expected, grade_of = "a rank from I/a to IV/e", rank_by_code
+
+    def parse(cell: Cell) -> str | None:
+        raw = text(cell)
+        if raw is None:
+            return None
+        grade = grade_of(raw)
+        if grade is None:
+            raise _BadCell(f"unknown rank; expected {expected}")
+        return grade.code
+
+    return parse
+
+
+def _siasn_rank(raw: str) -> RankGrade | None:
+    return rank_by_siasn_code(int(raw)) if raw.isdigit() else None
+
+
+def _choice_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(column, mapping)
+    choices = {choice.casefold(): choice for choice in column.choices}
+
+    def parse(cell: Cell) -> str | None:
+        raw = text(cell)
+        if raw is None:
+            return None
+        choice = choices.get(raw.casefold())
+        if choice is None:
+            raise _BadCell(f"one of {', '.join(column.choices)}")
+        return choice
+
+    return parse
+
+
+_PARSERS: dict[Kind, Callable[[Column, Mapping], Parser]] = {
+    Kind.TEXT: _text_parser,
+    Kind.NIP: _nip_parser,
+    Kind.NIK: _nik_parser,
+    Kind.DATE: _date_parser,
+    Kind.RANK: _rank_parser,
+    Kind.CHOICE: _choice_parser,
+}
+
+
+def export_row(employee: Employee, mapping: Mapping) -> list[Cell]:
+    """The employee as one row of an export of `mapping`, in `header(mapping)`'s order."""
+    record = _record(employee)
+    return [_exported(column, record[column.field], mapping) for column in COLUMNS if column.name(mapping)]
+
+
+def _exported(column: Column, value: Any, mapping: Mapping) -> Cell:
+    if column.kind is Kind.RANK and value is not None and mapping is Mapping.SIASN:
+        grade = rank_by_code(value)
+        return grade.siasn_code if grade else value
+    return value
+
+
+def _record(employee: Employee) -> dict[str, Any]:
+    rank, placement = employee.rank, employee.placement
+    return {
+        "nip": str(employee.nip),
+        "name": employee.name,
+        "front_title": employee.front_title,
+        "back_title": employee.back_title,
+        "birth_date": employee.birth_date,
+        "birth_place": employee.birth_place,
+        "gender": employee.gender,
+        "nik": employee.nik,
+        "employment_type": employee.employment_type.value,
+        "status": employee.status.value,
+        "tmt_cpns": employee.tmt_cpns,
+        "tmt_pns": employee.tmt_pns,
+        "rank_code": rank.code if rank else None,
+        "rank_tmt": rank.tmt if rank else None,
+        "agency_code": placement.agency_code,
+        "unit_id": placement.unit_id,
+        "position_id": placement.position_id,
+        "position_tmt": placement.tmt,
+        "work_location": employee.work_location,
+        "ten_year_bond_until": employee.ten_year_bond_until,
+        "disciplinary_status": employee.disciplinary_status.value,
+    }
