@@ -2,9 +2,11 @@
 
 from fastapi import FastAPI
 
-from services.appraisal.adapters.tables import metadata
+from services.appraisal.adapters.tables import employees, metadata
+from services.appraisal.api import periods, reports, skp, talent
 from services.appraisal.events.handlers import SUBSCRIPTIONS
 from shared import health
+from shared.readmodels.employees import employee_read_model_router
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
@@ -16,6 +18,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app(
         title="ASN appraisal service",
         description="SKP performance appraisal (PermenPANRB 6/2022), potential and the 9-box talent grid.",
-        routers=[health.router],
+        routers=[
+            health.router,
+            periods.router,
+            skp.router,
+            talent.router,
+            reports.router,
+            employee_read_model_router("appraisal", employees),
+        ],
         lifespan=runtime.lifespan,
     )

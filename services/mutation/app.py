@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from services.mutation.adapters.tables import employees, metadata
+from services.mutation.api import predicates
 from services.mutation.events.handlers import SUBSCRIPTIONS
 from shared import health
 from shared.readmodels.employees import employee_read_model_router
@@ -17,6 +18,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app(
         title="ASN mutation service",
         description="Mutation proposals, eligibility checks, approval workflow, decrees and placement plans.",
-        routers=[health.router, employee_read_model_router("mutation", employees)],
+        routers=[health.router, employee_read_model_router("mutation", employees), predicates.router],
         lifespan=runtime.lifespan,
     )

@@ -1,5 +1,30 @@
-"""Events the appraisal service consumes: the table event type -> handler. (None yet.)"""
+"""Events the appraisal service consumes: the table event type -> handler.
 
+The employee read model follows every employee event. A move (`position-changed`) also opens the
+post-mutation monitoring baseline, in the same transaction as the read-model update: the consumer keys
+handlers by event type, so the read model's handler for that type is wrapped, not added to.
+"""
+
+from services.appraisal.adapters.tables import employees
+from services.appraisal.service import monitoring
+from shared.contracts.employee import EmployeePositionChanged
+from shared.events.envelope import CloudEvent
 from shared.events.inbox import Subscription
+from shared.readmodels.employees import employee_subscriptions
+from shared.uow import UnitOfWork
 
-SUBSCRIPTIONS: list[Subscription] = []
+POSITION_CHANGED = "asn.employee.employee.position-changed"
+
+_read_model = {s.type: s for s in employee_subscriptions(employees)}
+
+
+async def on_position_changed(uow: UnitOfWork, event: CloudEvent, data: EmployeePositionChanged) -> None:
+    """Update the employee read model, then record the baseline of the move."""
+    await _read_model[POSITION_CHANGED].handle(uow, event, data)
+    await monitoring.open_monitoring(uow, data, caused_by=event)
+
+
+SUBSCRIPTIONS: list[Subscription] = [
+    *(s for s in _read_model.values() if s.type != POSITION_CHANGED),
+    Subscription(POSITION_CHANGED, on_position_changed),
+]

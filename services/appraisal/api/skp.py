@@ -1,0 +1,452 @@
+"""HTTP routes for SKPs: planning, realisations, feedback, ratings and objections.
+
+Who acts is named in the request (`appraiser_nip`, `recorded_by`, ...) until the gateway's internal token
+carries it; the SKP checks that NIP against the people it names and answers 403 otherwise.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.appraisal.adapters.repository import SkpFilter
+from services.appraisal.api.common import Amount, Coefficient, Nip, Percent, cursor_key
+from services.appraisal.domain.periods import ANNUAL
+from services.appraisal.domain.predicate import CoreValue, Predicate, Rating
+from services.appraisal.domain.skp import (
+    Evaluation,
+    Objection,
+    ObjectionDecision,
+    PositionType,
+    Skp,
+    Target,
+    Verdict,
+)
+from services.appraisal.service import skp as service
+from services.appraisal.service.skp import IndicatorPlan
+from shared.deps import ConnectionDep, UowDep
+from shared.etag import set_etag, version_from_if_match
+from shared.pagination import Cursor, Limit, Page, encode_cursor
+
+router = APIRouter(prefix="/api/v1/skp", tags=["SKP"])
+
+IfMatch = Annotated[str | None, Header()]
+Note = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class TargetIn(BaseModel):
+    quantity: Amount = Field(gt=0)
+    quantity_unit: str = Field(min_length=1, max_length=50, examples=["dokumen"])
+    quality_percent: Percent
+    time_months: int = Field(ge=1, le=12)
+    cost: Amount | None = Field(default=None, description="only where the indicator has a budget")
+
+    def target(self) -> Target:
+        return Target(self.quantity, self.quantity_unit, self.quality_percent, self.time_months, self.cost)
+
+    @classmethod
+    def of(cls, t: Target) -> "TargetIn":
+        return cls(
+            quantity=t.quantity,
+            quantity_unit=t.quantity_unit,
+            quality_percent=t.quality_percent,
+            time_months=t.time_months,
+            cost=t.cost,
+        )
+
+
+class IndicatorIn(BaseModel):
+    description: str = Field(min_length=1, max_length=2000)
+    target: TargetIn
+
+    def plan(self) -> IndicatorPlan:
+        return IndicatorPlan(self.description, self.target.target())
+
+
+class SkpCreate(BaseModel):
+    period_id: UUID
+    nip: Nip
+    appraiser_nip: Nip = Field(description="the appraising supervisor (pejabat penilai kinerja)")
+    reviewer_nip: Nip | None = Field(
+        default=None, description="the appraiser's supervisor; decides objections"
+    )
+    position_type: PositionType
+    position_id: str | None = Field(default=None, max_length=64)
+    credit_coefficient: Coefficient | None = Field(
+        default=None, description="yearly credit coefficient of a functional position"
+    )
+    indicators: list[IndicatorIn] = Field(min_length=1)
+
+
+class SkpUpdate(BaseModel):
+    """Send only what changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    appraiser_nip: Nip | None = None
+    reviewer_nip: Nip | None = None
+
+
+class RealisationIn(BaseModel):
+    recorded_by: Nip = Field(description="the employee or the appraiser")
+    quantity: Amount | None = None
+    quality_percent: Percent | None = None
+    time_months: int | None = Field(default=None, ge=0, le=12)
+    cost: Amount | None = None
+    evidence: Note = Field(description="what shows the realisation (documents, links, notes)")
+
+
+class FeedbackIn(BaseModel):
+    author_nip: Nip = Field(description="the appraiser or the employee")
+    note: Note
+    indicator_id: UUID | None = None
+
+
+class RatingIn(BaseModel):
+    appraiser_nip: Nip = Field(description="who rates: must be the SKP's appraiser")
+    results: Rating
+    behaviour_values: dict[CoreValue, Rating] = Field(description="each of the seven BerAKHLAK values")
+    behaviour: Rating | None = Field(
+        default=None, description="overall behaviour; required under the period's `supervisor_overall` rule"
+    )
+
+
+class ObjectionIn(BaseModel):
+    nip: Nip = Field(description="who objects: must be the appraised employee")
+    reason: Note
+
+
+class DecisionIn(BaseModel):
+    decider_nip: Nip = Field(description="who decides: must be the appraiser's supervisor")
+    decision: ObjectionDecision
+    note: Note
+    results: Rating | None = Field(default=None, description="revised results rating, when upheld")
+    behaviour: Rating | None = Field(default=None, description="revised behaviour rating, when upheld")
+
+
+class RealisationPublic(BaseModel):
+    point: str
+    quantity: Decimal | None
+    quality_percent: Decimal | None
+    time_months: int | None
+    cost: Decimal | None
+    evidence: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class IndicatorPublic(BaseModel):
+    id: UUID
+    description: str
+    target: TargetIn
+    realisations: list[RealisationPublic]
+
+
+class FeedbackPublic(BaseModel):
+    id: UUID
+    author_nip: str
+    note: str
+    indicator_id: UUID | None
+    given_at: datetime
+
+
+class VerdictPublic(BaseModel):
+    results: Rating
+    behaviour: Rating
+    predicate: Predicate
+    credit_points: Decimal | None
+
+    @classmethod
+    def of(cls, v: Verdict) -> "VerdictPublic":
+        return cls(
+            results=v.results, behaviour=v.behaviour, predicate=v.predicate, credit_points=v.credit_points
+        )
+
+
+class EvaluationPublic(VerdictPublic):
+    point: str
+    starts_on: date
+    ends_on: date
+    behaviour_values: dict[CoreValue, Rating]
+    rated_by: str
+    rated_at: datetime
+    finalised_at: datetime | None
+
+    @classmethod
+    def of_evaluation(cls, e: Evaluation) -> "EvaluationPublic":
+        return cls(
+            **VerdictPublic.of(e.verdict).model_dump(),
+            point=e.point,
+            starts_on=e.starts_on,
+            ends_on=e.ends_on,
+            behaviour_values=dict(e.behaviour_values),
+            rated_by=e.rated_by,
+            rated_at=e.rated_at,
+            finalised_at=e.finalised_at,
+        )
+
+
+class ObjectionPublic(BaseModel):
+    id: UUID
+    point: str
+    filed_by: str
+    reason: str
+    filed_at: datetime
+    original: VerdictPublic
+    decision: ObjectionDecision | None
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    revised: VerdictPublic | None
+
+    @classmethod
+    def of(cls, o: Objection) -> "ObjectionPublic":
+        return cls(
+            id=o.id,
+            point=o.point,
+            filed_by=o.filed_by,
+            reason=o.reason,
+            filed_at=o.filed_at,
+            original=VerdictPublic.of(o.original),
+            decision=o.decision,
+            decided_by=o.decided_by,
+            decided_at=o.decided_at,
+            decision_note=o.decision_note,
+            revised=VerdictPublic.of(o.revised) if o.revised else None,
+        )
+
+
+class SkpSummary(BaseModel):
+    id: UUID
+    period_id: UUID
+    year: int
+    nip: str
+    agency_code: str
+    appraiser_nip: str
+    reviewer_nip: str | None
+    position_type: PositionType
+    position_id: str | None
+    credit_coefficient: Decimal | None
+    version: int
+
+    @classmethod
+    def fields_of(cls, skp: Skp) -> dict[str, object]:
+        return {
+            "id": skp.id,
+            "period_id": skp.period_id,
+            "year": skp.year,
+            "nip": skp.nip,
+            "agency_code": skp.agency_code,
+            "appraiser_nip": skp.appraiser_nip,
+            "reviewer_nip": skp.reviewer_nip,
+            "position_type": skp.position_type,
+            "position_id": skp.position_id,
+            "credit_coefficient": skp.credit_coefficient,
+            "version": skp.version,
+        }
+
+
+class SkpPublic(SkpSummary):
+    indicators: list[IndicatorPublic]
+    feedback: list[FeedbackPublic]
+    evaluations: list[EvaluationPublic]
+    objections: list[ObjectionPublic] = Field(description="each with the original and the decided verdict")
+
+    @classmethod
+    def of(cls, skp: Skp) -> "SkpPublic":
+        return cls.model_validate(
+            {
+                **cls.fields_of(skp),
+                "indicators": [
+                    IndicatorPublic(
+                        id=i.id,
+                        description=i.description,
+                        target=TargetIn.of(i.target),
+                        realisations=[
+                            RealisationPublic(
+                                point=r.point,
+                                quantity=r.quantity,
+                                quality_percent=r.quality_percent,
+                                time_months=r.time_months,
+                                cost=r.cost,
+                                evidence=r.evidence,
+                                recorded_by=r.recorded_by,
+                                recorded_at=r.recorded_at,
+                            )
+                            for (indicator_id, _), r in skp.realisations.items()
+                            if indicator_id == i.id
+                        ],
+                    )
+                    for i in skp.indicators
+                ],
+                "feedback": [
+                    FeedbackPublic(
+                        id=f.id,
+                        author_nip=f.author_nip,
+                        note=f.note,
+                        indicator_id=f.indicator_id,
+                        given_at=f.given_at,
+                    )
+                    for f in skp.feedback
+                ],
+                "evaluations": [
+                    EvaluationPublic.of_evaluation(e)
+                    for e in sorted(skp.evaluations.values(), key=lambda e: (e.ends_on, e.point == ANNUAL))
+                ],
+                "objections": [ObjectionPublic.of(o) for o in skp.objections],
+            }
+        )
+
+
+def _answer(response: Response, skp: Skp) -> SkpPublic:
+    set_etag(response, skp.version)
+    return SkpPublic.of(skp)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SkpPublic)
+async def plan_skp(body: SkpCreate, uow: UowDep, response: Response) -> SkpPublic:
+    """Plan an employee's SKP for an appraisal year: appraiser, indicators and targets."""
+    skp = await service.plan_skp(
+        uow,
+        period_id=body.period_id,
+        nip=body.nip,
+        appraiser_nip=body.appraiser_nip,
+        reviewer_nip=body.reviewer_nip,
+        position_type=body.position_type,
+        position_id=body.position_id,
+        credit_coefficient=body.credit_coefficient,
+        indicators=[i.plan() for i in body.indicators],
+    )
+    response.headers["Location"] = f"{router.prefix}/{skp.id}"
+    return _answer(response, skp)
+
+
+@router.get("", response_model=Page[SkpSummary])
+async def search_skps(
+    connection: ConnectionDep,
+    period_id: UUID | None = None,
+    nip: str | None = None,
+    appraiser: str | None = None,
+    agency: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[SkpSummary]:
+    """SKPs by period, employee, appraiser or agency (without their details)."""
+    after = cursor_key(cursor, UUID)
+    where = SkpFilter(period_id=period_id, nip=nip, appraiser_nip=appraiser, agency_code=agency)
+    found = await service.search_skps(
+        connection, where, limit=limit + 1, after_id=after[0] if after else None
+    )
+    page = found[:limit]
+    return Page(
+        items=[SkpSummary.model_validate(SkpSummary.fields_of(s)) for s in page],
+        next_cursor=encode_cursor([str(page[-1].id)]) if len(found) > limit else None,
+    )
+
+
+@router.get("/{skp_id}", response_model=SkpPublic)
+async def get_skp(skp_id: UUID, connection: ConnectionDep, response: Response) -> SkpPublic:
+    """One SKP with indicators, realisations, feedback, evaluations and objections."""
+    return _answer(response, await service.get_skp(connection, skp_id))
+
+
+@router.patch("/{skp_id}", response_model=SkpPublic)
+async def assign(
+    skp_id: UUID, body: SkpUpdate, uow: UowDep, response: Response, if_match: IfMatch = None
+) -> SkpPublic:
+    """Name another appraiser or appraiser's supervisor; needs If-Match."""
+    expected = version_from_if_match(if_match)
+    skp = await service.assign(
+        uow, skp_id, expected_version=expected, changes=body.model_dump(exclude_unset=True)
+    )
+    return _answer(response, skp)
+
+
+@router.post("/{skp_id}/indicators", status_code=status.HTTP_201_CREATED, response_model=SkpPublic)
+async def add_indicator(skp_id: UUID, body: IndicatorIn, uow: UowDep, response: Response) -> SkpPublic:
+    """Add a result indicator with its targets."""
+    skp, _ = await service.add_indicator(uow, skp_id, body.plan())
+    return _answer(response, skp)
+
+
+@router.put("/{skp_id}/indicators/{indicator_id}/realisations/{point}", response_model=SkpPublic)
+async def record_realisation(
+    skp_id: UUID,
+    indicator_id: UUID,
+    point: str,
+    body: RealisationIn,
+    uow: UowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SkpPublic:
+    """Record (or correct) what an indicator achieved in an evaluation period, with evidence."""
+    expected = version_from_if_match(if_match)
+    skp = await service.record_realisation(
+        uow,
+        skp_id,
+        expected_version=expected,
+        indicator_id=indicator_id,
+        point=point,
+        **body.model_dump(),
+    )
+    return _answer(response, skp)
+
+
+@router.post("/{skp_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=SkpPublic)
+async def give_feedback(skp_id: UUID, body: FeedbackIn, uow: UowDep, response: Response) -> SkpPublic:
+    """Add a continuous-feedback entry."""
+    skp, _ = await service.give_feedback(
+        uow, skp_id, author_nip=body.author_nip, note=body.note, indicator_id=body.indicator_id
+    )
+    return _answer(response, skp)
+
+
+@router.put("/{skp_id}/evaluations/{point}", response_model=SkpPublic)
+async def rate(
+    skp_id: UUID, point: str, body: RatingIn, uow: UowDep, response: Response, if_match: IfMatch = None
+) -> SkpPublic:
+    """The appraiser rates results and behaviour for an evaluation point (403 for anyone else)."""
+    expected = version_from_if_match(if_match)
+    skp, _ = await service.rate(
+        uow,
+        skp_id,
+        point,
+        expected_version=expected,
+        appraiser_nip=body.appraiser_nip,
+        results=body.results,
+        behaviour_values=body.behaviour_values,
+        behaviour=body.behaviour,
+    )
+    return _answer(response, skp)
+
+
+@router.post(
+    "/{skp_id}/evaluations/{point}/objections", status_code=status.HTTP_201_CREATED, response_model=SkpPublic
+)
+async def file_objection(
+    skp_id: UUID, point: str, body: ObjectionIn, uow: UowDep, response: Response
+) -> SkpPublic:
+    """The employee objects to a final evaluation within the period's window."""
+    skp, _ = await service.file_objection(uow, skp_id, point, by_nip=body.nip, reason=body.reason)
+    return _answer(response, skp)
+
+
+@router.post("/{skp_id}/objections/{objection_id}/decision", response_model=SkpPublic)
+async def decide_objection(
+    skp_id: UUID, objection_id: UUID, body: DecisionIn, uow: UowDep, response: Response
+) -> SkpPublic:
+    """The appraiser's supervisor upholds (with revised ratings) or rejects an objection."""
+    skp, _ = await service.decide_objection(
+        uow,
+        skp_id,
+        objection_id,
+        by_nip=body.decider_nip,
+        decision=body.decision,
+        note=body.note,
+        results=body.results,
+        behaviour=body.behaviour,
+    )
+    return _answer(response, skp)

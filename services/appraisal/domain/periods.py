@@ -1,0 +1,222 @@
+"""An agency's appraisal year: its evaluation points and their finalisation (PermenPANRB 6/2022).
+
+The agency sets how often it evaluates during the year (monthly, quarterly or semester); every year also
+ends with the annual evaluation. Finalising a point fixes every employee's evaluation of it, after the
+predicates are checked against the distribution the organisation's own predicate allows.
+"""
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from services.appraisal.domain.distribution import (
+    OrganisationPredicate,
+    Violation,
+    check_distribution,
+    distribution,
+)
+from services.appraisal.domain.predicate import BehaviourRule, Predicate
+from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+
+ANNUAL = "annual"
+# How long an employee may object to a final evaluation unless the agency sets another window; a default,
+# not a figure confirmed against the regulation's text.
+DEFAULT_OBJECTION_WINDOW_DAYS = 14
+
+# What an agency may change in an open period.
+REVISABLE = frozenset({"organisation_predicate", "approver_nip", "objection_window_days"})
+
+
+class Frequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SEMESTER = "semester"
+
+    @property
+    def months(self) -> int:
+        return {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.SEMESTER: 6}[self]
+
+    @property
+    def letter(self) -> str:
+        return {Frequency.MONTHLY: "M", Frequency.QUARTERLY: "Q", Frequency.SEMESTER: "S"}[self]
+
+
+@dataclass(frozen=True)
+class EvaluationPoint:
+    """A periodic evaluation (`Q1`, `M07`, `S2`, ...) or the annual one, with the months it covers."""
+
+    key: str
+    starts_on: date
+    ends_on: date
+
+    @property
+    def months(self) -> int:
+        return (self.ends_on.year - self.starts_on.year) * 12 + self.ends_on.month - self.starts_on.month + 1
+
+
+def evaluation_points(year: int, frequency: Frequency) -> list[EvaluationPoint]:
+    """The periodic points of the year in order, then the annual evaluation."""
+    step = frequency.months
+    points = []
+    for number, first_month in enumerate(range(1, 13, step), start=1):
+        last_month = first_month + step - 1
+        key = (
+            f"{frequency.letter}{number:02d}"
+            if frequency is Frequency.MONTHLY
+            else f"{frequency.letter}{number}"
+        )
+        points.append(
+            EvaluationPoint(
+                key,
+                date(year, first_month, 1),
+                date(year, last_month, calendar.monthrange(year, last_month)[1]),
+            )
+        )
+    points.append(EvaluationPoint(ANNUAL, date(year, 1, 1), date(year, 12, 31)))
+    return points
+
+
+@dataclass(frozen=True)
+class Override:
+    """An authorised approver's decision to finalise despite distribution violations, and why."""
+
+    approver_nip: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Finalisation:
+    point: str
+    population: int
+    counts: Mapping[Predicate, int]
+    violations: tuple[Violation, ...]
+    overridden_by: str | None
+    override_reason: str | None
+    finalised_at: datetime
+
+
+class DistributionViolated(Conflict):
+    code = "distribution-violated"
+    title = "Predicate distribution not allowed"
+
+
+@dataclass
+class AppraisalPeriod:
+    id: UUID
+    agency_code: str
+    year: int
+    frequency: Frequency
+    approver_nip: str
+    behaviour_rule: BehaviourRule = BehaviourRule.SUPERVISOR_OVERALL
+    objection_window_days: int = DEFAULT_OBJECTION_WINDOW_DAYS
+    organisation_predicate: OrganisationPredicate | None = None
+    finalisations: dict[str, Finalisation] = field(default_factory=dict)
+    version: int = 1
+
+    @property
+    def points(self) -> list[EvaluationPoint]:
+        return evaluation_points(self.year, self.frequency)
+
+    def point(self, key: str) -> EvaluationPoint:
+        for point in self.points:
+            if point.key == key:
+                return point
+        keys = ", ".join(p.key for p in self.points)
+        raise NotFound(
+            f"the {self.frequency.value} period {self.year} has no evaluation point {key!r} ({keys})"
+        )
+
+    def is_final(self, key: str) -> bool:
+        return key in self.finalisations
+
+    def require_open(self, key: str) -> EvaluationPoint:
+        point = self.point(key)
+        if self.is_final(key):
+            raise Conflict(f"evaluation point {key} of {self.year} is final", code="point-final")
+        return point
+
+    def revise(self, changes: Mapping[str, object]) -> None:
+        """Change the agency's settings for the year; the cadence and the behaviour rule stay as opened,
+        so every evaluation of the year is made the same way."""
+        fixed = sorted(set(changes) - REVISABLE)
+        if fixed:
+            raise InvalidInput(
+                f"{', '.join(fixed)} cannot change once the period is open",
+                errors=[FieldProblem(field=name, message="fixed when the period opened") for name in fixed],
+            )
+        if self.is_final(ANNUAL):
+            raise Conflict(
+                f"the annual evaluation {self.year} is final; the period is closed", code="period-closed"
+            )
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    def check(self, key: str, predicates: Mapping[str, Predicate | None]) -> list[Violation]:
+        """The distribution violations of a point's predicates (NIP -> predicate, None when unrated)."""
+        self.point(key)
+        organisation = self._organisation_predicate()
+        return check_distribution(organisation, [p for p in predicates.values() if p is not None])
+
+    def finalise(
+        self, key: str, predicates: Mapping[str, Predicate | None], override: Override | None, at: datetime
+    ) -> Finalisation:
+        """Fix a point's evaluations: every SKP rated, the distribution kept or overridden by the approver."""
+        self.require_open(key)
+        if not predicates:
+            raise Conflict(
+                f"the period {self.year} of {self.agency_code} has no SKP to finalise", code="no-skp"
+            )
+        unrated = sorted(nip for nip, predicate in predicates.items() if predicate is None)
+        if unrated:
+            raise Conflict(
+                f"{len(unrated)} SKP(s) have no rating for {key} yet",
+                code="ratings-missing",
+                errors=[FieldProblem(field="nip", message="not rated", value=nip) for nip in unrated],
+            )
+        violations = self.check(key, predicates)
+        if violations and override is None:
+            raise DistributionViolated(
+                f"{len(violations)} distribution rule(s) broken; "
+                "change ratings or have the approver override",
+                errors=[
+                    FieldProblem(field=f"distribution.{v.rule}", message=v.message, value=violation_counts(v))
+                    for v in violations
+                ],
+            )
+        if violations and override is not None and override.approver_nip != self.approver_nip:
+            raise Forbidden(
+                f"only the period's approver ({self.approver_nip}) may override the distribution",
+                code="not-the-approver",
+            )
+        finalisation = Finalisation(
+            point=key,
+            population=len(predicates),
+            counts=distribution(p for p in predicates.values() if p is not None),
+            violations=tuple(violations),
+            overridden_by=override.approver_nip if violations and override else None,
+            override_reason=override.reason if violations and override else None,
+            finalised_at=at,
+        )
+        self.finalisations[key] = finalisation
+        return finalisation
+
+    def _organisation_predicate(self) -> OrganisationPredicate:
+        if self.organisation_predicate is None:
+            raise Conflict(
+                "set the organisation's own predicate first: it decides the allowed distribution",
+                code="organisation-predicate-missing",
+            )
+        return self.organisation_predicate
+
+
+def violation_counts(violation: Violation) -> dict[str, object]:
+    return {
+        "predicates": [p.value for p in violation.predicates],
+        "limit": violation.limit.value,
+        "allowed": violation.allowed,
+        "actual": violation.actual,
+        "population": violation.population,
+    }

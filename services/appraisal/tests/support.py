@@ -1,0 +1,134 @@
+"""Helpers the appraisal service's HTTP tests share: the people, the ratings that give each predicate, and
+short-hands for opening a period, planning an SKP, rating and finalising."""
+
+import json
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from services.appraisal.adapters.tables import outbox
+
+APPRAISER = "197001011995031001"
+REVIEWER = "196501011990031001"
+APPROVER = "196001011985031001"
+OUTSIDER = "199001012015031001"
+
+CORE_VALUES = (
+    "berorientasi_pelayanan",
+    "akuntabel",
+    "kompeten",
+    "harmonis",
+    "loyal",
+    "adaptif",
+    "kolaboratif",
+)
+ABOVE, MEETS, BELOW = "di_atas_ekspektasi", "sesuai_ekspektasi", "di_bawah_ekspektasi"
+# (results, behaviour) giving each predicate (PermenPANRB 6/2022 matrix).
+RATINGS_FOR = {
+    "sangat_baik": (ABOVE, ABOVE),
+    "baik": (MEETS, MEETS),
+    "butuh_perbaikan": (BELOW, MEETS),
+    "kurang": (MEETS, BELOW),
+    "sangat_kurang": (BELOW, BELOW),
+}
+
+
+def nip(number: int) -> str:
+    return f"19850312201001{1000 + number}"
+
+
+def if_match(resource: dict[str, Any]) -> dict[str, str]:
+    return {"If-Match": f'W/"{resource["version"]}"'}
+
+
+async def open_period(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    body = {
+        "agency_code": "7601",
+        "year": 2026,
+        "frequency": "semester",
+        "approver_nip": APPROVER,
+        "organisation_predicate": "istimewa",
+        **fields,
+    }
+    response = await client.post("/api/v1/appraisal-periods", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def plan_skp(client: httpx.AsyncClient, period_id: str, employee: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "period_id": period_id,
+        "nip": employee,
+        "appraiser_nip": APPRAISER,
+        "reviewer_nip": REVIEWER,
+        "position_type": "pelaksana",
+        "indicators": [
+            {
+                "description": "Laporan analisis mutasi pegawai",
+                "target": {
+                    "quantity": 12,
+                    "quantity_unit": "laporan",
+                    "quality_percent": 90,
+                    "time_months": 12,
+                },
+            }
+        ],
+        **fields,
+    }
+    response = await client.post("/api/v1/skp", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def rate(
+    client: httpx.AsyncClient,
+    skp: dict[str, Any],
+    point: str,
+    predicate: str,
+    *,
+    appraiser: str = APPRAISER,
+) -> httpx.Response:
+    results, behaviour = RATINGS_FOR[predicate]
+    return await client.put(
+        f"/api/v1/skp/{skp['id']}/evaluations/{point}",
+        json={
+            "appraiser_nip": appraiser,
+            "results": results,
+            "behaviour": behaviour,
+            "behaviour_values": dict.fromkeys(CORE_VALUES, behaviour),
+        },
+        headers=if_match(skp),
+    )
+
+
+async def finalise(
+    client: httpx.AsyncClient, period_id: str, point: str, *, override_by: str | None = None
+) -> httpx.Response:
+    body = {"override": {"approver_nip": override_by, "reason": "ditetapkan PPK"}} if override_by else {}
+    return await client.post(f"/api/v1/appraisal-periods/{period_id}/points/{point}/finalisation", json=body)
+
+
+async def appraise(
+    client: httpx.AsyncClient, predicates: dict[str, str], *, year: int, point: str = "annual", **period: Any
+) -> dict[str, dict[str, Any]]:
+    """Open a year, plan an SKP per NIP, rate `point` with the given predicate and finalise it (the approver
+    overrides whatever the distribution rules say: these tests are about other things)."""
+    opened = await open_period(client, year=year, **period)
+    skps = {}
+    for employee, predicate in predicates.items():
+        skp = await plan_skp(client, opened["id"], employee)
+        rated = await rate(client, skp, point, predicate)
+        assert rated.status_code == 200, rated.text
+        skps[employee] = rated.json()
+    finalised = await finalise(client, opened["id"], point, override_by=APPROVER)
+    assert finalised.status_code == 200, finalised.text
+    return skps
+
+
+async def outbox_events(app: Any, event_type: str) -> list[dict[str, Any]]:
+    async with app.state.runtime.db.connect() as connection:
+        rows = await connection.scalars(
+            select(outbox.c.payload).where(outbox.c.type == event_type).order_by(outbox.c.seq)
+        )
+        return [json.loads(row) for row in rows]
