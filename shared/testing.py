@@ -10,7 +10,7 @@ import inspect
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
+from shared.auth import Principal, Role, mint_internal_token, system_principal
 from shared.broker import EmbeddedBroker
 from shared.migrations import upgrade
 from shared.net import free_port
@@ -200,12 +201,41 @@ def make_settings(
     return make
 
 
+def auth_headers(settings: Settings, principal: Principal | None = None) -> dict[str, str]:
+    """Headers that carry `principal` (default: the platform itself) as the gateway would forward it."""
+    token = mint_internal_token(
+        principal or system_principal("test"), settings.internal_token_secret.get_secret_value()
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def principal(
+    *roles: Role | str, agencies: Iterable[str] | None = (), nip: str | None = None, subject: str = "tester"
+) -> Principal:
+    """A caller for authorisation tests: `principal("hr_officer", agencies=["A1"])`."""
+    return Principal(
+        subject=subject,
+        roles=frozenset(Role(role) for role in roles),
+        agencies=None if agencies is None else frozenset(agencies),
+        nip=nip,
+    )
+
+
 @asynccontextmanager
-async def serve_in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Run an app's lifespan (bus, relay, consumer) and talk to it without a socket."""
+async def serve_in_process(
+    app: FastAPI, *, as_principal: Principal | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (bus, relay, consumer) and talk to it without a socket.
+
+    The client carries an internal token for `as_principal` (default: the platform itself); pass other
+    headers per request to act as someone else.
+    """
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        headers = auth_headers(app.state.runtime.settings, as_principal)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as client:
             yield client
 
 
