@@ -40,6 +40,7 @@ COLUMNS = (
     "employment_type", "status", "tmt_cpns", "tmt_pns", "rank_code", "rank_tmt", "agency_code", "unit_id",
     "position_id", "position_tmt", "work_location", "ten_year_bond_until", "disciplinary_status",
 )  # fmt: skip
+POSITIONS = [str(uuid.UUID(int=n, version=4)) for n in range(900)]
 DATES = {"birth_date", "tmt_cpns", "tmt_pns", "rank_tmt", "position_tmt", "ten_year_bond_until"}
 
 
@@ -55,7 +56,7 @@ def employee(i: int) -> list[str]:
         birth.isoformat(), "Mamuju", "M" if male else "F", f"7601{i:012d}", "PPPK" if i % 20 == 0 else "PNS",
         "active", tmt_cpns.isoformat(), tmt_cpns.replace(year=tmt_cpns.year + 1).isoformat(),
         RANKS[i % len(RANKS)], rank_tmt.isoformat(), "7601" if i % 4 else "7602", f"unit-{i % 120}",
-        f"pos-{i % 900}", rank_tmt.isoformat(), "Mamuju", "", "none",
+        POSITIONS[i % len(POSITIONS)], rank_tmt.isoformat(), "Mamuju", "", "none",
     ]  # fmt: skip
 
 

@@ -8,6 +8,7 @@ token and enforces its own fine rules with the methods below (defence in depth, 
 
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -15,9 +16,10 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.errors import Forbidden, Unauthorized
+from shared import context
+from shared.errors import FieldProblem, Forbidden, InvalidInput, Unauthorized, problem_response
 
 INTERNAL_AUDIENCE = "asn-internal"
 INTERNAL_ISSUER = "asn-gateway"
@@ -38,6 +40,8 @@ class Role(StrEnum):
 
 # Every role but `employee`: they may read records of their agencies.
 STAFF_ROLES = tuple(role for role in Role if role is not Role.EMPLOYEE)
+# Roles that keep or correct personal data (the unmasked NIK): the agency's HR unit and the administration.
+PERSONAL_DATA_ROLES = (Role.ADMIN, Role.HR_OFFICER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,34 @@ class Principal:
         """The agencies a list query must be limited to (None: no limit)."""
         return self.agencies
 
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role(*STAFF_ROLES)
+
+    def may_see_personal_data(self, nip: str, agency_code: str | None) -> bool:
+        """The person themself, or HR and administration of the person's agency (e.g. the unmasked NIK)."""
+        return self.is_self(nip) or (self.has_role(*PERSONAL_DATA_ROLES) and self.covers_agency(agency_code))
+
+    def require_any(self, roles: Iterable[Role], agency_code: str | None) -> None:
+        """One of `roles`, within `agency_code`: the usual check before a change to an agency's data."""
+        self.require_role(*roles)
+        self.require_agency(agency_code)
+
+    def one_agency(self, agency_code: str | None) -> str | None:
+        """The agency a list is filtered by: the one asked for (if in scope), else the caller's only agency,
+        else None for a caller who sees every agency. A caller scoped to several agencies names one."""
+        if agency_code is not None:
+            self.require_agency(agency_code)
+            return agency_code
+        if self.agencies is None:
+            return None
+        if len(self.agencies) == 1:
+            return next(iter(self.agencies))
+        raise InvalidInput(
+            "your scope covers several agencies: name one with `agency`",
+            errors=[FieldProblem(field="agency", message="required for a caller of several agencies")],
+        )
+
 
 def system_principal(subject: str = "system") -> Principal:
     """The platform itself (CLI, seeding, consumers): every role, every agency."""
@@ -116,8 +148,12 @@ def mint_internal_token(
 
 
 def verify_internal_token(token: str, secret: str) -> Principal:
+    return principal_from_claims(_decode_internal(token, secret))
+
+
+def _decode_internal(token: str, secret: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             secret,
             algorithms=[_ALGORITHM],
@@ -129,7 +165,7 @@ def verify_internal_token(token: str, secret: str) -> Principal:
         raise Unauthorized("the internal token has expired", code="token-expired") from error
     except jwt.InvalidTokenError as error:
         raise Unauthorized(f"the internal token is not valid: {error}", code="token-invalid") from error
-    return principal_from_claims(claims)
+    return claims
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
@@ -147,22 +183,92 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     )
 
 
-_bearer = HTTPBearer(auto_error=False, description="Internal token forwarded by the gateway")
+class VerifiedTokens:
+    """Internal tokens already verified, with their expiry: the gateway reuses one token for many requests
+    of a caller, so a service checks its signature once rather than on every request (bounded LRU)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._known: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+
+    def verify(self, token: str, secret: str) -> Principal:
+        known = self._known.get(token)
+        if known is not None and known[1] > time.time():
+            return known[0]
+        claims = _decode_internal(token, secret)
+        principal = principal_from_claims(claims)
+        self._known[token] = (principal, float(claims["exp"]))
+        if len(self._known) > self._size:
+            self._known.popitem(last=False)
+        return principal
 
 
-async def current_principal(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> Principal:
-    """Verifies the gateway's internal token once per request; 401 without a valid one."""
-    cached: Principal | None = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
-    if credentials is None:
-        raise Unauthorized("this service is reached through the gateway: an internal token is required")
-    secret = request.app.state.runtime.settings.internal_token_secret.get_secret_value()
-    principal = verify_internal_token(credentials.credentials, secret)
-    request.state.principal = principal
-    return principal
+_verified: dict[str, VerifiedTokens] = {}
+
+
+def _verify_cached(token: str, secret: str) -> Principal:
+    known = _verified.get(secret)
+    if known is None:
+        known = _verified[secret] = VerifiedTokens()
+    return known.verify(token, secret)
+
+
+class InternalTokenGuard:
+    """Every request under `/api/` carries a valid internal token or gets 401, before any route runs
+    (ARCHITECTURE.md §6: defence in depth). The principal is left in the request state for `PrincipalDep`.
+
+    A raw ASGI middleware rather than a router dependency: FastAPI's dependency resolution costs more per
+    request than the whole check (verified tokens are cached).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        token = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                if value[:7].lower() == b"bearer ":
+                    token = value[7:].strip().decode("latin-1")
+                break
+        try:
+            if token is None:
+                raise Unauthorized("reached through the gateway only: an internal token is required")
+            secret = scope["app"].state.runtime.settings.internal_token_secret.get_secret_value()
+            principal = _verify_cached(token, secret)
+        except Unauthorized as refusal:
+            response = problem_response(
+                401,
+                refusal.code,
+                refusal.title,
+                refusal.detail,
+                instance=scope["path"],
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        # Events and jobs this request causes name who caused them (RequestContextMiddleware resets it).
+        context.actor.set(principal.subject)
+        await self.app(scope, receive, send)
+
+async def current_principal(request: Request) -> Principal:
+    """The caller `InternalTokenGuard` verified (every route under /api/); elsewhere the bearer token is
+    verified here. 401 without a valid internal token. (No HTTPBearer sub-dependency: resolving one costs
+    more per request than the check.)"""
+    cached: Principal | None = request.scope.get("state", {}).get("principal")
+    if cached is None:
+        authorization = request.headers.get("authorization", "")
+        if authorization[:7].lower() != "bearer ":
+            raise Unauthorized("reached through the gateway only: an internal token is required")
+        secret = request.app.state.runtime.settings.internal_token_secret.get_secret_value()
+        cached = _verify_cached(authorization[7:].strip(), secret)
+        request.state.principal = cached
+    context.actor.set(cached.subject)
+    return cached
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -1,13 +1,16 @@
-"""The `asn` command line: run the platform, one service, migrations, event replay, and bulk import/export."""
+"""The `asn` command line: run the platform, one service, migrations, event replay, bulk import/export, and
+the demo seed."""
 
 import asyncio
+import json
 import os
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
+from services.gateway import cli as gateway_cli
 from shared.settings import SERVICE_PORTS, Settings, with_async_driver
 
 app = typer.Typer(help="ASN Mutation Platform", no_args_is_help=True, add_completion=False)
@@ -15,6 +18,8 @@ import_app = typer.Typer(help="Import records from CSV or XLSX files, all or not
 export_app = typer.Typer(help="Export records to CSV or XLSX files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(gateway_cli.users_app, name="users")
+app.add_typer(gateway_cli.clients_app, name="clients")
 
 ServiceOption = Annotated[str | None, typer.Option("--service", "-s", help="one service; all when omitted")]
 
@@ -136,6 +141,62 @@ def import_employees(
     raise typer.Exit(cli.import_employees(file, Mapping(mapping), _employee_database(database_url)))
 
 
+@import_app.command("units")
+def import_units(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a .csv (UTF-8) or .xlsx file")],
+    mapping: MappingOption = "native",
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Define every unit of a file, or none (parents by id, in the file or defined); lists every bad row."""
+    from services.employee import cli
+    from services.employee.domain.exchange import Mapping
+
+    raise typer.Exit(cli.import_file("units", file, Mapping(mapping), _employee_database(database_url)))
+
+
+@import_app.command("positions")
+def import_positions(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a .csv (UTF-8) or .xlsx file")],
+    mapping: MappingOption = "native",
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Define every position of a file, or none (of defined units); lists every bad row."""
+    from services.employee import cli
+    from services.employee.domain.exchange import Mapping
+
+    raise typer.Exit(cli.import_file("positions", file, Mapping(mapping), _employee_database(database_url)))
+
+
+@export_app.command("units")
+def export_units(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="a .csv or .xlsx file to write")],
+    mapping: MappingOption = "native",
+    agency: Annotated[str | None, typer.Option(help="only this agency's units")] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Write units (parents first) to a file that `asn import units` reads back."""
+    from services.employee import cli
+    from services.employee.domain.exchange import Mapping
+
+    url = _employee_database(database_url)
+    raise typer.Exit(cli.export_organisation("units", file, Mapping(mapping), agency, url))
+
+
+@export_app.command("positions")
+def export_positions(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="a .csv or .xlsx file to write")],
+    mapping: MappingOption = "native",
+    agency: Annotated[str | None, typer.Option(help="only this agency's positions")] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Write positions (marking each unit's head) to a file that `asn import positions` reads back."""
+    from services.employee import cli
+    from services.employee.domain.exchange import Mapping
+
+    url = _employee_database(database_url)
+    raise typer.Exit(cli.export_organisation("positions", file, Mapping(mapping), agency, url))
+
+
 @export_app.command("employees")
 def export_employees(
     file: Annotated[Path, typer.Argument(dir_okay=False, help="a .csv or .xlsx file to write")],
@@ -152,6 +213,111 @@ def export_employees(
 
     where = EmployeeFilter(agency_code=agency, unit_id=unit, status=status)
     raise typer.Exit(cli.export_employees(file, Mapping(mapping), where, _employee_database(database_url)))
+
+
+if TYPE_CHECKING:
+    from services.appraisal.service.seeding import Appraisee
+    from services.employee.demo.generator import DemoProvince
+
+SEEDED_SERVICES = ("employee", "appraisal")
+# Yearly credit points of functional positions by level (PermenPANRB 1/2023), for the demo's SKPs.
+CREDIT_COEFFICIENTS = {
+    "Terampil": "5",
+    "Mahir": "12.5",
+    "Penyelia": "25",
+    "Ahli Pertama": "12.5",
+    "Ahli Muda": "25",
+    "Ahli Madya": "37.5",
+    "Ahli Utama": "50",
+}
+
+
+@app.command()
+def seed(
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="employee or appraisal; both when omitted")
+    ] = None,
+    employees: Annotated[
+        int, typer.Option(min=1, max=100_000, help="how many employees the demo province has")
+    ] = 5_000,
+    seed_number: Annotated[int, typer.Option("--seed", help="the same number gives the same data")] = 2026,
+    as_of: Annotated[
+        datetime | None, typer.Option(help="the date the demo stands on; default 1 January of this year")
+    ] = None,
+) -> None:
+    """Seed a demo province (Sulawesi Tengah) into empty databases; adds nothing where it is there already.
+
+    Prints one JSON line per service: what it added and, for the employee service, the summary demo users
+    are made from (agency codes, a sample employee and their supervisor)."""
+    from services.employee.demo.generator import generate
+
+    names = list(SEEDED_SERVICES) if service is None else [service]
+    unknown = [name for name in names if name not in SEEDED_SERVICES]
+    if unknown:
+        choices = ", ".join(SEEDED_SERVICES)
+        raise typer.BadParameter(f"no demo data for {', '.join(unknown)}; one of {choices}")
+    day = as_of.date() if as_of else date(date.today().year, 1, 1)
+    province = generate(seed=seed_number, employees=employees, as_of=day)
+    for name in names:
+        url = Settings(service=name).resolved_database_url  # type: ignore[arg-type]
+        report: dict[str, Any] = {"service": name}
+        if name == "employee":
+            from services.employee import cli as employee_cli
+
+            report["added"] = employee_cli.seed_demo(province, url)
+            report["summary"] = province.summary()
+        else:
+            from services.appraisal import cli as appraisal_cli
+
+            appraisees, approvers = appraisal_input(province)
+            report["added"] = appraisal_cli.seed_demo(
+                appraisees,
+                years=(day.year - 2, day.year - 1),
+                approvers=approvers,
+                seed=seed_number,
+                database_url=url,
+            )
+        typer.echo(json.dumps(report))
+
+
+def appraisal_input(province: "DemoProvince") -> tuple[list["Appraisee"], dict[str, str]]:
+    """The demo province's employees as the appraisal seed takes them (the same NIPs, supervisors and
+    positions), and each agency's approver: its regional secretary."""
+    from decimal import Decimal
+
+    from services.appraisal.service.seeding import Appraisee
+
+    positions = {str(p.id): p for p in province.positions}
+    supervisors = {str(d.employee.nip): d.supervisor_nip for d in province.employees}
+    appraisees, approvers = [], {}
+    for demo in province.employees:
+        employee = demo.employee
+        nip = str(employee.nip)
+        position = positions[employee.placement.position_id or ""]
+        if demo.supervisor_nip is None:
+            approvers[employee.placement.agency_code] = nip
+            continue
+        reviewer = supervisors.get(demo.supervisor_nip)
+        coefficient = next(
+            (Decimal(points) for level, points in CREDIT_COEFFICIENTS.items() if level in position.name), None
+        )
+        appraisees.append(
+            Appraisee(
+                nip=nip,
+                agency_code=employee.placement.agency_code,
+                position_type=position.type.value,
+                position_id=str(position.id),
+                appraiser_nip=demo.supervisor_nip,
+                reviewer_nip=reviewer if reviewer not in (nip, demo.supervisor_nip) else None,
+                employed_since=employee.tmt_cpns or employee.birth_date,
+                in_service=not employee.status.is_final,
+                sanctioned=employee.disciplinary_status.value == "sanctioned",
+                credit_coefficient=coefficient if position.type.value == "fungsional" else None,
+                actual={name: a.level for name, a in employee.competencies.items()},
+                required=dict(position.competency_standard),
+            )
+        )
+    return appraisees, approvers
 
 
 if __name__ == "__main__":

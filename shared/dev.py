@@ -66,7 +66,7 @@ class Platform:
         return f"http://{self.host}:{self.service_ports[name]}"
 
     def log_path(self, name: str) -> Path | None:
-        """Where the output of `name` (a service, "broker" or "seed") goes; None when not logging to files."""
+        """Where the output of `name` (a service, "broker", "seed-<service>") goes; None without log files."""
         return self.var_dir / f"{name}.log" if self.log_to_files else None
 
     def env_of(self, name: str) -> dict[str, str]:
@@ -377,19 +377,26 @@ def _supervise(platform: Platform) -> int:
 
 
 def _seed(platform: Platform) -> None:
-    # Demo data goes in through the employee service's database; the seed command decides what is missing.
-    run = ChildProcess(
-        [sys.executable, "-m", "shared.cli", "seed"],
-        log_path=platform.log_path("seed"),
-        env=platform.env_of("employee"),
-    )
-    _run_to_end([run], time.monotonic() + 120)
-    if run.returncode != 0:
-        _say(
-            f"warning: seeding demo data failed ({describe_exit(run.returncode)}); "
-            f"the platform runs without it:\n{run.tail(5)}",
-            error=True,
+    # Each seeded service gets its demo data in its own database, with its own environment; the runs are
+    # independent (the same seed number gives both the same people), so they go in parallel. Each adds
+    # nothing where its data is there already, so this runs on every start.
+    runs = {
+        name: ChildProcess(
+            [sys.executable, "-m", "shared.cli", "seed", "--service", name],
+            log_path=platform.log_path(f"seed-{name}"),
+            env=platform.env_of(name),
         )
+        for name in ("employee", "appraisal")
+        if name in platform.service_ports
+    }
+    _run_to_end(runs.values(), time.monotonic() + 300)
+    for name, run in runs.items():
+        if run.returncode != 0:
+            _say(
+                f"warning: seeding the {name} demo data failed ({describe_exit(run.returncode)}); "
+                f"the platform runs without it:\n{run.tail(5)}",
+                error=True,
+            )
 
 
 def _print_urls(platform: Platform) -> None:

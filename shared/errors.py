@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import context
@@ -160,6 +161,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if not sqlstate.startswith(_DATA_EXCEPTION_CLASS):
+        return await _unexpected_error(request, exc)
+    # A value the database cannot hold (a NUL character in text, a number out of range): the caller's input,
+    # and the transaction rolled back, so nothing changed.
+    return problem_response(
+        422,
+        "invalid-input",
+        "Invalid input",
+        "a value in the request cannot be stored (for example a NUL character or a number out of range)",
+        instance=request.url.path,
+    )
+
+
+# SQLSTATE class 22, "data exception": raised by the values a statement carried, not by the statement.
+_DATA_EXCEPTION_CLASS = "22"
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     # The traceback goes to the log (with the request id), never to the caller.
     logging.getLogger("shared.errors").exception("unhandled error on %s %s", request.method, request.url.path)
@@ -175,6 +196,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

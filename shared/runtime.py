@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import MetaData
+from sqlalchemy import Column, MetaData
 
 from shared.db import Database
 from shared.events.bus import KafkaBus
@@ -21,6 +21,7 @@ from shared.events.inbox import EventConsumer, Subscription
 from shared.events.outbox import OutboxRelay
 from shared.jobs import JobRunner
 from shared.logging import configure_logging
+from shared.metrics import ServiceMetrics, install_runtime_metrics
 from shared.settings import Settings
 from shared.uow import UnitOfWork
 
@@ -64,9 +65,15 @@ class ServiceRuntime:
         self.jobs = JobRunner(self.db, metadata.tables["jobs"]) if "jobs" in metadata.tables else None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._consumer_ready = asyncio.Event()
+        self.metrics = ServiceMetrics(settings.service)
+        self._broker_offsets = install_runtime_metrics(self)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db, self.outbox, self.relay.wake)
+
+    def track_states(self, workflow: str, state: Column[Any]) -> None:
+        """Count `state`'s rows by value at each scrape: `asn_workflow_items{workflow, state}` (/metrics)."""
+        self.metrics.track_states(workflow, state, self.db)
 
     @property
     def topics(self) -> list[str]:
@@ -95,6 +102,8 @@ class ServiceRuntime:
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         self._tasks.clear()
+        if self._broker_offsets is not None:
+            await self._broker_offsets.close()
         await self.bus.stop()
         await self.db.dispose()
 
@@ -128,6 +137,7 @@ class ServiceRuntime:
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         configure_logging(self.settings.service, level=self.settings.log_level, json=self.settings.log_json)
         app.state.runtime = self
+        app.state.metrics = self.metrics
         await self.start()
         log.info("%s service started", self.settings.service)
         try:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import context
+from shared import context, metrics
+from shared.auth import InternalTokenGuard
 from shared.errors import PROBLEM_RESPONSES, install_problem_handlers
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -34,6 +35,8 @@ class RequestContextMiddleware:
         request_id = _header(headers, REQUEST_ID_HEADER) or uuid.uuid4().hex
         correlation_id = _header(headers, CORRELATION_ID_HEADER) or request_id
         tokens = (context.request_id.set(request_id), context.correlation_id.set(correlation_id))
+        # The token guard names the caller as the actor; the next request on this task starts afresh.
+        actor_token = context.actor.set(context.actor.get())
         started = time.perf_counter()
         status = 500
 
@@ -62,6 +65,7 @@ class RequestContextMiddleware:
                 )
             context.request_id.reset(tokens[0])
             context.correlation_id.reset(tokens[1])
+            context.actor.reset(actor_token)
 
 
 def _header(headers: dict[bytes, bytes], name: str) -> str | None:
@@ -74,8 +78,16 @@ def _header(headers: dict[bytes, bytes], name: str) -> str | None:
 
 
 def build_app(
-    *, title: str, description: str, routers: Sequence[APIRouter], lifespan: object | None = None
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    lifespan: object | None = None,
+    internal_token_guard: bool = True,
 ) -> FastAPI:
+    """A service's app. Every route under `/api/` requires the gateway's internal token (401 without a valid
+    one); `/health`, `/ready` and `/metrics` do not (ARCHITECTURE.md §6, defence in depth). The gateway
+    itself turns the guard off: its edge checks the callers' access tokens instead."""
     app = FastAPI(
         title=title,
         description=description,
@@ -84,7 +96,12 @@ def build_app(
         responses=PROBLEM_RESPONSES,
     )
     install_problem_handlers(app)
+    app.include_router(metrics.router)
     for router in routers:
         app.include_router(router)
+    if internal_token_guard:
+        app.add_middleware(InternalTokenGuard)
+    app.add_middleware(metrics.HttpMetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    metrics.install_tracing(app)
     return app

@@ -1,15 +1,23 @@
-"""A whole platform of real processes (broker, five uvicorn services) for the cross-service tests."""
+"""A whole platform of real processes (broker, five uvicorn services) for the cross-service tests, with an
+administrator account at the gateway (`gateway` gives a client signed in as it)."""
 
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from services.gateway.domain.grants import Grant, ScopeKind
+from services.gateway.service.identity import Identity
+from services.gateway.settings import GatewaySettings
+from shared.auth import Role
+from shared.db import Database
 from shared.dev import Platform
 from shared.net import free_port
 from shared.settings import SERVICE_PORTS
 from shared.testing import DatabaseFactory
+from tests.support import E2E_ADMIN, E2E_PASSWORD, INTERNAL_SECRET, signed_in
 
 
 @pytest.fixture
@@ -26,10 +34,37 @@ async def platform(database_factory: DatabaseFactory, tmp_path: Path) -> AsyncIt
             "ASN_UPSTREAM_TIMEOUT_SECONDS": "5",
             "ASN_KAFKA_SESSION_TIMEOUT_MS": "2000",
             "ASN_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+            "ASN_INTERNAL_TOKEN_SECRET": INTERNAL_SECRET,
+            # Tests call faster than any person; the limit itself is tested in the gateway's own tests.
+            "ASN_RATE_LIMIT_PER_MINUTE": "1000000",
+            "ASN_RATE_LIMIT_BURST": "100000",
+            "ASN_ACCESS_TOKEN_TTL_SECONDS": "3600",
         },
     )
     await asyncio.to_thread(running.start)
     try:
+        await _add_admin(database_urls["gateway"])
         yield running
     finally:
         await asyncio.to_thread(running.stop)
+
+
+async def _add_admin(database_url: str) -> None:
+    settings = GatewaySettings(service="gateway", environment="test", database_url=database_url)
+    db = Database(settings.resolved_database_url)
+    try:
+        await Identity(settings, db).create_user(
+            username=E2E_ADMIN,
+            name="E2E Admin",
+            password=E2E_PASSWORD,
+            grants=[Grant(Role.ADMIN, ScopeKind.ALL)],
+        )
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+async def gateway(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the platform's gateway, signed in as a national administrator."""
+    async with signed_in(platform.url("gateway")) as client:
+        yield client

@@ -1,7 +1,18 @@
-"""Helpers for the cross-service tests: valid demo employees and a running platform."""
+"""Helpers for the cross-service tests: valid demo employees, signing in at a running gateway, and the
+internal token for calls straight to a service."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from typing import Any
+
+import httpx
+
+from shared.auth import mint_internal_token, system_principal
+
+E2E_ADMIN, E2E_PASSWORD = "e2e.admin", "Uji-Ujung-Ke-Ujung-2026"
+# The platform's processes share it (tests/conftest.py), so a test can call a service directly.
+INTERNAL_SECRET = "e2e-internal-secret-not-for-production"
 
 
 def employee_payload(i: int, *, agency_code: str = "7601") -> dict[str, Any]:
@@ -16,3 +27,25 @@ def employee_payload(i: int, *, agency_code: str = "7601") -> dict[str, Any]:
         "gender": "M" if gender_digit == 1 else "F",
         "agency_code": agency_code,
     }
+
+
+def internal_headers() -> dict[str, str]:
+    """What the gateway would forward for the platform itself: for calls straight to a service."""
+    token = mint_internal_token(system_principal("e2e"), INTERNAL_SECRET, ttl_seconds=3600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def sign_in(base_url: str, username: str = E2E_ADMIN, password: str = E2E_PASSWORD) -> dict[str, str]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        response = await client.post(
+            "/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password}
+        )
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@asynccontextmanager
+async def signed_in(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    headers = await sign_in(base_url)
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=10) as client:
+        yield client

@@ -10,7 +10,7 @@ from services.mutation.adapters.tables import employees as mutation_employees
 from services.mutation.adapters.tables import inbox as mutation_inbox
 from shared.db import Database
 from shared.testing import eventually
-from tests.support import employee_payload
+from tests.support import employee_payload, internal_headers
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,9 @@ async def register(client: httpx.AsyncClient, numbers: range, done: list[str]) -
 
 async def test_killing_services_mid_stream_loses_nothing_and_applies_nothing_twice(platform):
     registered: list[str] = []
-    async with httpx.AsyncClient(base_url=platform.url("employee"), timeout=10) as employee:
+    async with httpx.AsyncClient(
+        base_url=platform.url("employee"), headers=internal_headers(), timeout=10
+    ) as employee:
         await register(employee, range(0, BATCH), registered)
         # The consumer dies while events of the next batch are being written and published.
         flowing = asyncio.create_task(register(employee, range(BATCH, 2 * BATCH), registered))
@@ -41,7 +43,9 @@ async def test_killing_services_mid_stream_loses_nothing_and_applies_nothing_twi
         platform.kill("employee")
 
     await asyncio.to_thread(platform.restart, "employee")
-    async with httpx.AsyncClient(base_url=platform.url("employee"), timeout=10) as employee:
+    async with httpx.AsyncClient(
+        base_url=platform.url("employee"), headers=internal_headers(), timeout=10
+    ) as employee:
         await register(employee, range(3 * BATCH, 4 * BATCH), registered)
     await asyncio.to_thread(platform.restart, "mutation")
 

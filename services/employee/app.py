@@ -18,10 +18,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app(
         title="ASN employee service",
         description="Employees, organisation, positions and workload analysis (ABK).",
-        # exchange before employees: its /employees/export must win over /employees/{nip}.
+        # exchange before employees and organisation: its /employees/export must win over /employees/{nip},
+        # /units/export over /units/{unit_id}.
         routers=[
             health.router,
             exchange.router,
+            exchange.organisation_router,
             employees.router,
             organisation.router,
             workload.router,

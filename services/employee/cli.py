@@ -1,9 +1,9 @@
-"""`asn import employees` and `asn export employees`: bulk exchange on the service's database, without the
-service running, through the same use cases as the API. Imported employees' events wait in the outbox until
-the service's relay publishes them (it polls for rows other processes wrote)."""
+"""`asn import`, `asn export` and `asn seed` on the employee service's database, without the service running,
+through the same use cases as the API. The events wait in the outbox until the service's relay publishes
+them (it polls for rows other processes wrote)."""
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,9 +21,11 @@ from services.employee.adapters.spreadsheets import (
     write_xlsx,
 )
 from services.employee.adapters.tables import outbox
+from services.employee.demo.generator import DemoProvince
 from services.employee.domain import exchange
 from services.employee.domain.exchange import Cell, Mapping
 from services.employee.service import exchange as service
+from services.employee.service import seeding
 from shared.db import Database
 from shared.errors import DomainError
 from shared.uow import UnitOfWork
@@ -33,22 +35,37 @@ errors = Console(stderr=True)
 
 def import_employees(file: Path, mapping: Mapping, database_url: str) -> int:
     """Import a file, all or nothing, showing progress; prints every bad row. Returns the exit status."""
+    return import_file("employees", file, mapping, database_url)
+
+
+IMPORTS = {
+    "employees": service.import_employees,
+    "units": service.import_units,
+    "positions": service.import_positions,
+}
+
+
+def import_file(kind: str, file: Path, mapping: Mapping, database_url: str) -> int:
+    """Import a file of employees, units or positions, all or nothing, showing progress; prints every bad
+    row. Returns the exit status."""
     try:
         content = file.read_bytes()
         sheet = open_sheet(content, detect_format(file.name, None, content))
-        summary = asyncio.run(_import(sheet, mapping, database_url))
+        summary = asyncio.run(_import(IMPORTS[kind], sheet, mapping, database_url))
     except DomainError as refusal:
         _print_problem(refusal)
         return 1
-    Console().print(f"{summary['imported']} employees imported from {file}")
+    Console().print(f"{summary['imported']} {kind} imported from {file}")
     return 0
 
 
-async def _import(sheet: Sheet, mapping: Mapping, database_url: str) -> dict[str, int]:
+async def _import(
+    run: Callable[..., Awaitable[dict[str, int]]], sheet: Sheet, mapping: Mapping, database_url: str
+) -> dict[str, int]:
     db = Database(database_url)
     try:
         with _progress_bars() as progress:
-            return await service.import_employees(lambda: UnitOfWork(db, outbox), sheet, mapping, progress)
+            return await run(lambda: UnitOfWork(db, outbox), sheet, mapping, progress)
     finally:
         await db.dispose()
 
@@ -103,10 +120,54 @@ def export_employees(file: Path, mapping: Mapping, where: EmployeeFilter, databa
     return 0
 
 
+def export_organisation(
+    kind: str, file: Path, mapping: Mapping, agency_code: str | None, database_url: str
+) -> int:
+    """Write units or positions (of one agency, or all) to a CSV or XLSX file. Returns the exit status."""
+    try:
+        file_format = detect_format(file.name, None, b"")
+    except DomainError as refusal:
+        _print_problem(refusal)
+        return 1
+    columns = exchange.UNIT_COLUMNS if kind == "units" else exchange.POSITION_COLUMNS
+    rows_of = service.export_unit_rows if kind == "units" else service.export_position_rows
+
+    async def collect() -> list[list[Cell]]:
+        db = Database(database_url)
+        try:
+            async with db.connect() as connection:
+                return [row async for batch in rows_of(connection, agency_code, mapping) for row in batch]
+        finally:
+            await db.dispose()
+
+    rows = asyncio.run(collect())
+    header, date_format = exchange.header(mapping, columns), exchange.DATE_FORMATS[mapping]
+    with file.open("wb") as target:
+        if file_format is FileFormat.XLSX:
+            write_xlsx(header, rows, date_format, target)
+        else:
+            target.write(csv_header(header) + csv_rows(rows, date_format))
+    Console().print(f"{len(rows)} {kind} exported to {file}")
+    return 0
+
+
 async def _exported_rows(mapping: Mapping, where: EmployeeFilter, database_url: str) -> list[list[Cell]]:
     db = Database(database_url)
     try:
         async with db.connect() as connection:
             return [row async for batch in service.export_rows(connection, where, mapping) for row in batch]
+    finally:
+        await db.dispose()
+
+
+def seed_demo(province: DemoProvince, database_url: str) -> dict[str, int]:
+    """Write the demo province unless it is there; returns how many of each record were added."""
+    return asyncio.run(_seed(province, database_url))
+
+
+async def _seed(province: DemoProvince, database_url: str) -> dict[str, int]:
+    db = Database(database_url)
+    try:
+        return await seeding.seed_province(lambda: UnitOfWork(db, outbox, enclosed=True), province)
     finally:
         await db.dispose()

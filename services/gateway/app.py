@@ -1,38 +1,150 @@
-"""The gateway: the platform's one door. It routes `/api/v1/...` to the owning service (auth, roles, agency
-scope, aggregated views and webhooks arrive with the gateway issue)."""
+"""The gateway: the platform's one door. It signs people and agency systems in, checks coarse access and
+forwards each `/api/v1/...` request to the owning service with an internal token; it serves the aggregated
+views, the integration documents and webhooks, and protects all of it (rate limits, size limits, CORS,
+security headers). ARCHITECTURE.md §6."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 
 from services.gateway import proxy
 from services.gateway.adapters.tables import metadata
+from services.gateway.api import auth, identity, integration, views, webhooks
+from services.gateway.edge import Edge, RateLimiter
 from services.gateway.events.handlers import SUBSCRIPTIONS
+from services.gateway.service.apidocs import ApiDocs
+from services.gateway.service.identity import Identity
+from services.gateway.service.tokens import AccessTokens, Gate, OidcVerifier, Revocations, Session
+from services.gateway.service.views import Aggregator
+from services.gateway.service.webhooks import Dispatcher, Webhooks
+from services.gateway.settings import gateway_settings
+from services.gateway.state import GatewayState
+from services.gateway.web import mount_web
 from shared import health
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings(service="gateway")
-    runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)
-    upstreams = proxy.UpstreamPool(settings)
+    config = gateway_settings(settings)
+    runtime = ServiceRuntime(config, metadata=metadata, subscriptions=SUBSCRIPTIONS)
+    upstreams = proxy.UpstreamPool(config)
+    tokens = AccessTokens(config)
+    revocations = Revocations(config.access_token_ttl_seconds)
+    people = Identity(config, runtime.db, tokens, revocations)
+    gate = Gate(
+        tokens,
+        revocations,
+        config.internal_token_secret.get_secret_value(),
+        external=_external_sessions(config, people) if config.oidc_issuer and config.oidc_jwks_url else None,
+        external_issuer=config.oidc_issuer,
+    )
+    dispatcher = Dispatcher(config, runtime.db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Nested so the pool opens after the runtime is up and closes before the runtime stops.
         async with runtime.lifespan(app), upstreams.running():
-            yield
+            await people.load_revocations()
+            loops = [
+                asyncio.create_task(_every(config.revocation_poll_seconds, people.load_revocations)),
+                asyncio.create_task(dispatcher.run()),
+            ]
+            try:
+                yield
+            finally:
+                for loop in loops:
+                    loop.cancel()
+                for loop in loops:
+                    with suppress(asyncio.CancelledError):
+                        await loop
 
     app = build_app(
         title="ASN gateway",
-        description="The platform's public API: routes each /api/v1 resource to the service that owns it.",
-        routers=[health.router, proxy.router],
+        description="The platform's public API: sign-in, aggregated views, webhooks, and every service's "
+        "/api/v1 resources (see /api/v1/openapi.json for all of them).",
+        routers=[
+            health.router,
+            auth.public_router,
+            integration.router,
+            auth.router,
+            identity.router,
+            views.router,
+            webhooks.router,
+            proxy.router,
+        ],
         lifespan=lifespan,
+        internal_token_guard=False,
     )
     app.state.upstreams = upstreams
+    limiter = RateLimiter(config.rate_limit_per_minute, config.rate_limit_burst)
+    app.state.gateway = GatewayState(
+        settings=config,
+        upstreams=upstreams,
+        identity=people,
+        gate=gate,
+        limiter=limiter,
+        views=Aggregator(upstreams, config.aggregate_timeout_seconds),
+        webhooks=Webhooks(runtime.db),
+        dispatcher=dispatcher,
+        docs=ApiDocs(upstreams, app.openapi, config.openapi_cache_seconds),
+    )
+    # The interactive docs show the whole platform, not only the gateway's own routes.
+    app.openapi_url = "/api/v1/openapi.json"
+    # Inside RequestContextMiddleware (so refusals carry the request id): CORS first, so preflights and
+    # refusals carry its headers, then the edge.
+    app.user_middleware.extend(
+        [
+            Middleware(
+                CORSMiddleware,
+                allow_origins=config.cors_origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    "if-match",
+                    "if-none-match",
+                    "idempotency-key",
+                    "x-request-id",
+                    "x-correlation-id",
+                ],
+                expose_headers=["etag", "location", "retry-after", "x-request-id", "x-correlation-id"],
+                max_age=600,
+            ),
+            Middleware(
+                Edge, settings=config, gate=gate, limiter=limiter, proxy=proxy.ProxyEndpoint(upstreams)
+            ),
+        ]
+    )
     # Last, so the gateway's own routes (health, /api/v1/gateway/...) are matched before the catch-all.
     app.router.routes.append(proxy.route(upstreams))
+    # The web app at `/` and `/static/...`; it never matches /api, /health, /ready, /docs or /metrics.
+    mount_web(app)
     return app
+
+
+def _external_sessions(config: Settings, people: Identity) -> Callable[[str], Awaitable[Session]]:
+    verifier = OidcVerifier(people.settings)
+
+    async def session_of(token: str) -> Session:
+        subject, expires_at = await verifier.subject_of(token)
+        return await people.session_of_external(subject, expires_at)
+
+    return session_of
+
+
+async def _every(seconds: float, work: Callable[[], Awaitable[None]]) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await work()
+        except Exception:
+            log.warning("periodic %s failed", getattr(work, "__name__", "task"), exc_info=True)

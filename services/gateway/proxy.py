@@ -115,6 +115,9 @@ class UpstreamPool:
     def session(self, service: str) -> aiohttp.ClientSession:
         return self._sessions[service]
 
+    def base_url(self, service: str) -> str:
+        return self._base_urls[service]
+
     def url(self, service: str, raw_path: bytes, query_string: bytes = b"") -> URL:
         """The upstream URL of a request: path and query as the client encoded them, never decoded and
         re-encoded (`%2F` stays `%2F`); only bytes no URL may carry raw get percent-encoded."""
@@ -158,7 +161,7 @@ class UpstreamPool:
         try:
             async with self.session(service).get(
                 self.url(service, b"/health"),
-                headers=_context_headers(),
+                headers=context_headers(),
                 timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_SECONDS),
                 allow_redirects=False,
             ) as response:
@@ -195,6 +198,8 @@ class ProxyEndpoint:
             )
             await response(scope, receive, send)
             return
+        method = scope["method"]
+        if_none_match = _if_none_match(scope) if method in ("GET", "HEAD") else None
         try:
             upstream = await self.pool.session(service).request(
                 scope["method"],
@@ -212,10 +217,42 @@ class ProxyEndpoint:
             error = UpstreamUnavailable(f"The {service} service is unavailable.")
         else:
             async with upstream:
-                await _relay(upstream, service, send)
+                if if_none_match is not None and _not_modified(upstream, if_none_match):
+                    await _send_not_modified(upstream, send)
+                else:
+                    await _relay(upstream, service, send)
             return
         response = problem_response(error.status, error.code, error.title, error.detail, instance=path)
         await response(scope, receive, send)
+
+
+def _if_none_match(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            return value
+    return None
+
+
+def _not_modified(upstream: aiohttp.ClientResponse, if_none_match: bytes) -> bool:
+    """RFC 9110 §13.1.2: a 200 whose ETag matches one the client holds (weak comparison)."""
+    etag = upstream.headers.get("etag")
+    if upstream.status != 200 or etag is None:
+        return False
+    offered = {tag.strip().removeprefix("W/") for tag in if_none_match.decode("latin-1").split(",")}
+    return "*" in offered or etag.removeprefix("W/") in offered
+
+
+async def _send_not_modified(upstream: aiohttp.ClientResponse, send: Send) -> None:
+    """The client's copy is current: 304 with the validators and no body, even when the service itself does
+    not evaluate If-None-Match."""
+    kept = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in upstream.headers.items()
+        if name.lower() in ("etag", "cache-control", "vary", "expires", "last-modified")
+    ]
+    await upstream.read()  # read, so the pooled connection stays reusable
+    await send({"type": "http.response.start", "status": 304, "headers": kept})
+    await send({"type": "http.response.body", "body": b""})
 
 
 def route(pool: UpstreamPool) -> Route:
@@ -280,11 +317,11 @@ def _upstream_headers(scope: Scope) -> list[tuple[str, str]]:
     if forwarded_for:
         headers.append(("x-forwarded-for", ", ".join(forwarded_for)))
     headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
-    headers.extend(_context_headers())
+    headers.extend(context_headers())
     return headers
 
 
-def _context_headers() -> list[tuple[str, str]]:
+def context_headers() -> list[tuple[str, str]]:
     """The ids RequestContextMiddleware took or made, so the upstream logs and events carry the same ones."""
     ids = (
         (REQUEST_ID_HEADER, context.request_id.get()),

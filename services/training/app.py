@@ -3,8 +3,11 @@
 from fastapi import FastAPI
 
 from services.training.adapters.tables import employees, metadata
+from services.training.api import enrolments, jp, plans, programmes, sessions, training
 from services.training.events.handlers import SUBSCRIPTIONS
+from services.training.service.reminders import with_reminders
 from shared import health
+from shared.jobs import job_router
 from shared.readmodels.employees import employee_read_model_router
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -16,7 +19,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)
     return build_app(
         title="ASN training service",
-        description="Training catalogue, sessions, JP tracking and development plans.",
-        routers=[health.router, employee_read_model_router("training", employees)],
-        lifespan=runtime.lifespan,
+        description="Training catalogue and sessions, JP tracking (20 JP a year), Kirkpatrick evaluation and "
+        "development plans (PP 11/2017 as amended by PP 17/2020; Peraturan LAN 10/2018).",
+        routers=[
+            health.router,
+            programmes.router,
+            sessions.router,
+            enrolments.router,
+            jp.router,
+            plans.router,
+            training.router,
+            employee_read_model_router("training", employees),
+            job_router("training"),
+        ],
+        lifespan=with_reminders(runtime.lifespan, runtime.uow),
     )

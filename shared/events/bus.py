@@ -105,7 +105,9 @@ class KafkaBus:
     def consumer(self, group_id: str, topics: Iterable[str], **overrides: Any) -> AIOKafkaConsumer:
         options: dict[str, Any] = {
             **self.client_options(),
-            "group_id": group_id,
+            # Prefixed like the topics: environments (and tests) sharing a broker must not share groups,
+            # or one's members join the other's rebalances.
+            "group_id": self.physical(group_id),
             # Offsets are committed after the handler's transaction: at-least-once, deduplicated by the inbox.
             "enable_auto_commit": False,
             "auto_offset_reset": "earliest",

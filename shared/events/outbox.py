@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Table, func, select, text, update
 
+from shared.aio import wait_until_set
 from shared.db import Database
 from shared.events.bus import KafkaBus
 
@@ -50,13 +51,7 @@ class OutboxRelay:
                     await self.drain()
                 except Exception:
                     log.exception("outbox relay failed; retrying")
-                # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the
-                # wake-up does, and the relay then never stops.
-                try:
-                    async with asyncio.timeout(self._poll_interval):
-                        await self._wakeup.wait()
-                except TimeoutError:
-                    pass
+                await wait_until_set(self._wakeup, self._poll_interval)
 
     async def drain(self) -> int:
         """Publish every unpublished row, oldest first; returns how many were published."""

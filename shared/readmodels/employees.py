@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.auth import PrincipalDep
 from shared.contracts.employee import (
     EmployeePositionChanged,
     EmployeeRankChanged,
@@ -116,11 +117,12 @@ def employee_read_model_router(service: str, table: Table) -> APIRouter:
     router = APIRouter(prefix=f"/api/v1/{service}/employees", tags=["read models"])
 
     @router.get("/{nip}", response_model=EmployeeView)
-    async def get_employee_view(nip: str, connection: ConnectionDep) -> EmployeeView:
+    async def get_employee_view(nip: str, connection: ConnectionDep, principal: PrincipalDep) -> EmployeeView:
         """This service's copy of one employee, built from employee events."""
         row = (await connection.execute(select(table).where(table.c.nip == nip))).mappings().first()
         if row is None:
             raise NotFound(f"the {service} service has no employee with NIP {nip} (yet)")
+        principal.require_employee_access(nip, row["agency_code"])
         return EmployeeView.model_validate(dict(row))
 
     return router

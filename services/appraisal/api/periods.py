@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.appraisal.api.access import KEEPERS, require_acting_as
 from services.appraisal.api.common import AgencyCode, Nip, cursor_key
 from services.appraisal.domain.distribution import OrganisationPredicate, Violation
 from services.appraisal.domain.periods import (
@@ -18,6 +19,7 @@ from services.appraisal.domain.periods import (
 )
 from services.appraisal.domain.predicate import BehaviourRule, Predicate
 from services.appraisal.service import periods as service
+from shared.auth import STAFF_ROLES, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.pagination import Cursor, Limit, Page, encode_cursor
@@ -176,8 +178,11 @@ def _answer(response: Response, period: AppraisalPeriod) -> PeriodPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PeriodPublic)
-async def open_period(body: PeriodCreate, uow: UowDep, response: Response) -> PeriodPublic:
+async def open_period(
+    body: PeriodCreate, uow: UowDep, response: Response, principal: PrincipalDep
+) -> PeriodPublic:
     """Open an agency's appraisal year with its evaluation cadence."""
+    principal.require_any(KEEPERS, body.agency_code)
     period = await service.open_period(uow, **body.model_dump())
     response.headers["Location"] = f"{router.prefix}/{period.id}"
     return _answer(response, period)
@@ -186,12 +191,14 @@ async def open_period(body: PeriodCreate, uow: UowDep, response: Response) -> Pe
 @router.get("", response_model=Page[PeriodPublic])
 async def search_periods(
     connection: ConnectionDep,
+    principal: PrincipalDep,
     agency: str | None = None,
     year: int | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[PeriodPublic]:
-    """Appraisal years, by agency then year."""
+    """Appraisal years, by agency then year (of your agencies)."""
+    agency = principal.one_agency(agency)
     after = cursor_key(cursor, str, int)
     found = await service.search_periods(
         connection,
@@ -208,9 +215,13 @@ async def search_periods(
 
 
 @router.get("/{period_id}", response_model=PeriodPublic)
-async def get_period(period_id: UUID, connection: ConnectionDep, response: Response) -> PeriodPublic:
+async def get_period(
+    period_id: UUID, connection: ConnectionDep, response: Response, principal: PrincipalDep
+) -> PeriodPublic:
     """One appraisal year with its evaluation points and their finalisations."""
-    return _answer(response, await service.get_period(connection, period_id))
+    period = await service.get_period(connection, period_id)
+    principal.require_agency(period.agency_code)
+    return _answer(response, period)
 
 
 @router.patch("/{period_id}", response_model=PeriodPublic)
@@ -219,9 +230,11 @@ async def revise_period(
     body: PeriodUpdate,
     uow: UowDep,
     response: Response,
+    principal: PrincipalDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> PeriodPublic:
     """Set the organisation predicate, the approver or the objection window; needs If-Match."""
+    principal.require_any(KEEPERS, (await service.get_period(uow.connection, period_id)).agency_code)
     expected = version_from_if_match(if_match)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
     period = await service.revise_period(uow, period_id, expected_version=expected, changes=changes)
@@ -229,8 +242,11 @@ async def revise_period(
 
 
 @router.get("/{period_id}/points/{point}/distribution", response_model=DistributionPublic)
-async def point_distribution(period_id: UUID, point: str, connection: ConnectionDep) -> DistributionPublic:
+async def point_distribution(
+    period_id: UUID, point: str, connection: ConnectionDep, principal: PrincipalDep
+) -> DistributionPublic:
     """The predicates of a point as they stand, and the distribution rules they break."""
+    principal.require_any(STAFF_ROLES, (await service.get_period(connection, period_id)).agency_code)
     found = await service.point_distribution(connection, period_id, point)
     return DistributionPublic(
         period_id=period_id,
@@ -251,9 +267,14 @@ async def finalise_point(
     period_id: UUID,
     point: str,
     uow: UowDep,
+    principal: PrincipalDep,
     body: FinalisationRequest | None = None,
 ) -> FinalisationPublic:
     """Finalise a point: refused with every violation (409) until resolved or overridden by the approver."""
+    agency = (await service.get_period(uow.connection, period_id)).agency_code
+    principal.require_any((*KEEPERS, Role.APPROVER), agency)
+    if body and body.override:
+        require_acting_as(principal, body.override.approver_nip, agency)
     override = Override(body.override.approver_nip, body.override.reason) if body and body.override else None
     finalisation = await service.finalise_point(uow, period_id, point, override=override)
     return FinalisationPublic.of(finalisation)

@@ -14,6 +14,7 @@ from services.appraisal.domain.monitoring import Change
 from services.appraisal.domain.predicate import Predicate
 from services.appraisal.service import monitoring as service
 from services.appraisal.service.monitoring import MoveComparison, Standing
+from shared.auth import STAFF_ROLES, PrincipalDep
 from shared.deps import ConnectionDep
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
@@ -89,6 +90,7 @@ class CohortPublic(BaseModel):
 @router.get("/moves", response_model=Page[MovePublic])
 async def moves(
     connection: ConnectionDep,
+    principal: PrincipalDep,
     nip: str | None = None,
     agency: Annotated[str | None, Query(description="the receiving agency")] = None,
     moved_in: MovedIn = None,
@@ -96,6 +98,8 @@ async def moves(
     cursor: Cursor = None,
 ) -> Page[MovePublic]:
     """Moves with each person's predicates before and after, oldest record first."""
+    principal.require_role(*STAFF_ROLES)
+    agency = principal.one_agency(agency)
     after = cursor_key(cursor, int)
     found = await service.moves(
         connection,
@@ -113,10 +117,12 @@ async def moves(
 @router.get("/cohort", response_model=CohortPublic)
 async def cohort(
     connection: ConnectionDep,
+    principal: PrincipalDep,
     agency: Annotated[str, Query(min_length=1, description="the receiving agency")],
     moved_in: MovedIn = None,
 ) -> CohortPublic:
     """Before/after figures of everyone who moved into the agency (in one year, if given)."""
+    principal.require_any(STAFF_ROLES, agency)
     figures = await service.cohort(connection, agency_code=agency, moved_in=moved_in)
     return CohortPublic(
         agency_code=agency,

@@ -1,9 +1,11 @@
 """HTTP routes for SKPs: planning, realisations, feedback, ratings and objections.
 
-Who acts is named in the request (`appraiser_nip`, `recorded_by`, ...) until the gateway's internal token
-carries it; the SKP checks that NIP against the people it names and answers 403 otherwise.
+Who acts is named in the request (`appraiser_nip`, `recorded_by`, ...): it must be the caller's own NIP
+(or the caller records on someone's behalf as the agency's record keeper), and the SKP checks that NIP
+against the people it names, answering 403 otherwise.
 """
 
+import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -13,6 +15,13 @@ from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.appraisal.adapters.repository import SkpFilter
+from services.appraisal.api.access import (
+    KEEPERS,
+    RECORDERS,
+    require_acting_as,
+    require_skp_reader,
+    require_skp_worker,
+)
 from services.appraisal.api.common import Amount, Coefficient, Nip, Percent, cursor_key
 from services.appraisal.domain.periods import ANNUAL
 from services.appraisal.domain.predicate import CoreValue, Predicate, Rating
@@ -25,8 +34,10 @@ from services.appraisal.domain.skp import (
     Target,
     Verdict,
 )
+from services.appraisal.service import periods as periods_service
 from services.appraisal.service import skp as service
 from services.appraisal.service.skp import IndicatorPlan
+from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.pagination import Cursor, Limit, Page, encode_cursor
@@ -306,9 +317,29 @@ def _answer(response: Response, skp: Skp) -> SkpPublic:
     return SkpPublic.of(skp)
 
 
+async def _skp(uow: UowDep, skp_id: UUID) -> Skp:
+    return await service.get_skp(uow.connection, skp_id)
+
+
+def _own_or_scoped(principal: Principal, where: SkpFilter) -> SkpFilter | None:
+    """A search within the caller's scope: an employee sees their own SKPs, staff their agencies'."""
+    if not principal.is_staff:
+        if principal.nip is None or (where.nip is not None and where.nip != principal.nip):
+            return None
+        return dataclasses.replace(where, nip=principal.nip)
+    if where.nip is not None and where.agency_code is None:
+        # One person's SKPs (their dossier): whatever agencies appraised them; the answer keeps only the
+        # SKPs of agencies in the caller's scope.
+        return where
+    return dataclasses.replace(where, agency_code=principal.one_agency(where.agency_code))
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SkpPublic)
-async def plan_skp(body: SkpCreate, uow: UowDep, response: Response) -> SkpPublic:
+async def plan_skp(body: SkpCreate, uow: UowDep, response: Response, principal: PrincipalDep) -> SkpPublic:
     """Plan an employee's SKP for an appraisal year: appraiser, indicators and targets."""
+    agency = (await periods_service.get_period(uow.connection, body.period_id)).agency_code
+    if not (principal.is_self(body.nip) or principal.is_self(body.appraiser_nip)):
+        principal.require_any((*RECORDERS, Role.SUPERVISOR), agency)
     skp = await service.plan_skp(
         uow,
         period_id=body.period_id,
@@ -327,6 +358,7 @@ async def plan_skp(body: SkpCreate, uow: UowDep, response: Response) -> SkpPubli
 @router.get("", response_model=Page[SkpSummary])
 async def search_skps(
     connection: ConnectionDep,
+    principal: PrincipalDep,
     period_id: UUID | None = None,
     nip: str | None = None,
     appraiser: str | None = None,
@@ -336,28 +368,46 @@ async def search_skps(
 ) -> Page[SkpSummary]:
     """SKPs by period, employee, appraiser or agency (without their details)."""
     after = cursor_key(cursor, UUID)
-    where = SkpFilter(period_id=period_id, nip=nip, appraiser_nip=appraiser, agency_code=agency)
+    where = _own_or_scoped(
+        principal, SkpFilter(period_id=period_id, nip=nip, appraiser_nip=appraiser, agency_code=agency)
+    )
+    if where is None:
+        return Page(items=[], next_cursor=None)
     found = await service.search_skps(
         connection, where, limit=limit + 1, after_id=after[0] if after else None
     )
     page = found[:limit]
     return Page(
-        items=[SkpSummary.model_validate(SkpSummary.fields_of(s)) for s in page],
+        items=[
+            SkpSummary.model_validate(SkpSummary.fields_of(s))
+            for s in page
+            if principal.is_self(s.nip) or principal.covers_agency(s.agency_code)
+        ],
         next_cursor=encode_cursor([str(page[-1].id)]) if len(found) > limit else None,
     )
 
 
 @router.get("/{skp_id}", response_model=SkpPublic)
-async def get_skp(skp_id: UUID, connection: ConnectionDep, response: Response) -> SkpPublic:
+async def get_skp(
+    skp_id: UUID, connection: ConnectionDep, response: Response, principal: PrincipalDep
+) -> SkpPublic:
     """One SKP with indicators, realisations, feedback, evaluations and objections."""
-    return _answer(response, await service.get_skp(connection, skp_id))
+    skp = await service.get_skp(connection, skp_id)
+    require_skp_reader(principal, skp)
+    return _answer(response, skp)
 
 
 @router.patch("/{skp_id}", response_model=SkpPublic)
 async def assign(
-    skp_id: UUID, body: SkpUpdate, uow: UowDep, response: Response, if_match: IfMatch = None
+    skp_id: UUID,
+    body: SkpUpdate,
+    uow: UowDep,
+    response: Response,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
 ) -> SkpPublic:
     """Name another appraiser or appraiser's supervisor; needs If-Match."""
+    principal.require_any(KEEPERS, (await _skp(uow, skp_id)).agency_code)
     expected = version_from_if_match(if_match)
     skp = await service.assign(
         uow, skp_id, expected_version=expected, changes=body.model_dump(exclude_unset=True)
@@ -366,8 +416,11 @@ async def assign(
 
 
 @router.post("/{skp_id}/indicators", status_code=status.HTTP_201_CREATED, response_model=SkpPublic)
-async def add_indicator(skp_id: UUID, body: IndicatorIn, uow: UowDep, response: Response) -> SkpPublic:
+async def add_indicator(
+    skp_id: UUID, body: IndicatorIn, uow: UowDep, response: Response, principal: PrincipalDep
+) -> SkpPublic:
     """Add a result indicator with its targets."""
+    require_skp_worker(principal, await _skp(uow, skp_id))
     skp, _ = await service.add_indicator(uow, skp_id, body.plan())
     return _answer(response, skp)
 
@@ -380,9 +433,11 @@ async def record_realisation(
     body: RealisationIn,
     uow: UowDep,
     response: Response,
+    principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> SkpPublic:
     """Record (or correct) what an indicator achieved in an evaluation period, with evidence."""
+    require_acting_as(principal, body.recorded_by, (await _skp(uow, skp_id)).agency_code)
     expected = version_from_if_match(if_match)
     skp = await service.record_realisation(
         uow,
@@ -396,8 +451,11 @@ async def record_realisation(
 
 
 @router.post("/{skp_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=SkpPublic)
-async def give_feedback(skp_id: UUID, body: FeedbackIn, uow: UowDep, response: Response) -> SkpPublic:
+async def give_feedback(
+    skp_id: UUID, body: FeedbackIn, uow: UowDep, response: Response, principal: PrincipalDep
+) -> SkpPublic:
     """Add a continuous-feedback entry."""
+    require_acting_as(principal, body.author_nip, (await _skp(uow, skp_id)).agency_code)
     skp, _ = await service.give_feedback(
         uow, skp_id, author_nip=body.author_nip, note=body.note, indicator_id=body.indicator_id
     )
@@ -406,9 +464,16 @@ async def give_feedback(skp_id: UUID, body: FeedbackIn, uow: UowDep, response: R
 
 @router.put("/{skp_id}/evaluations/{point}", response_model=SkpPublic)
 async def rate(
-    skp_id: UUID, point: str, body: RatingIn, uow: UowDep, response: Response, if_match: IfMatch = None
+    skp_id: UUID,
+    point: str,
+    body: RatingIn,
+    uow: UowDep,
+    response: Response,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
 ) -> SkpPublic:
     """The appraiser rates results and behaviour for an evaluation point (403 for anyone else)."""
+    require_acting_as(principal, body.appraiser_nip, (await _skp(uow, skp_id)).agency_code)
     expected = version_from_if_match(if_match)
     skp, _ = await service.rate(
         uow,
@@ -427,18 +492,25 @@ async def rate(
     "/{skp_id}/evaluations/{point}/objections", status_code=status.HTTP_201_CREATED, response_model=SkpPublic
 )
 async def file_objection(
-    skp_id: UUID, point: str, body: ObjectionIn, uow: UowDep, response: Response
+    skp_id: UUID, point: str, body: ObjectionIn, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> SkpPublic:
     """The employee objects to a final evaluation within the period's window."""
+    require_acting_as(principal, body.nip, (await _skp(uow, skp_id)).agency_code)
     skp, _ = await service.file_objection(uow, skp_id, point, by_nip=body.nip, reason=body.reason)
     return _answer(response, skp)
 
 
 @router.post("/{skp_id}/objections/{objection_id}/decision", response_model=SkpPublic)
 async def decide_objection(
-    skp_id: UUID, objection_id: UUID, body: DecisionIn, uow: UowDep, response: Response
+    skp_id: UUID,
+    objection_id: UUID,
+    body: DecisionIn,
+    uow: UowDep,
+    response: Response,
+    principal: PrincipalDep,
 ) -> SkpPublic:
     """The appraiser's supervisor upholds (with revised ratings) or rejects an objection."""
+    require_acting_as(principal, body.decider_nip, (await _skp(uow, skp_id)).agency_code)
     skp, _ = await service.decide_objection(
         uow,
         skp_id,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
+from services.appraisal.api.access import KEEPERS, RECORDERS
 from services.appraisal.api.common import AgencyCode, Nip, Percent, cursor_key
 from services.appraisal.domain.predicate import Predicate
 from services.appraisal.domain.skp import PositionType
@@ -22,6 +23,7 @@ from services.appraisal.domain.talent import (
     PotentialPolicy,
 )
 from services.appraisal.service import talent as service
+from shared.auth import STAFF_ROLES, PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.pagination import Cursor, Limit, Page, encode_cursor
@@ -124,8 +126,11 @@ def _policy(response: Response, agency_code: str, policy: PotentialPolicy, versi
 
 
 @router.get("/policies/{agency_code}", response_model=PolicyPublic)
-async def get_policy(agency_code: str, connection: ConnectionDep, response: Response) -> PolicyPublic:
+async def get_policy(
+    agency_code: str, connection: ConnectionDep, response: Response, principal: PrincipalDep
+) -> PolicyPublic:
     """The agency's potential cut-offs and weights (the default until it sets its own)."""
+    principal.require_any(STAFF_ROLES, agency_code)
     policy, version = await service.policy_of(connection, agency_code)
     return _policy(response, agency_code, policy, version)
 
@@ -136,9 +141,11 @@ async def set_policy(
     body: PolicyIn,
     uow: UowDep,
     response: Response,
+    principal: PrincipalDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> PolicyPublic:
     """Set the agency's potential policy; needs If-Match (`W/"0"` replaces the default)."""
+    principal.require_any(KEEPERS, agency_code)
     expected = version_from_if_match(if_match)
     policy = PotentialPolicy(body.medium_from, body.high_from, body.weights)
     version = await service.set_policy(uow, agency_code, policy, expected_version=expected)
@@ -146,8 +153,9 @@ async def set_policy(
 
 
 @router.post("/assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentPublic)
-async def assess_potential(body: AssessmentIn, uow: UowDep) -> AssessmentPublic:
+async def assess_potential(body: AssessmentIn, uow: UowDep, principal: PrincipalDep) -> AssessmentPublic:
     """Record an assessment: job-person match and other scores give the potential and the 9-box."""
+    principal.require_any(RECORDERS, body.agency_code)
     assessment = await service.assess_potential(uow, **body.model_dump())
     return AssessmentPublic(
         id=str(assessment.id),
@@ -163,18 +171,22 @@ async def assess_potential(body: AssessmentIn, uow: UowDep) -> AssessmentPublic:
 
 
 @router.get("/employees/{nip}", response_model=TalentPublic)
-async def talent_of(nip: str, connection: ConnectionDep) -> TalentPublic:
+async def talent_of(nip: str, connection: ConnectionDep, principal: PrincipalDep) -> TalentPublic:
     """An employee's 9-box position and its recommended actions."""
-    return TalentPublic.of(await service.position_of(connection, nip))
+    position = await service.position_of(connection, nip)
+    principal.require_employee_access(nip, position.agency_code)
+    return TalentPublic.of(position)
 
 
 @router.get("/grid", response_model=GridPublic)
 async def grid(
     connection: ConnectionDep,
+    principal: PrincipalDep,
     agency: Annotated[str, Query(min_length=1)],
     position_type: PositionType | None = None,
 ) -> GridPublic:
     """How many of the agency's employees sit in each box."""
+    principal.require_any(STAFF_ROLES, agency)
     counts = await service.grid(connection, agency, position_type.value if position_type else None)
     return GridPublic(
         agency_code=agency,
@@ -195,12 +207,14 @@ async def grid(
 @router.get("/succession-pool", response_model=Page[TalentPublic])
 async def succession_pool(
     connection: ConnectionDep,
+    principal: PrincipalDep,
     agency: Annotated[str, Query(min_length=1)],
     position_type: PositionType | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[TalentPublic]:
     """Boxes 7-9 of the agency (optionally of one position type), by NIP."""
+    principal.require_any(STAFF_ROLES, agency)
     after = cursor_key(cursor, str)
     found = await service.succession_pool(
         connection,

@@ -137,7 +137,7 @@ async def finalise_point(
             "asn.appraisal.period.finalised",
             subject=str(period_id),
             agency=period.agency_code,
-            data=_period_finalised(period, finalisation),
+            data=period_finalised(period, finalisation),
         )
     )
     await outcomes.announce(
@@ -160,7 +160,7 @@ async def finalise_point(
     return finalisation
 
 
-def _period_finalised(period: AppraisalPeriod, finalisation: Finalisation) -> PeriodFinalised:
+def period_finalised(period: AppraisalPeriod, finalisation: Finalisation) -> PeriodFinalised:
     assert period.organisation_predicate is not None
     return PeriodFinalised(
         period_id=str(period.id),

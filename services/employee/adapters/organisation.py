@@ -30,17 +30,17 @@ async def save_agency(connection: AsyncConnection, agency: Agency, *, expected_v
 
 
 async def add_unit(connection: AsyncConnection, unit: Unit) -> None:
-    await _insert(connection, units, _unit_values(unit))
+    await _insert(connection, units, unit_values(unit))
 
 
 async def get_unit(connection: AsyncConnection, unit_id: UUID) -> Unit | None:
     row = (await connection.execute(select(units).where(units.c.id == unit_id))).first()
-    return None if row is None else _unit_of(row)
+    return None if row is None else unit_of(row)
 
 
 async def save_unit(connection: AsyncConnection, unit: Unit, *, expected_version: int) -> None:
     where = units.c.id == unit.id
-    await _update(connection, units, where, _unit_values(unit), expected_version, f"unit {unit.id}")
+    await _update(connection, units, where, unit_values(unit), expected_version, f"unit {unit.id}")
 
 
 async def unit_tree(connection: AsyncConnection, agency_code: str) -> dict[UUID, UUID | None]:
@@ -52,17 +52,17 @@ async def unit_tree(connection: AsyncConnection, agency_code: str) -> dict[UUID,
 
 
 async def add_position(connection: AsyncConnection, position: Position) -> None:
-    await _insert(connection, positions, {**_position_values(position), "tasks_version": 0})
+    await _insert(connection, positions, {**position_values(position), "tasks_version": 0})
 
 
 async def get_position(connection: AsyncConnection, position_id: UUID) -> Position | None:
     row = (await connection.execute(select(positions).where(positions.c.id == position_id))).first()
-    return None if row is None else _position_of(row)
+    return None if row is None else position_of(row)
 
 
 async def save_position(connection: AsyncConnection, position: Position, *, expected_version: int) -> None:
     where = positions.c.id == position.id
-    values = _position_values(position)
+    values = position_values(position)
     await _update(connection, positions, where, values, expected_version, f"position {position.id}")
 
 
@@ -110,7 +110,7 @@ def _agency_of(row: Row[Any]) -> Agency:
     )
 
 
-def _unit_values(unit: Unit) -> dict[str, Any]:
+def unit_values(unit: Unit) -> dict[str, Any]:
     return {
         "id": unit.id,
         "agency_code": unit.agency_code,
@@ -123,7 +123,7 @@ def _unit_values(unit: Unit) -> dict[str, Any]:
     }
 
 
-def _unit_of(row: Row[Any]) -> Unit:
+def unit_of(row: Row[Any]) -> Unit:
     return Unit(
         id=row.id,
         agency_code=row.agency_code,
@@ -136,7 +136,7 @@ def _unit_of(row: Row[Any]) -> Unit:
     )
 
 
-def _position_values(position: Position) -> dict[str, Any]:
+def position_values(position: Position) -> dict[str, Any]:
     return {
         "id": position.id,
         "unit_id": position.unit_id,
@@ -153,7 +153,7 @@ def _position_values(position: Position) -> dict[str, Any]:
     }
 
 
-def _position_of(row: Row[Any]) -> Position:
+def position_of(row: Row[Any]) -> Position:
     return Position(
         id=row.id,
         unit_id=row.unit_id,
@@ -168,3 +168,117 @@ def _position_of(row: Row[Any]) -> Position:
         custom_retirement_age=row.retirement_age,
         version=row.version,
     )
+
+
+def parents_first(found: list[Unit]) -> list[Unit]:
+    """The units in their order, but each parent before its children (as they must be inserted)."""
+    ids = {u.id for u in found}
+    placed: set[Any] = set()
+    ordered: list[Unit] = []
+    waiting = list(found)
+    while waiting:
+        ready = [u for u in waiting if u.parent_id is None or u.parent_id in placed or u.parent_id not in ids]
+        if not ready:  # a cycle cannot be stored; keep the rest as they are
+            ordered.extend(waiting)
+            break
+        ordered.extend(ready)
+        placed.update(u.id for u in ready)
+        ready_ids = {u.id for u in ready}
+        waiting = [u for u in waiting if u.id not in ready_ids]
+    return ordered
+
+
+async def units_by_id(connection: AsyncConnection, ids: Any) -> dict[UUID, Unit]:
+    """The units of `ids` that exist."""
+    wanted = sorted(set(ids))
+    found: dict[UUID, Unit] = {}
+    for start in range(0, len(wanted), 5_000):
+        rows = await connection.execute(select(units).where(units.c.id.in_(wanted[start : start + 5_000])))
+        found.update((row.id, unit_of(row)) for row in rows)
+    return found
+
+
+async def search_agencies(
+    connection: AsyncConnection,
+    *,
+    province_code: str | None,
+    kind: str | None,
+    scope: frozenset[str] | None,
+    limit: int,
+    after_code: str | None,
+) -> list[Agency]:
+    """A page of agencies by code."""
+    query = select(agencies)
+    if province_code is not None:
+        query = query.where(agencies.c.province_code == province_code)
+    if kind is not None:
+        query = query.where(agencies.c.kind == kind)
+    if scope is not None:
+        query = query.where(agencies.c.code.in_(sorted(scope)))
+    if after_code is not None:
+        query = query.where(agencies.c.code > after_code)
+    rows = await connection.execute(query.order_by(agencies.c.code).limit(limit))
+    return [_agency_of(row) for row in rows]
+
+
+def _after(columns: tuple[Any, ...], key: list[Any]) -> ColumnElement[bool]:
+    """Rows after `key` in the order of `columns` (keyset pagination)."""
+    condition = columns[-1] > key[-1]
+    for column, value in zip(reversed(columns[:-1]), reversed(key[:-1]), strict=True):
+        condition = (column > value) | ((column == value) & condition)
+    return condition
+
+
+async def search_units(
+    connection: AsyncConnection,
+    *,
+    agency_code: str | None,
+    parent_id: UUID | None,
+    top_level: bool,
+    scope: frozenset[str] | None,
+    limit: int,
+    after: list[Any] | None,
+) -> list[Unit]:
+    """A page of units by agency, name and id."""
+    query = select(units)
+    if agency_code is not None:
+        query = query.where(units.c.agency_code == agency_code)
+    if parent_id is not None:
+        query = query.where(units.c.parent_id == parent_id)
+    if top_level:
+        query = query.where(units.c.parent_id.is_(None))
+    if scope is not None:
+        query = query.where(units.c.agency_code.in_(sorted(scope)))
+    order = (units.c.agency_code, units.c.name, units.c.id)
+    if after is not None:
+        query = query.where(_after(order, [after[0], after[1], UUID(after[2])]))
+    rows = await connection.execute(query.order_by(*order).limit(limit))
+    return [unit_of(row) for row in rows]
+
+
+async def search_positions(
+    connection: AsyncConnection,
+    *,
+    agency_code: str | None,
+    unit_id: UUID | None,
+    position_type: str | None,
+    scope: frozenset[str] | None,
+    limit: int,
+    after: list[Any] | None,
+) -> list[Position]:
+    """A page of positions by agency, name and id."""
+    query = select(positions)
+    for column, value in (
+        (positions.c.agency_code, agency_code),
+        (positions.c.unit_id, unit_id),
+        (positions.c.type, position_type),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if scope is not None:
+        query = query.where(positions.c.agency_code.in_(sorted(scope)))
+    order = (positions.c.agency_code, positions.c.name, positions.c.id)
+    if after is not None:
+        query = query.where(_after(order, [after[0], after[1], UUID(after[2])]))
+    rows = await connection.execute(query.order_by(*order).limit(limit))
+    return [position_of(row) for row in rows]

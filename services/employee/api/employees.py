@@ -1,12 +1,16 @@
 """HTTP routes for the employee record."""
 
+import dataclasses
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field
+from sqlalchemy import Select
 
 from services.employee.adapters.repository import EmployeeFilter
+from services.employee.adapters.tables import employees as employees_table
 from services.employee.domain.model import (
     Assessment,
     DisciplinaryStatus,
@@ -19,11 +23,43 @@ from services.employee.domain.model import (
     mask_nik,
 )
 from services.employee.service import employees as service
+from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import UowDep
+from shared.errors import Forbidden
 from shared.etag import set_etag, version_from_if_match
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
+
+# Who keeps the register: the agency's HR unit, the administration, and agency systems.
+RECORD_KEEPERS = (Role.ADMIN, Role.HR_OFFICER, Role.INTEGRATION)
+
+
+@dataclass(frozen=True)
+class ScopedFilter(EmployeeFilter):
+    """A search limited to the agencies the caller may see (None: every agency)."""
+
+    agencies: frozenset[str] | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        query = super().apply(query)
+        if self.agencies is not None:
+            query = query.where(employees_table.c.agency_code.in_(sorted(self.agencies)))
+        return query
+
+
+def scoped(principal: Principal, where: EmployeeFilter) -> EmployeeFilter | None:
+    """`where` within what the caller may see: their own record only for an employee, their agencies for
+    staff; None when nothing can match."""
+    if not principal.is_staff:
+        if principal.nip is None or (where.nip and not principal.nip.startswith(where.nip)):
+            return None
+        return dataclasses.replace(where, nip=principal.nip)
+    if where.agency_code is not None:
+        principal.require_agency(where.agency_code)
+        return where
+    return ScopedFilter(**dataclasses.asdict(where), agencies=principal.agency_filter())
+
 
 Gender = Literal["M", "F"]
 
@@ -195,24 +231,50 @@ class EmployeeHistory(BaseModel):
     positions: list[HistoryEntry]
 
 
-def _answer(response: Response, employee: Employee) -> EmployeePublic:
+def _public(employee: Employee, principal: Principal, *, reveal_nik: bool = False) -> EmployeePublic:
+    public = EmployeePublic.of(employee)
+    if reveal_nik:
+        # The NIK is personal data: shown whole only when asked for, and only to the person and to HR and
+        # administration of their agency (data minimisation, UU 27/2022 on personal data protection).
+        if not principal.may_see_personal_data(public.nip, public.agency_code):
+            raise Forbidden(
+                "only the person, or HR of their agency, may see the whole NIK", code="personal-data"
+            )
+        public.nik = employee.nik
+    return public
+
+
+def _answer(
+    response: Response, employee: Employee, principal: Principal, *, reveal_nik: bool = False
+) -> EmployeePublic:
     set_etag(response, employee.version)
-    return EmployeePublic.of(employee)
+    return _public(employee, principal, reveal_nik=reveal_nik)
+
+
+async def _keeper_of(uow: UowDep, principal: Principal, nip: str) -> None:
+    """Changes to a record: a record keeper of the employee's agency."""
+    principal.require_role(*RECORD_KEEPERS)
+    employee = await service.get_employee(uow, nip)
+    principal.require_agency(employee.placement.agency_code)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EmployeePublic)
-async def register_employee(body: EmployeeCreate, uow: UowDep, response: Response) -> EmployeePublic:
+async def register_employee(
+    body: EmployeeCreate, uow: UowDep, response: Response, principal: PrincipalDep
+) -> EmployeePublic:
     """Register a civil servant."""
+    principal.require_any(RECORD_KEEPERS, body.agency_code)
     fields = body.model_dump(exclude={"education"})
     education = [Education(e.level, e.institution, e.major, e.graduation_year) for e in body.education]
     employee = await service.register_employee(uow, education=education, **fields)
     response.headers["Location"] = f"/api/v1/employees/{employee.nip}"
-    return _answer(response, employee)
+    return _answer(response, employee, principal)
 
 
 @router.get("", response_model=Page[EmployeePublic])
 async def search_employees(
     uow: UowDep,
+    principal: PrincipalDep,
     name: Annotated[str | None, Query(description="part of the name, any case")] = None,
     nip: Annotated[str | None, Query(description="the NIP or its beginning")] = None,
     agency: str | None = None,
@@ -224,9 +286,9 @@ async def search_employees(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[EmployeePublic]:
-    """Search employees; pages are stable (ordered by NIP)."""
+    """Search employees within your scope; pages are stable (ordered by NIP)."""
     after = decode_cursor(cursor)
-    where = EmployeeFilter(
+    requested = EmployeeFilter(
         name=name,
         nip=nip,
         agency_code=agency,
@@ -236,19 +298,32 @@ async def search_employees(
         status=employee_status.value if employee_status else None,
         updated_since=updated_since,
     )
+    where = scoped(principal, requested)
+    if where is None:
+        return Page(items=[], next_cursor=None)
     found = await service.search_employees(uow, where, limit=limit + 1, after_nip=after[0] if after else None)
     page = found[:limit]
     more = len(found) > limit
     return Page(
-        items=[EmployeePublic.of(e) for e in page],
+        items=[_public(e, principal) for e in page],
         next_cursor=encode_cursor([str(page[-1].nip)]) if more else None,
     )
 
 
 @router.get("/{nip}", response_model=EmployeePublic)
-async def get_employee(nip: str, uow: UowDep, response: Response) -> EmployeePublic:
-    """Read one employee by NIP."""
-    return _answer(response, await service.get_employee(uow, nip))
+async def get_employee(
+    nip: str,
+    uow: UowDep,
+    response: Response,
+    principal: PrincipalDep,
+    reveal: Annotated[
+        Literal["nik"] | None, Query(description="`nik`: the whole NIK (the person, or HR of their agency)")
+    ] = None,
+) -> EmployeePublic:
+    """Read one employee by NIP: your own record, or one of your agencies' (staff)."""
+    employee = await service.get_employee(uow, nip)
+    principal.require_employee_access(nip, employee.placement.agency_code)
+    return _answer(response, employee, principal, reveal_nik=reveal == "nik")
 
 
 @router.patch("/{nip}", response_model=EmployeePublic)
@@ -257,54 +332,69 @@ async def update_employee(
     body: EmployeeUpdate,
     uow: UowDep,
     response: Response,
+    principal: PrincipalDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> EmployeePublic:
     """Correct record fields; needs the ETag you read in If-Match."""
     expected = version_from_if_match(if_match)
+    await _keeper_of(uow, principal, nip)
     changes = body.model_dump(exclude_unset=True)
     employee = await service.update_employee(uow, nip, expected_version=expected, changes=changes)
-    return _answer(response, employee)
+    return _answer(response, employee, principal)
 
 
 @router.post("/{nip}/status", response_model=EmployeePublic)
-async def change_status(nip: str, body: StatusChange, uow: UowDep, response: Response) -> EmployeePublic:
+async def change_status(
+    nip: str, body: StatusChange, uow: UowDep, response: Response, principal: PrincipalDep
+) -> EmployeePublic:
     """Change the employee's status (leave, suspension, retirement, ...)."""
+    await _keeper_of(uow, principal, nip)
     employee = await service.change_status(
         uow, nip, status=body.status, effective_date=body.effective_date, reason=body.reason
     )
-    return _answer(response, employee)
+    return _answer(response, employee, principal)
 
 
 @router.post("/{nip}/rank", response_model=EmployeePublic)
-async def change_rank(nip: str, body: RankChange, uow: UowDep, response: Response) -> EmployeePublic:
+async def change_rank(
+    nip: str, body: RankChange, uow: UowDep, response: Response, principal: PrincipalDep
+) -> EmployeePublic:
     """Record a new rank (pangkat/golongan) with its TMT."""
+    await _keeper_of(uow, principal, nip)
     employee = await service.change_rank(
         uow, nip, rank_code=body.rank_code, tmt=body.tmt, decree_number=body.decree_number
     )
-    return _answer(response, employee)
+    return _answer(response, employee, principal)
 
 
 @router.post("/{nip}/position", response_model=EmployeePublic)
-async def change_position(nip: str, body: PositionChange, uow: UowDep, response: Response) -> EmployeePublic:
+async def change_position(
+    nip: str, body: PositionChange, uow: UowDep, response: Response, principal: PrincipalDep
+) -> EmployeePublic:
     """Post the employee to another position outside a mutation (e.g. a first appointment)."""
+    await _keeper_of(uow, principal, nip)
+    principal.require_agency(body.agency_code)
     employee = await service.move_employee(
         uow, nip, to=Placement(body.agency_code, body.unit_id, body.position_id, body.tmt), reason=body.reason
     )
-    return _answer(response, employee)
+    return _answer(response, employee, principal)
 
 
 @router.post("/{nip}/competencies", response_model=EmployeePublic)
 async def assess_competencies(
-    nip: str, body: list[CompetencyAssessment], uow: UowDep, response: Response
+    nip: str, body: list[CompetencyAssessment], uow: UowDep, response: Response, principal: PrincipalDep
 ) -> EmployeePublic:
     """Record assessed competency levels (1-5)."""
+    await _keeper_of(uow, principal, nip)
     assessments = [Assessment(a.competency, a.level, a.assessed_on, a.source) for a in body]
-    return _answer(response, await service.assess_competencies(uow, nip, assessments))
+    return _answer(response, await service.assess_competencies(uow, nip, assessments), principal)
 
 
 @router.get("/{nip}/history", response_model=EmployeeHistory)
-async def employee_history(nip: str, uow: UowDep) -> EmployeeHistory:
+async def employee_history(nip: str, uow: UowDep, principal: PrincipalDep) -> EmployeeHistory:
     """Rank and position history, oldest first."""
+    employee = await service.get_employee(uow, nip)
+    principal.require_employee_access(nip, employee.placement.agency_code)
     ranks, positions = await service.employee_history(uow, nip)
     return EmployeeHistory(
         nip=nip,

@@ -1,14 +1,16 @@
-"""HTTP routes of bulk exchange: import employees from a CSV or XLSX file (a job), export them as a file."""
+"""HTTP routes of bulk exchange: import employees, units or positions from a CSV or XLSX file (a job), export
+them as a file."""
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.employee.adapters.repository import EmployeeFilter
 from services.employee.adapters.spreadsheets import (
@@ -20,13 +22,15 @@ from services.employee.adapters.spreadsheets import (
     open_sheet,
     write_xlsx,
 )
+from services.employee.api.employees import RECORD_KEEPERS, scoped
 from services.employee.domain import exchange
-from services.employee.domain.exchange import Mapping
+from services.employee.domain.exchange import Cell, Mapping
 from services.employee.domain.model import EmployeeStatus
 from services.employee.service import exchange as service
+from shared.auth import Principal, PrincipalDep
 from shared.deps import RuntimeDep
-from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, Problem
-from shared.jobs import JobPublic, JobsDep, Progress, job_location
+from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, FieldProblem, Forbidden, Problem
+from shared.jobs import JobPublic, JobRunner, JobsDep, Progress, job_location
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employee exchange"])
@@ -57,6 +61,7 @@ async def import_employees(
     runtime: RuntimeDep,
     jobs: JobsDep,
     response: Response,
+    principal: PrincipalDep,
     mapping: MappingQuery = Mapping.NATIVE,
     file_format: Annotated[
         FileFormat | None,
@@ -65,13 +70,16 @@ async def import_employees(
     wait: Annotated[bool, Query(description="answer once the job has finished (for small files)")] = False,
 ) -> JobPublic:
     """Import employees from a file, all or nothing; answers with the job that does it."""
+    principal.require_role(*RECORD_KEEPERS)
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"the file has {file.size} bytes; at most {MAX_UPLOAD_BYTES} are accepted")
     content = await file.read()
     chosen = file_format or detect_format(file.filename, file.content_type, content)
     # A file that cannot be imported at all is refused now, with no job.
     sheet = await asyncio.to_thread(open_sheet, content, chosen)
-    service.check_header(sheet, mapping)
+    layout = service.check_header(sheet, mapping)
+    if principal.agencies is not None:
+        sheet = _within_scope(sheet, [c.field for c in layout.columns].index("agency_code"), principal)
     job = await jobs.submit(
         "employees.import",
         partial(_run_import, runtime, sheet, mapping),
@@ -82,6 +90,26 @@ async def import_employees(
         response.status_code = status.HTTP_200_OK
         return await jobs.wait(job.id)
     return job
+
+
+def _within_scope(sheet: Sheet, agency_column: int, principal: Principal) -> Sheet:
+    """The sheet, refusing (when its rows are read, in the job) a file with rows of agencies outside the
+    importer's scope: all or nothing, every such row listed."""
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        read = sheet.rows()
+        outside = [
+            FieldProblem(field="agency_code", line=line, message="agency outside your scope", value=agency)
+            for line, cells in read
+            if not principal.covers_agency(
+                agency := (str(cells[agency_column]).strip() if agency_column < len(cells) else None)
+            )
+        ]
+        if outside:
+            raise Forbidden(f"{len(outside)} row(s) of agencies outside your scope", errors=outside)
+        yield from read
+
+    return Sheet(sheet.header, rows())
 
 
 async def _run_import(
@@ -120,11 +148,14 @@ def employee_filter(
 )
 async def export_employees(
     runtime: RuntimeDep,
-    where: Annotated[EmployeeFilter, Depends(employee_filter)],
+    requested: Annotated[EmployeeFilter, Depends(employee_filter)],
+    principal: PrincipalDep,
     file_format: Annotated[FileFormat, Query(alias="format")] = FileFormat.CSV,
     mapping: MappingQuery = Mapping.NATIVE,
 ) -> Response:
     """Export the employees a search would find, as CSV or XLSX; importing the file gives them back."""
+    principal.require_role(*RECORD_KEEPERS)
+    where = scoped(principal, requested) or requested
     header = exchange.header(mapping)
     date_format = exchange.DATE_FORMATS[mapping]
     stamp = datetime.now(UTC).strftime("%Y%m%d")
@@ -147,3 +178,157 @@ async def _csv_body(runtime: ServiceRuntime, where: EmployeeFilter, mapping: Map
     async with runtime.db.connect() as connection:
         async for batch in service.export_rows(connection, where, mapping):
             yield csv_rows(batch, exchange.DATE_FORMATS[mapping])
+
+
+organisation_router = APIRouter(prefix="/api/v1", tags=["organisation exchange"])
+
+ExportRows = Callable[[AsyncConnection], AsyncIterator[list[list[Cell]]]]
+
+
+@organisation_router.post(
+    "/units/imports", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=_FILE_PROBLEMS
+)
+async def import_units(
+    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX; line 1 names the columns")],
+    runtime: RuntimeDep,
+    jobs: JobsDep,
+    response: Response,
+    principal: PrincipalDep,
+    mapping: MappingQuery = Mapping.NATIVE,
+    file_format: Annotated[FileFormat | None, Query(alias="format")] = None,
+    wait: Annotated[bool, Query(description="answer once the job has finished (for small files)")] = False,
+) -> JobPublic:
+    """Import units from a file, all or nothing (parents by id, in the file or defined); answers with the
+    job that does it."""
+    return await _submit_import(
+        "units", service.import_units, exchange.UNIT_COLUMNS, file, runtime, jobs, response, principal,
+        mapping, file_format, wait,
+    )  # fmt: skip
+
+
+@organisation_router.post(
+    "/positions/imports",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobPublic,
+    responses=_FILE_PROBLEMS,
+)
+async def import_positions(
+    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX; line 1 names the columns")],
+    runtime: RuntimeDep,
+    jobs: JobsDep,
+    response: Response,
+    principal: PrincipalDep,
+    mapping: MappingQuery = Mapping.NATIVE,
+    file_format: Annotated[FileFormat | None, Query(alias="format")] = None,
+    wait: Annotated[bool, Query(description="answer once the job has finished (for small files)")] = False,
+) -> JobPublic:
+    """Import positions of defined units from a file, all or nothing; answers with the job that does it."""
+    return await _submit_import(
+        "positions", service.import_positions, exchange.POSITION_COLUMNS, file, runtime, jobs, response,
+        principal, mapping, file_format, wait,
+    )  # fmt: skip
+
+
+async def _submit_import(
+    kind: str,
+    run: Callable[..., Awaitable[dict[str, int]]],
+    columns: tuple[exchange.Column, ...],
+    file: UploadFile,
+    runtime: ServiceRuntime,
+    jobs: JobRunner,
+    response: Response,
+    principal: Principal,
+    mapping: Mapping,
+    file_format: FileFormat | None,
+    wait: bool,
+) -> JobPublic:
+    principal.require_role(*RECORD_KEEPERS)
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(f"the file has {file.size} bytes; at most {MAX_UPLOAD_BYTES} are accepted")
+    content = await file.read()
+    chosen = file_format or detect_format(file.filename, file.content_type, content)
+    sheet = await asyncio.to_thread(open_sheet, content, chosen)
+    exchange.layout_of(sheet.header, mapping, columns)
+    scope = principal.agency_filter()
+
+    async def work(progress: Progress) -> dict[str, Any]:
+        return await run(runtime.uow, sheet, mapping, progress, agencies=scope)
+
+    job = await jobs.submit(
+        f"{kind}.import",
+        work,
+        params={"file": file.filename, "format": chosen.value, "mapping": mapping.value},
+    )
+    response.headers["Location"] = job_location("employee", job.id)
+    if wait:
+        response.status_code = status.HTTP_200_OK
+        return await jobs.wait(job.id)
+    return job
+
+
+_FILE_CONTENT = {200: {"content": {FileFormat.CSV.media_type: {}, FileFormat.XLSX.media_type: {}}}}
+
+
+@organisation_router.get("/units/export", response_class=StreamingResponse, responses=_FILE_CONTENT)
+async def export_units(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    agency: Annotated[str | None, Query(description="one agency's units; all you may see by default")] = None,
+    file_format: Annotated[FileFormat, Query(alias="format")] = FileFormat.CSV,
+    mapping: MappingQuery = Mapping.NATIVE,
+) -> Response:
+    """Export units (parents first) as CSV or XLSX; importing the file gives them back."""
+    principal.require_role(*RECORD_KEEPERS)
+    chosen = principal.one_agency(agency)
+    return await _export(
+        runtime,
+        "units",
+        exchange.header(mapping, exchange.UNIT_COLUMNS),
+        lambda connection: service.export_unit_rows(connection, chosen, mapping),
+        mapping,
+        file_format,
+    )
+
+
+@organisation_router.get("/positions/export", response_class=StreamingResponse, responses=_FILE_CONTENT)
+async def export_positions(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    agency: Annotated[
+        str | None, Query(description="one agency's positions; all you may see by default")
+    ] = None,
+    file_format: Annotated[FileFormat, Query(alias="format")] = FileFormat.CSV,
+    mapping: MappingQuery = Mapping.NATIVE,
+) -> Response:
+    """Export positions as CSV or XLSX, marking each unit's head; importing the file gives them back."""
+    principal.require_role(*RECORD_KEEPERS)
+    chosen = principal.one_agency(agency)
+    return await _export(
+        runtime,
+        "positions",
+        exchange.header(mapping, exchange.POSITION_COLUMNS),
+        lambda connection: service.export_position_rows(connection, chosen, mapping),
+        mapping,
+        file_format,
+    )
+
+
+async def _export(
+    runtime: ServiceRuntime,
+    name: str,
+    header: list[str],
+    rows_of: ExportRows,
+    mapping: Mapping,
+    file_format: FileFormat,
+) -> Response:
+    date_format = exchange.DATE_FORMATS[mapping]
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    disposition = {"Content-Disposition": f'attachment; filename="{name}-{stamp}.{file_format.value}"'}
+    async with runtime.db.connect() as connection:
+        rows = [row async for batch in rows_of(connection) for row in batch]
+    if file_format is FileFormat.CSV:
+        body = csv_header(header) + csv_rows(rows, date_format)
+        return Response(body, media_type=file_format.media_type, headers=disposition)
+    buffer = io.BytesIO()
+    await asyncio.to_thread(write_xlsx, header, rows, date_format, buffer)
+    return Response(buffer.getvalue(), media_type=file_format.media_type, headers=disposition)

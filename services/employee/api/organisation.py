@@ -3,16 +3,24 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from services.employee.api.workload import WorkloadPublic
 from services.employee.domain.model import EducationLevel
 from services.employee.domain.organisation import Agency, AgencyKind, Position, PositionType, Unit, UnitKind
 from services.employee.service import organisation as service
+from services.employee.service import workload as workload_service
+from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
+from shared.errors import NotFound
 from shared.etag import set_etag, version_from_if_match
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
+
+# The organisation of an agency is kept by its HR unit and the administration; anyone signed in reads it.
+KEEPERS = (Role.ADMIN, Role.HR_OFFICER)
 
 AgencyCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9.\-]+$")
@@ -183,8 +191,13 @@ def _created(response: Response, location: str, version: int) -> None:
 
 
 @router.post("/agencies", status_code=status.HTTP_201_CREATED, response_model=AgencyPublic)
-async def define_agency(body: AgencyCreate, uow: UowDep, response: Response) -> AgencyPublic:
+async def define_agency(
+    body: AgencyCreate, uow: UowDep, response: Response, principal: PrincipalDep
+) -> AgencyPublic:
     """Define an agency: a ministry or central agency, a province, a kabupaten or a kota."""
+    principal.require_role(Role.ADMIN)
+    # A province's administration adds the kabupaten and kota of its province; anything else is national.
+    principal.require_agency(body.province_code if body.province_code != body.code else None)
     agency = await service.define_agency(uow, **body.model_dump())
     _created(response, f"/api/v1/agencies/{agency.code}", agency.version)
     return AgencyPublic.of(agency)
@@ -200,9 +213,17 @@ async def get_agency(code: str, connection: ConnectionDep, response: Response) -
 
 @router.patch("/agencies/{code}", response_model=AgencyPublic)
 async def update_agency(
-    code: str, body: AgencyUpdate, uow: UowDep, response: Response, if_match: IfMatch = None
+    code: str,
+    body: AgencyUpdate,
+    uow: UowDep,
+    response: Response,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
 ) -> AgencyPublic:
     """Rename an agency or move a kabupaten/kota to another province; needs its ETag in If-Match."""
+    principal.require_any((Role.ADMIN,), code)
+    if body.province_code is not None:
+        principal.require_agency(body.province_code)
     expected = version_from_if_match(if_match)
     changes = body.model_dump(exclude_unset=True)
     agency = await service.update_agency(uow, code, expected_version=expected, changes=changes)
@@ -211,8 +232,11 @@ async def update_agency(
 
 
 @router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitPublic)
-async def define_unit(body: UnitCreate, uow: UowDep, response: Response) -> UnitPublic:
+async def define_unit(
+    body: UnitCreate, uow: UowDep, response: Response, principal: PrincipalDep
+) -> UnitPublic:
     """Add a unit to an agency's organisation, at the top or below another of its units."""
+    principal.require_any(KEEPERS, body.agency_code)
     unit = await service.define_unit(uow, **body.model_dump())
     _created(response, f"/api/v1/units/{unit.id}", unit.version)
     return UnitPublic.of(unit)
@@ -228,9 +252,15 @@ async def get_unit(unit_id: UUID, connection: ConnectionDep, response: Response)
 
 @router.patch("/units/{unit_id}", response_model=UnitPublic)
 async def update_unit(
-    unit_id: UUID, body: UnitUpdate, uow: UowDep, response: Response, if_match: IfMatch = None
+    unit_id: UUID,
+    body: UnitUpdate,
+    uow: UowDep,
+    response: Response,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
 ) -> UnitPublic:
     """Change a unit: name, kind, parent, location or head position; needs its ETag in If-Match."""
+    principal.require_any(KEEPERS, (await service.get_unit(uow.connection, unit_id)).agency_code)
     expected = version_from_if_match(if_match)
     changes = body.model_dump(exclude_unset=True)
     unit = await service.update_unit(uow, unit_id, expected_version=expected, changes=changes)
@@ -239,8 +269,18 @@ async def update_unit(
 
 
 @router.post("/positions", status_code=status.HTTP_201_CREATED, response_model=PositionPublic)
-async def define_position(body: PositionCreate, uow: UowDep, response: Response) -> PositionPublic:
+async def define_position(
+    body: PositionCreate, uow: UowDep, response: Response, principal: PrincipalDep
+) -> PositionPublic:
     """Add a position to a unit, with its job class, competency standard and requirements."""
+    try:
+        unit_agency = (await service.get_unit(uow.connection, body.unit_id)).agency_code
+    except NotFound:
+        unit_agency = None  # the definition refuses the unknown unit, naming the field
+    if unit_agency is not None:
+        principal.require_any(KEEPERS, unit_agency)
+    else:
+        principal.require_role(*KEEPERS)
     position = await service.define_position(uow, **body.model_dump())
     _created(response, f"/api/v1/positions/{position.id}", position.version)
     return PositionPublic.of(position)
@@ -256,11 +296,122 @@ async def get_position(position_id: UUID, connection: ConnectionDep, response: R
 
 @router.patch("/positions/{position_id}", response_model=PositionPublic)
 async def update_position(
-    position_id: UUID, body: PositionUpdate, uow: UowDep, response: Response, if_match: IfMatch = None
+    position_id: UUID,
+    body: PositionUpdate,
+    uow: UowDep,
+    response: Response,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
 ) -> PositionPublic:
     """Change a position's requirements or headcount; needs its ETag in If-Match."""
+    principal.require_any(KEEPERS, (await service.get_position(uow.connection, position_id)).agency_code)
     expected = version_from_if_match(if_match)
     changes = body.model_dump(exclude_unset=True)
     position = await service.update_position(uow, position_id, expected_version=expected, changes=changes)
     set_etag(response, position.version)
     return PositionPublic.of(position)
+
+
+class PositionListed(PositionPublic):
+    """A position with its ABK figures (none until its task list is put)."""
+
+    workload: WorkloadPublic | None = None
+
+
+def _in_scope(principal: Principal, agency: str | None) -> frozenset[str] | None:
+    """The agencies a list may show: the one asked for must be within the caller's scope."""
+    if agency is not None:
+        principal.require_agency(agency)
+    return principal.agency_filter()
+
+
+@router.get("/agencies", response_model=Page[AgencyPublic])
+async def list_agencies(
+    connection: ConnectionDep,
+    principal: PrincipalDep,
+    province: Annotated[str | None, Query(description="a province agency's code: it and its regions")] = None,
+    kind: AgencyKind | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[AgencyPublic]:
+    """List the agencies you may see, by code."""
+    found = await service.list_agencies(
+        connection,
+        province_code=province,
+        kind=kind,
+        scope=principal.agency_filter(),
+        limit=limit + 1,
+        after=decode_cursor(cursor),
+    )
+    page = found[:limit]
+    more = len(found) > limit
+    return Page(
+        items=[AgencyPublic.of(a) for a in page], next_cursor=encode_cursor([page[-1].code]) if more else None
+    )
+
+
+@router.get("/units", response_model=Page[UnitPublic])
+async def list_units(
+    connection: ConnectionDep,
+    principal: PrincipalDep,
+    agency: Annotated[str | None, Query(description="one agency's units")] = None,
+    parent: Annotated[UUID | None, Query(description="the units directly below this one")] = None,
+    top_level: Annotated[bool, Query(description="only units at the top of their agency")] = False,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[UnitPublic]:
+    """List units by agency and name, within your agencies."""
+    found = await service.list_units(
+        connection,
+        agency_code=agency,
+        parent_id=parent,
+        top_level=top_level,
+        scope=_in_scope(principal, agency),
+        limit=limit + 1,
+        after=decode_cursor(cursor),
+    )
+    page = found[:limit]
+    last = page[-1] if page else None
+    return Page(
+        items=[UnitPublic.of(u) for u in page],
+        next_cursor=encode_cursor([last.agency_code, last.name, str(last.id)])
+        if last and len(found) > limit
+        else None,
+    )
+
+
+@router.get("/positions", response_model=Page[PositionListed])
+async def list_positions(
+    connection: ConnectionDep,
+    principal: PrincipalDep,
+    agency: Annotated[str | None, Query(description="one agency's positions")] = None,
+    unit: Annotated[UUID | None, Query(description="one unit's own positions")] = None,
+    position_type: Annotated[PositionType | None, Query(alias="type")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[PositionListed]:
+    """List positions by agency and name, within your agencies, with their ABK figures."""
+    found = await service.list_positions(
+        connection,
+        agency_code=agency,
+        unit_id=unit,
+        position_type=position_type,
+        scope=_in_scope(principal, agency),
+        limit=limit + 1,
+        after=decode_cursor(cursor),
+    )
+    page = found[:limit]
+    figures = await workload_service.figures_of(connection, page)
+    last = page[-1] if page else None
+    return Page(
+        items=[
+            PositionListed(
+                **PositionPublic.of(p).model_dump(),
+                workload=WorkloadPublic.of(figures[p.id]) if p.id in figures else None,
+            )
+            for p in page
+        ],
+        next_cursor=encode_cursor([last.agency_code, last.name, str(last.id)])
+        if last and len(found) > limit
+        else None,
+    )

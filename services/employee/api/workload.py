@@ -9,8 +9,10 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.employee.domain.workload import EfficiencyBand, Staffing, Task, Workload, rounded
+from services.employee.service import organisation
 from services.employee.service import workload as service
 from services.employee.service.workload import SORT_FIELDS, Level, PositionWorkload, StaffingRow
+from shared.auth import STAFF_ROLES, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -143,11 +145,14 @@ async def put_tasks(
     body: TaskListUpdate,
     uow: UowDep,
     response: Response,
+    principal: PrincipalDep,
     if_match: Annotated[
         str | None, Header(description='the task list\'s ETag; W/"0" for a first list')
     ] = None,
 ) -> TaskListPublic:
     """Replace a position's whole task list (ABK); needs the list's ETag in If-Match."""
+    position = await organisation.get_position(uow.connection, position_id)
+    principal.require_any((Role.ADMIN, Role.HR_OFFICER), position.agency_code)
     expected = version_from_if_match(if_match)
     tasks = [Task(t.name, t.yearly_volume, t.output_unit, t.time_norm_minutes) for t in body.tasks]
     found = await service.put_tasks(uow, position_id, tasks, expected_version=expected)
@@ -158,6 +163,7 @@ async def put_tasks(
 @router.get("/workload", response_model=Page[StaffingPublic])
 async def list_staffing(
     connection: ConnectionDep,
+    principal: PrincipalDep,
     agency: Annotated[str | None, Query(description="one agency's code")] = None,
     province: Annotated[str | None, Query(description="a province agency's code: it and its regions")] = None,
     level: Level = Level.POSITION,
@@ -169,6 +175,11 @@ async def list_staffing(
     cursor: Cursor = None,
 ) -> Page[StaffingPublic]:
     """Over-, under- and well-staffed positions, units or agencies of an agency or a whole province."""
+    principal.require_role(*STAFF_ROLES)
+    if province is not None:
+        principal.require_agency(province)
+    else:
+        agency = principal.one_agency(agency)
     rows, next_key = await service.staffing_list(
         connection,
         agency=agency,

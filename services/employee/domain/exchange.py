@@ -1,9 +1,11 @@
-"""Bulk exchange of employee records: the columns of an import or export file, named our way (`native`, the
-fields of the registration API) or SIASN's (BKN's national system, camelCase), and the check of one row.
+"""Bulk exchange of employees, units and positions: the columns of an import or export file, named our way
+(`native`, the fields of the API) or SIASN's (BKN's national system, camelCase), and the check of one row.
 
 Pure Python: reading and writing CSV and XLSX lives in `adapters/spreadsheets.py`. A row is checked whole,
-every bad cell reported rather than only the first, and then through the registration's own domain rules
-(`model.register`: NIP agreement, NIK), so a file accepts what the API accepts.
+every bad cell reported rather than only the first, and then through the domain's own rules
+(`model.register`: NIP agreement, NIK; `organisation.define_unit` / `define_position`), so a file accepts
+what the API accepts. Rules that need other records (the agency, a parent unit, a NIP already registered)
+are checked by the service, which looks them up for the whole file at once.
 """
 
 from collections.abc import Callable, Sequence
@@ -11,11 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
+from uuid import UUID
 
 from services.employee.domain import model
 from services.employee.domain.model import (
     NIK_LENGTH,
     DisciplinaryStatus,
+    EducationLevel,
     Employee,
     EmployeeStatus,
     EmploymentType,
@@ -23,6 +27,7 @@ from services.employee.domain.model import (
     Rank,
 )
 from services.employee.domain.nip import InvalidNip, Nip, parse_nip
+from services.employee.domain.organisation import Position, PositionType, Unit, UnitKind
 from services.employee.domain.ranks import RankGrade, rank_by_code, rank_by_siasn_code
 from shared.errors import DomainError, FieldProblem, InvalidInput
 
@@ -51,6 +56,10 @@ class Kind(Enum):
     DATE = "date"
     RANK = "rank"
     CHOICE = "choice"
+    UUID = "uuid"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    STANDARD = "standard"
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,32 @@ COLUMNS: tuple[Column, ...] = (
     Column("disciplinary_status", None, Kind.CHOICE, choices=_values(DisciplinaryStatus)),
 )
 
+# Units (SIASN's "unor"). SIASN names other than `unorId` are our assumption, to check against a real export.
+UNIT_COLUMNS: tuple[Column, ...] = (
+    Column("id", "unorId", Kind.UUID),
+    Column("agency_code", "instansiId", required=True, max_length=20),
+    Column("parent_id", "diatasanId", Kind.UUID),
+    Column("name", "namaUnor", required=True, max_length=200),
+    Column("kind", "jenisUnor", Kind.CHOICE, required=True, choices=_values(UnitKind)),
+    Column("location", "lokasi", max_length=100),
+)
+
+# Positions. `jabatanNama` and `unorId` are SIASN's names; the others are our assumption. `unit_head` marks
+# the position that heads its unit; the competency standard is written `Integritas=3; Kerjasama=3`.
+POSITION_COLUMNS: tuple[Column, ...] = (
+    Column("id", "jabatanId", Kind.UUID),
+    Column("unit_id", "unorId", Kind.UUID, required=True),
+    Column("name", "jabatanNama", required=True, max_length=200),
+    Column("type", "jenisJabatan", Kind.CHOICE, required=True, choices=_values(PositionType)),
+    Column("job_class", "kelasJabatan", Kind.INTEGER, required=True),
+    Column("authorised_headcount", "jumlahFormasi", Kind.INTEGER, required=True),
+    Column("competency_standard", "standarKompetensi", Kind.STANDARD),
+    Column("minimum_rank", "golRuangMinimalId", Kind.RANK),
+    Column("minimum_education", "pendidikanMinimal", Kind.CHOICE, choices=_values(EducationLevel)),
+    Column("retirement_age", "bup", Kind.INTEGER),
+    Column("unit_head", "pimpinanUnor", Kind.BOOLEAN),
+)
+
 # Record fields `model.register` takes as details; missing ones keep the aggregate's defaults.
 _DETAILS = ("front_title", "back_title", "birth_place", "tmt_pns", "work_location")
 
@@ -124,14 +159,15 @@ class Layout:
     parsers: tuple["Parser", ...]
 
 
-def header(mapping: Mapping) -> list[str]:
+def header(mapping: Mapping, columns: tuple[Column, ...] = COLUMNS) -> list[str]:
     """The header an export of `mapping` writes: every column that mapping names, in the table's order."""
-    return [name for column in COLUMNS if (name := column.name(mapping))]
+    return [name for column in columns if (name := column.name(mapping))]
 
 
-def layout_of(names: Sequence[Cell], mapping: Mapping) -> Layout:
+def layout_of(names: Sequence[Cell], mapping: Mapping, columns: tuple[Column, ...] = COLUMNS) -> Layout:
     """Resolve a file's header; unknown, repeated or missing required columns refuse the whole file."""
-    by_name = {name.casefold(): column for column in COLUMNS if (name := column.name(mapping))}
+    table = columns
+    by_name = {name.casefold(): column for column in table if (name := column.name(mapping))}
     columns, unknown, seen = [], [], set()
     for raw in names:
         name = str(raw).strip() if raw is not None else ""
@@ -146,13 +182,11 @@ def layout_of(names: Sequence[Cell], mapping: Mapping) -> Layout:
     if unknown:
         raise InvalidFile(
             f"unknown column(s) for the {mapping.value} mapping: {', '.join(unknown)}"
-            + _hint(unknown, mapping),
+            + _hint(unknown, mapping, table),
             code="unknown-columns",
             errors=[FieldProblem(field=name, message="unknown column", line=1) for name in unknown],
         )
-    missing = [
-        column.name(mapping) or "" for column in COLUMNS if column.required and column.field not in seen
-    ]
+    missing = [column.name(mapping) or "" for column in table if column.required and column.field not in seen]
     if missing:
         raise InvalidFile(
             f"required column(s) missing: {', '.join(missing)}",
@@ -162,9 +196,9 @@ def layout_of(names: Sequence[Cell], mapping: Mapping) -> Layout:
     return Layout(mapping, tuple(columns), tuple(_PARSERS[c.kind](c, mapping) for c in columns))
 
 
-def _hint(unknown: list[str], mapping: Mapping) -> str:
+def _hint(unknown: list[str], mapping: Mapping, columns: tuple[Column, ...]) -> str:
     other = Mapping.SIASN if mapping is Mapping.NATIVE else Mapping.NATIVE
-    theirs = {name.casefold() for name in header(other)}
+    theirs = {name.casefold() for name in header(other, columns)}
     if all(name.casefold() in theirs for name in unknown):
         return f" (these are {other.value} names: import with mapping={other.value})"
     return ""
@@ -177,8 +211,22 @@ class _BadCell(Exception):
 
 def check_row(layout: Layout, line: int, cells: Sequence[Cell]) -> Employee | list[FieldProblem]:
     """The employee a row describes, or every problem of the row (each naming `line` and its column)."""
+    values, problems = _read(layout, line, cells)
+    if values.get("rank_tmt") is not None and values.get("rank_code") is None:
+        rank_tmt = next(c for c in layout.columns if c.field == "rank_tmt")
+        problems.append(_problem(layout, line, rank_tmt, "a rank TMT without its rank", values["rank_tmt"]))
+    if problems:
+        return problems
+    try:
+        return _employee(values)
+    except DomainError as refusal:
+        return refused(layout, line, refusal)
+
+
+def _read(layout: Layout, line: int, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """A row's values by field, and the problems of its cells."""
     if len(cells) != len(layout.columns):
-        return [
+        return {}, [
             FieldProblem(
                 line=line, message=f"{len(cells)} values, but the header has {len(layout.columns)} columns"
             )
@@ -194,20 +242,95 @@ def check_row(layout: Layout, line: int, cells: Sequence[Cell]) -> Employee | li
         if value is None and column.required:
             problems.append(_problem(layout, line, column, "required", cell))
         values[column.field] = value
-    if values.get("rank_tmt") is not None and values.get("rank_code") is None:
-        rank_tmt = next(c for c in layout.columns if c.field == "rank_tmt")
-        problems.append(_problem(layout, line, rank_tmt, "a rank TMT without its rank", values["rank_tmt"]))
+    return values, problems
+
+
+def refused(layout: Layout, line: int, refusal: DomainError) -> list[FieldProblem]:
+    """A domain rule's refusal of a row: the domain names our fields (`nip.birth_date`); the user needs the
+    file's column."""
+    if len(refusal.errors) <= 1:
+        field = (refusal.errors[0].field or "") if refusal.errors else ""
+        return [
+            FieldProblem(line=line, field=_column_name(layout, field.split(".")[0]), message=refusal.detail)
+        ]
+    return [
+        FieldProblem(
+            line=line,
+            field=_column_name(layout, (problem.field or "").split(".")[0]),
+            message=problem.message,
+            value=problem.value,
+        )
+        for problem in refusal.errors
+    ]
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit as a file describes it; `id` None asks for a new one."""
+
+    id: UUID | None
+    agency_code: str
+    parent_id: UUID | None
+    name: str
+    kind: UnitKind
+    location: str | None
+
+
+def check_unit_row(layout: Layout, line: int, cells: Sequence[Cell]) -> UnitRow | list[FieldProblem]:
+    """The unit a row describes, or every problem of the row's cells."""
+    values, problems = _read(layout, line, cells)
     if problems:
         return problems
-    try:
-        return _employee(values)
-    except DomainError as refusal:
-        # The domain names our fields (`nip.birth_date`); the user needs the file's column.
-        fields = [(problem.field or "").split(".")[0] for problem in refusal.errors] or [""]
-        return [
-            FieldProblem(line=line, field=_column_name(layout, field), message=refusal.detail)
-            for field in fields
-        ]
+    get = values.get
+    return UnitRow(
+        get("id"), values["agency_code"], get("parent_id"), values["name"], UnitKind(values["kind"]),
+        get("location"),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    """A position as a file describes it; `id` None asks for a new one."""
+
+    id: UUID | None
+    unit_id: UUID
+    name: str
+    type: PositionType
+    job_class: int
+    authorised_headcount: int
+    competency_standard: dict[str, int]
+    minimum_rank: str | None
+    minimum_education: EducationLevel | None
+    retirement_age: int | None
+    unit_head: bool
+
+
+def check_position_row(layout: Layout, line: int, cells: Sequence[Cell]) -> PositionRow | list[FieldProblem]:
+    """The position a row describes, or every problem of the row's cells."""
+    values, problems = _read(layout, line, cells)
+    if problems:
+        return problems
+    get = values.get
+    education = get("minimum_education")
+    return PositionRow(
+        id=get("id"),
+        unit_id=values["unit_id"],
+        name=values["name"],
+        type=PositionType(values["type"]),
+        job_class=values["job_class"],
+        authorised_headcount=values["authorised_headcount"],
+        competency_standard=get("competency_standard") or {},
+        minimum_rank=get("minimum_rank"),
+        minimum_education=EducationLevel(education) if education else None,
+        retirement_age=get("retirement_age"),
+        unit_head=bool(get("unit_head")),
+    )
+
+
+def problem_at(layout: Layout, line: int, field: str, message: str, value: Any = None) -> FieldProblem:
+    """A problem of a row found beyond the row itself (a duplicate id, an unknown agency or unit)."""
+    shown = str(value) if isinstance(value, UUID) else value
+    return FieldProblem(line=line, field=_column_name(layout, field), message=message, value=shown)
 
 
 def _employee(values: dict[str, Any]) -> Employee:
@@ -377,6 +500,89 @@ def _choice_parser(column: Column, mapping: Mapping) -> Parser:
     return parse
 
 
+def _uuid_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(column, mapping)
+
+    def parse(cell: Cell) -> UUID | None:
+        raw = text(cell)
+        if raw is None:
+            return None
+        try:
+            return UUID(raw)
+        except ValueError:
+            raise _BadCell("an id (UUID) such as an export writes") from None
+
+    return parse
+
+
+def _integer_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(column, mapping)
+
+    def parse(cell: Cell) -> int | None:
+        raw = text(cell)
+        if raw is None:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise _BadCell("a whole number") from None
+
+    return parse
+
+
+_BOOLEANS = {
+    "true": True,
+    "ya": True,
+    "y": True,
+    "1": True,
+    "false": False,
+    "tidak": False,
+    "n": False,
+    "0": False,
+}
+
+
+def _boolean_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(column, mapping)
+
+    def parse(cell: Cell) -> bool | None:
+        if isinstance(cell, bool):
+            return cell
+        raw = text(cell)
+        if raw is None:
+            return None
+        if raw.casefold() not in _BOOLEANS:
+            raise _BadCell("true or false (ya or tidak)")
+        return _BOOLEANS[raw.casefold()]
+
+    return parse
+
+
+def _standard_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(column, mapping)
+
+    def parse(cell: Cell) -> dict[str, int] | None:
+        raw = text(cell)
+        if raw is None:
+            return None
+        standard: dict[str, int] = {}
+        for part in raw.split(";"):
+            name, separator, level = part.replace(":", "=").rpartition("=")
+            if not part.strip():
+                continue
+            if not separator or not name.strip() or not level.strip().isdigit():
+                raise _BadCell(f"competencies as `Integritas=3; Kerjasama=3`, not {part.strip()!r}")
+            standard[name.strip()] = int(level)
+        return standard
+
+    return parse
+
+
+def standard_text(standard: dict[str, int]) -> str:
+    """A competency standard as a file writes it."""
+    return "; ".join(f"{name}={level}" for name, level in standard.items())
+
+
 _PARSERS: dict[Kind, Callable[[Column, Mapping], Parser]] = {
     Kind.TEXT: _text_parser,
     Kind.NIP: _nip_parser,
@@ -384,13 +590,51 @@ _PARSERS: dict[Kind, Callable[[Column, Mapping], Parser]] = {
     Kind.DATE: _date_parser,
     Kind.RANK: _rank_parser,
     Kind.CHOICE: _choice_parser,
+    Kind.UUID: _uuid_parser,
+    Kind.INTEGER: _integer_parser,
+    Kind.BOOLEAN: _boolean_parser,
+    Kind.STANDARD: _standard_parser,
 }
 
 
 def export_row(employee: Employee, mapping: Mapping) -> list[Cell]:
     """The employee as one row of an export of `mapping`, in `header(mapping)`'s order."""
-    record = _record(employee)
-    return [_exported(column, record[column.field], mapping) for column in COLUMNS if column.name(mapping)]
+    return _row(_record(employee), COLUMNS, mapping)
+
+
+def export_unit_row(unit: Unit, mapping: Mapping) -> list[Cell]:
+    """The unit as one row of an export of `mapping`, in `header(mapping, UNIT_COLUMNS)`'s order."""
+    record = {
+        "id": str(unit.id),
+        "agency_code": unit.agency_code,
+        "parent_id": str(unit.parent_id) if unit.parent_id else None,
+        "name": unit.name,
+        "kind": unit.kind.value,
+        "location": unit.location,
+    }
+    return _row(record, UNIT_COLUMNS, mapping)
+
+
+def export_position_row(position: Position, unit_head: bool, mapping: Mapping) -> list[Cell]:
+    """The position as one row of an export of `mapping`, in `header(mapping, POSITION_COLUMNS)`'s order."""
+    record = {
+        "id": str(position.id),
+        "unit_id": str(position.unit_id),
+        "name": position.name,
+        "type": position.type.value,
+        "job_class": position.job_class,
+        "authorised_headcount": position.authorised_headcount,
+        "competency_standard": standard_text(dict(position.competency_standard)) or None,
+        "minimum_rank": position.minimum_rank,
+        "minimum_education": position.minimum_education.value if position.minimum_education else None,
+        "retirement_age": position.custom_retirement_age,
+        "unit_head": "true" if unit_head else "false",
+    }
+    return _row(record, POSITION_COLUMNS, mapping)
+
+
+def _row(record: dict[str, Any], columns: tuple[Column, ...], mapping: Mapping) -> list[Cell]:
+    return [_exported(column, record[column.field], mapping) for column in columns if column.name(mapping)]
 
 
 def _exported(column: Column, value: Any, mapping: Mapping) -> Cell:

@@ -4,9 +4,11 @@ Every change goes through a method that checks the rules and returns what happen
 saves the aggregate and turns what happened into events.
 """
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from uuid import UUID
 
 from services.employee.domain.nip import Nip, check_nip_agrees
 from shared.errors import Conflict, FieldProblem, InvalidInput
@@ -16,6 +18,7 @@ from shared.errors import Conflict, FieldProblem, InvalidInput
 BOND_RULES_FROM = date(2021, 1, 1)
 BOND_YEARS = 10
 NIK_LENGTH = 16
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class EmploymentType(StrEnum):
@@ -151,6 +154,7 @@ class Employee:
             raise InvalidInput("a move needs its TMT", errors=[FieldProblem(field="tmt", message="required")])
         if current.tmt is not None and to.tmt < current.tmt:
             raise InvalidChange(f"the move's TMT {to.tmt} is before the current posting's TMT {current.tmt}")
+        to = checked_placement(to)
         if (to.agency_code, to.unit_id, to.position_id) == (
             current.agency_code,
             current.unit_id,
@@ -198,8 +202,9 @@ def register(
     """A new employee; the NIP must agree with the birth date and gender, the NIK must be 16 digits."""
     check_nip_agrees(nip, birth_date=birth_date, gender=gender)
     _check_nik(nik)
+    placement = checked_placement(placement)
     tmt_cpns = tmt_cpns or date(nip.tmt_cpns_year, nip.tmt_cpns_month, 1)
-    employee = Employee(
+    return Employee(
         nip=nip,
         name=name.strip(),
         birth_date=birth_date,
@@ -209,8 +214,8 @@ def register(
         nik=nik,
         tmt_cpns=tmt_cpns,
         ten_year_bond_until=ten_year_bond_until or default_bond_until(employment_type, tmt_cpns),
+        **details,  # type: ignore[arg-type]
     )
-    return replace(employee, **details)  # type: ignore[arg-type]
 
 
 # Fields an HR officer may correct directly; rank, placement and status change through their own use cases.
@@ -243,6 +248,22 @@ def revise(employee: Employee, **changes: object) -> Employee:
             "the name cannot be empty", errors=[FieldProblem(field="name", message="required")]
         )
     return replace(employee, **changes)  # type: ignore[arg-type]
+
+
+def checked_placement(placement: Placement) -> Placement:
+    """The placement with its position id in canonical form; a position is named by its id, a UUID."""
+    if placement.position_id is None or _CANONICAL_UUID.fullmatch(placement.position_id):
+        return placement
+    try:
+        canonical = str(UUID(placement.position_id))
+    except ValueError:
+        raise InvalidInput(
+            f"position_id {placement.position_id!r} is not a position id (a UUID)",
+            errors=[
+                FieldProblem(field="position_id", message="a position id (UUID)", value=placement.position_id)
+            ],
+        ) from None
+    return placement if canonical == placement.position_id else replace(placement, position_id=canonical)
 
 
 def _check_nik(nik: str | None) -> None:

@@ -184,6 +184,16 @@ def revise_unit(
     return revised
 
 
+def appoint_head(unit: Unit, head: Position) -> Unit:
+    """The unit headed by `head`, which must be one of the unit's own positions."""
+    if head.unit_id != unit.id:
+        raise InvalidInput(
+            "the head of a unit holds a position of that unit",
+            errors=[_problem("head_position_id", "a position of another unit", str(head.id))],
+        )
+    return replace(unit, head_position_id=head.id, version=unit.version + 1)
+
+
 def _parent_problems(unit: Unit, parent: Unit | None, tree: Mapping[UUID, UUID | None]) -> list[FieldProblem]:
     if unit.parent_id is None:
         return []

@@ -1,28 +1,42 @@
-"""Use cases of bulk exchange: importing a file of employees, all or nothing, and exporting them.
+"""Use cases of bulk exchange: importing a file of employees, units or positions, all or nothing, and
+exporting them; and the bulk registrations those imports (and the demo seed) write through.
 
 The API (as a job), the `asn import` command and the benchmark all call `import_employees`.
 """
 
 import asyncio
 import gc
+import random
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from uuid import uuid4
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.employee.adapters import bulk
+from services.employee.adapters import bulk, tables
+from services.employee.adapters import organisation as organisation_repository
 from services.employee.adapters.repository import EmployeeFilter
 from services.employee.adapters.spreadsheets import Sheet
-from services.employee.domain import exchange
+from services.employee.domain import exchange, organisation
 from services.employee.domain.exchange import Cell, InvalidFile, InvalidRows, Layout, Mapping
 from services.employee.domain.model import Employee
+from services.employee.domain.organisation import Position, Unit
+from services.employee.domain.workload import TaskList
 from services.employee.service.employees import snapshot
-from shared.contracts.employee import EmployeeRegistered
-from shared.errors import Conflict, FieldProblem
+from services.employee.service.organisation import position_event, unit_event
+from shared.contracts.employee import (
+    CompetenciesAssessed,
+    CompetencyLevel,
+    EmployeeRegistered,
+    PositionDefined,
+    UnitDefined,
+    UnitUpdated,
+)
+from shared.errors import Conflict, DomainError, FieldProblem, Forbidden
 from shared.events.envelope import CloudEvent, new_event
 from shared.jobs import Progress, no_progress
 from shared.uow import UnitOfWork
@@ -198,9 +212,297 @@ class _RegisteredEvents:
                 "asn.employee.employee.registered", nip, EmployeeRegistered(**data), agency=agency
             )
             return self._first
+        # A random version-4 id from the process's generator (seeded from the OS): a third of `uuid4`'s
+        # cost, which asks the OS for every id.
+        event_id = UUID(int=random.getrandbits(128), version=4)
         return self._first.model_copy(
-            update={"id": uuid4(), "time": datetime.now(UTC), "subject": nip, "agency": agency, "data": data}
+            update={"id": event_id, "time": datetime.now(UTC), "subject": nip, "agency": agency, "data": data}
         )
+
+
+async def register_employees(
+    uow: UnitOfWork,
+    employees: Sequence[Employee],
+    *,
+    reason: str,
+    histories: Sequence[bulk.History] | None = None,
+) -> int:
+    """Register checked employees in bulk, as an import does, with their histories, education and assessed
+    competencies: one `registered` event each and a `competencies-assessed` event for each one assessed.
+    Refuses the whole batch if a NIP is already registered; the caller commits."""
+    known = await bulk.registered_nips(uow.connection, [str(e.nip) for e in employees])
+    if known:
+        raise Conflict(
+            f"{len(known)} of the employees are already registered, e.g. {min(known)}", code="duplicate-nip"
+        )
+    registered = _RegisteredEvents()
+    for start in range(0, len(employees), WRITE_BATCH):
+        batch = employees[start : start + WRITE_BATCH]
+        these = histories[start : start + WRITE_BATCH] if histories is not None else None
+        await bulk.add_employees(uow.connection, bulk.new_employees(batch, reason=reason, histories=these))
+        await uow.publish_many(
+            [registered(e) for e in batch] + [assessed_event(e) for e in batch if e.competencies]
+        )
+    return len(employees)
+
+
+def assessed_event(employee: Employee) -> CloudEvent:
+    return new_event(
+        "asn.employee.employee.competencies-assessed",
+        subject=str(employee.nip),
+        agency=employee.placement.agency_code,
+        data=CompetenciesAssessed(
+            nip=str(employee.nip),
+            assessments=[
+                CompetencyLevel(
+                    competency=a.competency, level=a.level, assessed_on=a.assessed_on, source=a.source
+                )
+                for a in employee.competencies.values()
+            ],
+        ),
+    )
+
+
+async def define_units(uow: UnitOfWork, units: Sequence[Unit]) -> None:
+    """Add checked units (parents first) with a `unit.defined` event each; the caller commits."""
+    await bulk.add_units(uow.connection, units)
+    await uow.publish_many([unit_event("asn.employee.unit.defined", UnitDefined, u) for u in units])
+
+
+async def define_positions(
+    uow: UnitOfWork,
+    positions: Sequence[Position],
+    *,
+    heads: Sequence[Unit] = (),
+    task_lists: dict[UUID, TaskList] | None = None,
+) -> None:
+    """Add checked positions with a `position.defined` event each, and their task lists where given; the
+    units in `heads` (already revised with `appoint_head`) get their new head and a `unit.updated` event.
+    The caller commits; it announces the workload once the staff are in place."""
+    await bulk.add_positions(uow.connection, positions, task_lists or {})
+    await uow.publish_many(
+        [position_event("asn.employee.position.defined", PositionDefined, p) for p in positions]
+    )
+    await bulk.set_unit_heads(uow.connection, heads)
+    await uow.publish_many([unit_event("asn.employee.unit.updated", UnitUpdated, u) for u in heads])
+
+
+async def import_units(
+    unit_of_work: Callable[[], UnitOfWork],
+    sheet: Sheet,
+    mapping: Mapping,
+    progress: Progress = no_progress,
+    *,
+    agencies: frozenset[str] | None = None,
+) -> dict[str, int]:
+    """Define every unit of a file, or none: every bad row is listed with its line. A unit names its parent
+    by id, in the file (before or after it) or already defined; a row without an id gets a new one. Rows of
+    agencies outside `agencies` (None: any agency) refuse the file."""
+    layout = exchange.layout_of(sheet.header, mapping, exchange.UNIT_COLUMNS)
+    rows = await _rows_of(sheet, progress)
+    async with unit_of_work() as uow:
+        connection = uow.connection
+        problems: list[FieldProblem] = []
+        read = _checked(rows, layout, exchange.check_unit_row, problems)
+        _require_scope(layout, [(line, row.agency_code) for line, row in read], agencies)
+        lines = _ids(layout, read, problems)
+        problems.extend(
+            exchange.problem_at(layout, lines[unit_id], "id", "already defined", unit_id)
+            for unit_id in await bulk.existing(connection, tables.units.c.id, list(lines))
+        )
+        agencies = {
+            code: await organisation_repository.get_agency(connection, code)
+            for code in sorted({row.agency_code for _, row in read})
+        }
+        in_file = {unit_id: row for unit_id, (_, row) in zip(lines, read, strict=True)}
+        stored = await organisation_repository.units_by_id(
+            connection, [row.parent_id for _, row in read if row.parent_id and row.parent_id not in in_file]
+        )
+        defined: dict[UUID, Unit] = {}
+        for unit_id in _parents_first(in_file):
+            row, line = in_file[unit_id], lines[unit_id]
+            parent = defined.get(row.parent_id) or stored.get(row.parent_id) if row.parent_id else None
+            if row.parent_id in in_file and row.parent_id not in defined:
+                where = lines[row.parent_id]
+                message = "the parent unit is on a line with problems, or the units form a cycle"
+                problems.append(exchange.problem_at(layout, line, "parent_id", f"{message} (line {where})"))
+                continue
+            try:
+                unit = organisation.define_unit(
+                    agency=agencies[row.agency_code],
+                    agency_code=row.agency_code,
+                    parent_id=row.parent_id,
+                    name=row.name,
+                    kind=row.kind,
+                    location=row.location,
+                    parent=parent,
+                )
+            except DomainError as refusal:
+                problems.extend(exchange.refused(layout, line, refusal))
+                continue
+            defined[unit_id] = replace(unit, id=unit_id)
+        await progress(validated=len(rows))
+        _refuse_if_any(problems, len(rows))
+        await define_units(uow, list(defined.values()))
+        await uow.commit()
+    await progress(written=len(defined))
+    return {"rows": len(rows), "imported": len(defined)}
+
+
+async def import_positions(
+    unit_of_work: Callable[[], UnitOfWork],
+    sheet: Sheet,
+    mapping: Mapping,
+    progress: Progress = no_progress,
+    *,
+    agencies: frozenset[str] | None = None,
+) -> dict[str, int]:
+    """Define every position of a file, or none: every bad row is listed with its line. A position names a
+    unit already defined; `unit_head` makes it the head of its unit (one per unit). Rows of units of
+    agencies outside `agencies` (None: any agency) refuse the file."""
+    layout = exchange.layout_of(sheet.header, mapping, exchange.POSITION_COLUMNS)
+    rows = await _rows_of(sheet, progress)
+    async with unit_of_work() as uow:
+        connection = uow.connection
+        problems: list[FieldProblem] = []
+        read = _checked(rows, layout, exchange.check_position_row, problems)
+        lines = _ids(layout, read, problems)
+        problems.extend(
+            exchange.problem_at(layout, lines[position_id], "id", "already defined", position_id)
+            for position_id in await bulk.existing(connection, tables.positions.c.id, list(lines))
+        )
+        units = await organisation_repository.units_by_id(connection, [row.unit_id for _, row in read])
+        _require_scope(
+            layout,
+            [(line, units[row.unit_id].agency_code) for line, row in read if row.unit_id in units],
+            agencies,
+        )
+        defined: list[Position] = []
+        heads: dict[UUID, tuple[int, Unit]] = {}
+        for position_id, (line, row) in zip(lines, read, strict=True):
+            try:
+                position = organisation.define_position(
+                    unit=units.get(row.unit_id),
+                    unit_id=row.unit_id,
+                    name=row.name,
+                    type=row.type,
+                    job_class=row.job_class,
+                    authorised_headcount=row.authorised_headcount,
+                    competency_standard=row.competency_standard,
+                    minimum_rank=row.minimum_rank,
+                    minimum_education=row.minimum_education,
+                    retirement_age=row.retirement_age,
+                )
+            except DomainError as refusal:
+                problems.extend(exchange.refused(layout, line, refusal))
+                continue
+            position = replace(position, id=position_id)
+            defined.append(position)
+            if row.unit_head:
+                if row.unit_id in heads:
+                    message = f"the unit already gets its head on line {heads[row.unit_id][0]}"
+                    problems.append(exchange.problem_at(layout, line, "unit_head", message, "true"))
+                    continue
+                heads[row.unit_id] = (line, organisation.appoint_head(units[row.unit_id], position))
+        await progress(validated=len(rows))
+        _refuse_if_any(problems, len(rows))
+        await define_positions(uow, defined, heads=[unit for _, unit in heads.values()])
+        await uow.commit()
+    await progress(written=len(defined))
+    return {"rows": len(rows), "imported": len(defined)}
+
+
+async def _rows_of(sheet: Sheet, progress: Progress) -> list[tuple[int, list[Cell]]]:
+    rows = await asyncio.to_thread(sheet.rows)
+    if not rows:
+        raise InvalidFile("the file has a header but no rows", code="empty-file")
+    await progress(validated=0, written=0, total=len(rows))
+    return rows
+
+
+Row = TypeVar("Row", exchange.UnitRow, exchange.PositionRow)
+
+
+def _checked(
+    rows: Sequence[tuple[int, list[Cell]]],
+    layout: Layout,
+    check: Callable[[Layout, int, Sequence[Cell]], "Row | list[FieldProblem]"],
+    problems: list[FieldProblem],
+) -> list[tuple[int, "Row"]]:
+    """The rows whose cells are good; the problems of the others are added to `problems`."""
+    read = []
+    for line, cells in rows:
+        outcome = check(layout, line, cells)
+        if isinstance(outcome, list):
+            problems.extend(outcome)
+        else:
+            read.append((line, outcome))
+    return read
+
+
+def _ids(layout: Layout, read: list[tuple[int, Any]], problems: list[FieldProblem]) -> dict[UUID, int]:
+    """Each row's id (a new one where the file gives none) and its line; rows repeating an id of an earlier
+    line are reported and left out of `read`."""
+    lines: dict[UUID, int] = {}
+    kept = []
+    for line, row in read:
+        row_id = row.id or uuid4()
+        if row_id in lines:
+            message = f"the same id is on line {lines[row_id]}"
+            problems.append(exchange.problem_at(layout, line, "id", message, row_id))
+            continue
+        lines[row_id] = line
+        kept.append((line, row))
+    read[:] = kept
+    return lines
+
+
+def _parents_first(in_file: dict[UUID, exchange.UnitRow]) -> list[UUID]:
+    """The file's units, each after its parent when the parent is in the file too; units in a cycle last."""
+    done: set[UUID] = set()
+    ordered: list[UUID] = []
+    waiting = list(in_file)
+    while waiting:
+        ready = [u for u in waiting if in_file[u].parent_id not in in_file or in_file[u].parent_id in done]
+        if not ready:
+            return ordered + waiting
+        ordered.extend(ready)
+        done.update(ready)
+        waiting = [u for u in waiting if u not in done]
+    return ordered
+
+
+def _require_scope(layout: Layout, rows: list[tuple[int, str]], agencies: frozenset[str] | None) -> None:
+    outside = [
+        FieldProblem(line=line, field=None, message=f"agency {code} is outside your scope", value=code)
+        for line, code in rows
+        if agencies is not None and code not in agencies
+    ]
+    if outside:
+        raise Forbidden(f"{len(outside)} row(s) of agencies outside your scope", errors=outside)
+
+
+def _refuse_if_any(problems: list[FieldProblem], total: int) -> None:
+    if problems:
+        problems.sort(key=lambda p: p.line or 0)
+        bad = len({p.line for p in problems})
+        raise InvalidRows(f"{bad} of {total} rows are invalid; nothing was imported", errors=problems)
+
+
+async def export_unit_rows(
+    connection: AsyncConnection, agency_code: str | None, mapping: Mapping
+) -> AsyncIterator[list[list[Cell]]]:
+    """The rows of a units export (parents first), a batch at a time."""
+    async for batch in bulk.unit_batches(connection, agency_code, size=EXPORT_BATCH):
+        yield [exchange.export_unit_row(unit, mapping) for unit in batch]
+
+
+async def export_position_rows(
+    connection: AsyncConnection, agency_code: str | None, mapping: Mapping
+) -> AsyncIterator[list[list[Cell]]]:
+    """The rows of a positions export, a batch at a time."""
+    async for batch in bulk.position_batches(connection, agency_code, size=EXPORT_BATCH):
+        yield [exchange.export_position_row(position, head, mapping) for position, head in batch]
 
 
 async def export_rows(

@@ -13,7 +13,7 @@ from services.employee.domain import organisation
 from services.employee.domain.model import EducationLevel
 from services.employee.domain.organisation import Agency, AgencyKind, Position, PositionType, Unit, UnitKind
 from shared.contracts import employee as contracts
-from shared.errors import Conflict, FieldProblem, NotFound
+from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
 from shared.uow import UnitOfWork
@@ -84,7 +84,7 @@ async def define_unit(
         parent=await repository.get_unit(connection, parent_id) if parent_id else None,
     )
     await repository.add_unit(connection, unit)
-    uow.publish(_unit_event("asn.employee.unit.defined", contracts.UnitDefined, unit))
+    uow.publish(unit_event("asn.employee.unit.defined", contracts.UnitDefined, unit))
     await uow.commit()
     return unit
 
@@ -112,7 +112,7 @@ async def update_unit(
         head=await repository.get_position(connection, head_id) if head_id else None,
     )
     await repository.save_unit(connection, revised, expected_version=unit.version)
-    uow.publish(_unit_event("asn.employee.unit.updated", contracts.UnitUpdated, revised))
+    uow.publish(unit_event("asn.employee.unit.updated", contracts.UnitUpdated, revised))
     await uow.commit()
     return revised
 
@@ -143,7 +143,7 @@ async def define_position(
         retirement_age=retirement_age,
     )
     await repository.add_position(uow.connection, position)
-    uow.publish(_position_event("asn.employee.position.defined", contracts.PositionDefined, position))
+    uow.publish(position_event("asn.employee.position.defined", contracts.PositionDefined, position))
     await uow.commit()
     return position
 
@@ -162,7 +162,7 @@ async def update_position(
     check_version(position.version, expected_version, f"position {position_id}")
     revised = organisation.revise_position(position, changes)
     await repository.save_position(uow.connection, revised, expected_version=position.version)
-    uow.publish(_position_event("asn.employee.position.updated", contracts.PositionUpdated, revised))
+    uow.publish(position_event("asn.employee.position.updated", contracts.PositionUpdated, revised))
     await uow.commit()
     return revised
 
@@ -178,7 +178,7 @@ def _agency_event(event_type: str, payload: type[contracts.AgencyState], agency:
     return new_event(event_type, subject=agency.code, agency=agency.code, data=data)
 
 
-def _unit_event(event_type: str, payload: type[contracts.UnitState], unit: Unit) -> CloudEvent:
+def unit_event(event_type: str, payload: type[contracts.UnitState], unit: Unit) -> CloudEvent:
     data = payload(
         unit_id=str(unit.id),
         agency_code=unit.agency_code,
@@ -192,9 +192,7 @@ def _unit_event(event_type: str, payload: type[contracts.UnitState], unit: Unit)
     return new_event(event_type, subject=str(unit.id), agency=unit.agency_code, data=data)
 
 
-def _position_event(
-    event_type: str, payload: type[contracts.PositionState], position: Position
-) -> CloudEvent:
+def position_event(event_type: str, payload: type[contracts.PositionState], position: Position) -> CloudEvent:
     data = payload(
         position_id=str(position.id),
         unit_id=str(position.unit_id),
@@ -214,3 +212,85 @@ def _position_event(
 
 def _text(value: UUID | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _cursor_problem() -> InvalidInput:
+    return InvalidInput(
+        "the cursor is not one this list issued",
+        errors=[FieldProblem(field="cursor", message="invalid cursor")],
+    )
+
+
+async def list_agencies(
+    connection: AsyncConnection,
+    *,
+    province_code: str | None,
+    kind: AgencyKind | None,
+    scope: frozenset[str] | None,
+    limit: int,
+    after: list[Any] | None,
+) -> list[Agency]:
+    if after is not None and (len(after) != 1 or not isinstance(after[0], str)):
+        raise _cursor_problem()
+    return await repository.search_agencies(
+        connection,
+        province_code=province_code,
+        kind=kind.value if kind else None,
+        scope=scope,
+        limit=limit,
+        after_code=after[0] if after else None,
+    )
+
+
+def _keyset(after: list[Any] | None) -> list[Any] | None:
+    """A cursor of (agency, name, id) as the repository takes it."""
+    if after is None:
+        return None
+    try:
+        agency_code, name, row_id = after
+        UUID(row_id)
+    except (TypeError, ValueError):
+        raise _cursor_problem() from None
+    return [str(agency_code), str(name), row_id]
+
+
+async def list_units(
+    connection: AsyncConnection,
+    *,
+    agency_code: str | None,
+    parent_id: UUID | None,
+    top_level: bool,
+    scope: frozenset[str] | None,
+    limit: int,
+    after: list[Any] | None,
+) -> list[Unit]:
+    return await repository.search_units(
+        connection,
+        agency_code=agency_code,
+        parent_id=parent_id,
+        top_level=top_level,
+        scope=scope,
+        limit=limit,
+        after=_keyset(after),
+    )
+
+
+async def list_positions(
+    connection: AsyncConnection,
+    *,
+    agency_code: str | None,
+    unit_id: UUID | None,
+    position_type: PositionType | None,
+    scope: frozenset[str] | None,
+    limit: int,
+    after: list[Any] | None,
+) -> list[Position]:
+    return await repository.search_positions(
+        connection,
+        agency_code=agency_code,
+        unit_id=unit_id,
+        position_type=position_type.value if position_type else None,
+        scope=scope,
+        limit=limit,
+        after=_keyset(after),
+    )

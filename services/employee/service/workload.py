@@ -31,7 +31,7 @@ from services.employee.service.organisation import get_position
 from shared.contracts import employee as contracts
 from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.etag import check_version
-from shared.events.envelope import new_event
+from shared.events.envelope import CloudEvent, new_event
 from shared.uow import UnitOfWork
 
 
@@ -70,24 +70,37 @@ async def put_tasks(
     figures = await _agency_figures(connection, position.agency_code)
     # The list just put makes the position's ABK, so it and its unit have figures now.
     own, unit = figures.positions[position.id], figures.units[position.unit_id]
-    uow.publish(
-        new_event(
-            "asn.employee.workload.assessed",
-            subject=str(position.id),
-            agency=position.agency_code,
-            data=contracts.WorkloadAssessed(
-                position_id=str(position.id),
-                unit_id=str(position.unit_id),
-                agency_code=position.agency_code,
-                tasks=len(task_list.tasks),
-                tasks_version=task_list.version,
-                position=_figures(own),
-                unit=_figures(unit),
-            ),
-        )
-    )
+    uow.publish(_assessed(position, task_list, figures))
     await uow.commit()
     return PositionWorkload(position, task_list, own, unit)
+
+
+async def announce_workloads(uow: UnitOfWork, assessed: Sequence[tuple[Position, TaskList]]) -> None:
+    """Publish the figures of many positions whose task lists were written in bulk (the demo seed), the
+    figures of each agency computed once; the caller commits."""
+    by_agency: dict[str, list[tuple[Position, TaskList]]] = {}
+    for position, task_list in assessed:
+        by_agency.setdefault(position.agency_code, []).append((position, task_list))
+    for agency_code, entries in by_agency.items():
+        figures = await _agency_figures(uow.connection, agency_code)
+        await uow.publish_many([_assessed(position, task_list, figures) for position, task_list in entries])
+
+
+def _assessed(position: Position, task_list: TaskList, figures: "_Figures") -> CloudEvent:
+    return new_event(
+        "asn.employee.workload.assessed",
+        subject=str(position.id),
+        agency=position.agency_code,
+        data=contracts.WorkloadAssessed(
+            position_id=str(position.id),
+            unit_id=str(position.unit_id),
+            agency_code=position.agency_code,
+            tasks=len(task_list.tasks),
+            tasks_version=task_list.version,
+            position=_figures(figures.positions[position.id]),
+            unit=_figures(figures.units[position.unit_id]),
+        ),
+    )
 
 
 async def _task_list(connection: AsyncConnection, position_id: UUID) -> TaskList:
@@ -281,3 +294,12 @@ def _key_of_cursor(cursor: list[Any], order: SortOrder) -> SortKey:
 
 def _sort_text(order: SortOrder) -> str:
     return ",".join(("-" if descending else "") + name for name, descending in order)
+
+
+async def figures_of(connection: AsyncConnection, positions: Sequence[Position]) -> dict[UUID, Workload]:
+    """The ABK figures of positions whose ABK was made (others are left out)."""
+    found: dict[UUID, Workload] = {}
+    for agency_code in sorted({p.agency_code for p in positions}):
+        figures = await _agency_figures(connection, agency_code)
+        found.update((p.id, figures.positions[p.id]) for p in positions if p.id in figures.positions)
+    return found

@@ -9,6 +9,8 @@ from shared.testing import serve_in_process
 
 pytestmark = pytest.mark.integration
 
+P2, P3 = "0b6e4f0e-2f7a-4f8e-9a51-3c2d1e0f0a02", "0b6e4f0e-2f7a-4f8e-9a51-3c2d1e0f0a03"
+
 ANDI = {
     "nip": "198503122010011001",
     "name": "Andi Mappaseng",
@@ -137,12 +139,29 @@ async def test_rank_status_and_position_changes_keep_history_and_rules(make_sett
             json={
                 "agency_code": "7601",
                 "unit_id": "u2",
-                "position_id": "p2",
+                "position_id": P2,
                 "tmt": "2024-01-02",
                 "reason": "rotasi",
             },
         )
         assert moved.status_code == 200 and moved.json()["position_tmt"] == "2024-01-02"
+        not_an_id = await client.post(
+            f"{url}/position",
+            json={"agency_code": "7601", "position_id": "pos-2", "tmt": "2024-02-01", "reason": "rotasi"},
+        )
+        assert not_an_id.status_code == 422
+        assert [(e["field"], e["value"]) for e in not_an_id.json()["errors"]] == [("position_id", "pos-2")]
+        registered_badly = await client.post(
+            "/api/v1/employees",
+            json={
+                **ANDI,
+                "nip": "199001012015031002",
+                "birth_date": "1990-01-01",
+                "position_id": "Analis SDM",
+            },
+        )
+        assert registered_badly.status_code == 422
+        assert registered_badly.json()["errors"][0]["field"] == "position_id"
         retired = await client.post(
             f"{url}/status", json={"status": "retired", "effective_date": "2025-01-01"}
         )
@@ -152,7 +171,7 @@ async def test_rank_status_and_position_changes_keep_history_and_rules(make_sett
             json={
                 "agency_code": "7601",
                 "unit_id": "u3",
-                "position_id": "p3",
+                "position_id": P3,
                 "tmt": "2025-02-01",
                 "reason": "x",
             },
@@ -161,7 +180,7 @@ async def test_rank_status_and_position_changes_keep_history_and_rules(make_sett
 
         history = (await client.get(f"{url}/history")).json()
         assert [r["rank_code"] for r in history["ranks"]] == ["III/a", "III/b"]
-        assert [p["position_id"] for p in history["positions"]] == [None, "p2"]
+        assert [p["position_id"] for p in history["positions"]] == [None, P2]
         async with app.state.runtime.db.connect() as connection:
             types = list(await connection.scalars(select(outbox.c.type).order_by(outbox.c.seq)))
         assert types == [

@@ -46,7 +46,9 @@ def varied(i: int) -> dict[str, str]:
     """A row using most columns, including values that differ from the defaults."""
     row = person(i, front_title="Dr." if i % 4 == 0 else "", back_title="S.Kom.", birth_place="Mamuju")
     row.update(nik=f"7601{i:012d}", rank_code=["III/a", "III/b", "IV/a"][i % 3], rank_tmt="2015-04-01")
-    row.update(unit_id=f"unit-{i % 3}", position_id=f"pos-{i}", position_tmt="2019-01-02")
+    row.update(
+        unit_id=f"unit-{i % 3}", position_id=str(uuid.UUID(int=i, version=4)), position_tmt="2019-01-02"
+    )
     row.update(work_location="Majene", tmt_pns="2006-06-01")
     if i % 5 == 0:
         row.update(employment_type="PPPK", status="retired", disciplinary_status="sanctioned")

@@ -16,6 +16,8 @@ from shared.testing import eventually, serve_in_process
 
 pytestmark = pytest.mark.integration
 
+ANALIS, ANALIS_2 = "5d1f0c8e-4a3b-4c2d-9e1f-000000000001", "5d1f0c8e-4a3b-4c2d-9e1f-000000000002"
+
 ANDI = {
     "nip": "198503122010011001",
     "name": "Andi Mappaseng",
@@ -23,7 +25,7 @@ ANDI = {
     "gender": "M",
     "agency_code": "7601",
     "unit_id": "unit-majene",
-    "position_id": "pos-analis",
+    "position_id": ANALIS,
     "position_tmt": "2019-01-02",
 }
 
@@ -38,7 +40,7 @@ def effective(mutation_id: str) -> bytes:
             nip=ANDI["nip"],
             to_agency_code="7602",
             to_unit_id="unit-mamuju",
-            to_position_id="pos-analis-2",
+            to_position_id=ANALIS_2,
             tmt="2026-12-01",
             decree_number="800/12/BKD/2026",
         ),

@@ -14,8 +14,10 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from services.gateway.app import create_app
+from services.gateway.tests.support import serve_gateway
+from shared.auth import verify_internal_token
 from shared.net import free_port
-from shared.testing import eventually, serve_in_process
+from shared.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -120,7 +122,7 @@ async def gateway_app(make_settings, nobody_listening) -> AsyncIterator[FastAPI]
 
 @pytest.fixture
 async def gateway(gateway_app) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve_in_process(gateway_app) as client:
+    async with serve_gateway(gateway_app) as client:
         yield client
 
 
@@ -147,11 +149,11 @@ async def test_method_path_query_and_body_reach_the_owning_service_unchanged(gat
         assert header_values(seen, "content-type") == ["application/json"]
 
 
-async def test_end_to_end_headers_pass_and_hop_by_hop_headers_do_not(gateway):
+async def test_end_to_end_headers_pass_and_hop_by_hop_headers_do_not(gateway, gateway_app):
     response = await gateway.get(
         "/api/v1/employees/198503122010011001",
         headers={
-            "authorization": "Bearer token",
+            "x-client-header": "kept",
             "connection": "keep-alive, x-client-hop",
             "x-client-hop": "only for the gateway",
             "keep-alive": "timeout=5",
@@ -159,7 +161,11 @@ async def test_end_to_end_headers_pass_and_hop_by_hop_headers_do_not(gateway):
         },
     )
     seen = response.json()
-    assert header_values(seen, "authorization") == ["Bearer token"]
+    assert header_values(seen, "x-client-header") == ["kept"]
+    # The caller's access token stays at the door: the service gets the internal token naming the caller.
+    (authorization,) = header_values(seen, "authorization")
+    secret = gateway_app.state.gateway.settings.internal_token_secret.get_secret_value()
+    assert verify_internal_token(authorization.removeprefix("Bearer "), secret).subject == "tester"
     assert not any(header_values(seen, name) for name in ("connection", "x-client-hop", "keep-alive"))
     assert header_values(seen, "host") != ["testserver"]
     assert header_values(seen, "x-forwarded-for") == ["203.0.113.7, 127.0.0.1"]

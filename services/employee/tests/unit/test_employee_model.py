@@ -16,7 +16,8 @@ from shared.errors import InvalidInput
 
 pytestmark = pytest.mark.unit
 
-HOME = Placement("7601", "unit-a", "pos-a", date(2020, 1, 1))
+POS_A, POS_B, POS_C = (f"7a0e1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2{i}" for i in "abc")
+HOME = Placement("7601", "unit-a", POS_A, date(2020, 1, 1))
 
 
 def andi(**overrides):
@@ -76,13 +77,13 @@ def test_a_new_rank_must_come_after_the_current_one():
 def test_only_an_active_employee_moves_and_never_back_in_time():
     employee = andi()
     with pytest.raises(InvalidChange, match="before the current posting"):
-        employee.move(Placement("7601", "unit-b", "pos-b", date(2019, 1, 1)))
+        employee.move(Placement("7601", "unit-b", POS_B, date(2019, 1, 1)))
     with pytest.raises(InvalidChange, match="already holds"):
-        employee.move(Placement("7601", "unit-a", "pos-a", date(2024, 1, 1)))
-    assert employee.move(Placement("7602", "unit-b", "pos-b", date(2024, 1, 1))) == HOME
+        employee.move(Placement("7601", "unit-a", POS_A, date(2024, 1, 1)))
+    assert employee.move(Placement("7602", "unit-b", POS_B, date(2024, 1, 1))) == HOME
     employee.change_status(EmployeeStatus.LEAVE)
     with pytest.raises(InvalidChange, match="not active"):
-        employee.move(Placement("7601", "unit-c", "pos-c", date(2025, 1, 1)))
+        employee.move(Placement("7601", "unit-c", POS_C, date(2025, 1, 1)))
 
 
 def test_an_older_assessment_does_not_replace_a_newer_one():
@@ -103,3 +104,11 @@ def test_only_plain_record_fields_are_revisable():
         model.revise(employee, status="retired")
     with pytest.raises(InvalidInput, match="16 digits"):
         model.revise(employee, nik="12")
+
+
+def test_a_position_is_named_by_its_id_in_canonical_form():
+    upper = Placement("7601", None, POS_A.upper(), date(2024, 1, 1))
+    assert model.checked_placement(upper).position_id == POS_A
+    with pytest.raises(InvalidInput) as refused:
+        model.checked_placement(Placement("7601", None, "Analis SDM", date(2024, 1, 1)))
+    assert [(e.field, e.value) for e in refused.value.errors] == [("position_id", "Analis SDM")]

@@ -173,7 +173,8 @@ def test_a_rank_tmt_without_a_rank_and_a_short_row_are_problems():
 def test_an_exported_row_reads_back_as_the_same_employee(mapping):
     layout, cells = native(
         rank_code="IV/a", rank_tmt="2020-04-01", nik="7601011203850001", back_title="S.Kom.",
-        unit_id="u1", position_id="p1", position_tmt="2021-01-04", tmt_pns="2011-03-01",
+        unit_id="u1", position_id="6f1c3b52-7c7e-4b59-9d53-0c3f8a2b9e11", position_tmt="2021-01-04",
+        tmt_pns="2011-03-01",
     )  # fmt: skip
     employee = exchange.check_row(layout, 2, cells)
     assert not isinstance(employee, list)

@@ -1,0 +1,378 @@
+"""Webhooks for agency systems: subscriptions to event types (only events of the subscriber's agencies),
+deliveries signed with HMAC-SHA256 and a timestamp, retried with exponential backoff, logged, replayable.
+
+The event consumer writes one delivery row per matching subscription in its inbox transaction (so an event
+is queued exactly once); the `Dispatcher` sends due deliveries. A delivery is claimed for a while before it
+is sent, so two gateway replicas never send the same one at the same time.
+"""
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.gateway.adapters.tables import webhook_deliveries as deliveries
+from services.gateway.adapters.tables import webhook_subscriptions as subscriptions
+from services.gateway.domain.webhooks import backoff_seconds, new_secret, signature
+from services.gateway.settings import GatewaySettings
+from shared.aio import wait_until_set
+from shared.auth import Principal, Role
+from shared.db import Database, bulk_insert
+from shared.errors import FieldProblem, InvalidInput, NotFound
+from shared.events.catalogue import CATALOGUE
+from shared.events.envelope import CloudEvent
+
+log = logging.getLogger(__name__)
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+CLAIM_SECONDS = 60
+BATCH = 20
+DELIVERY_COLUMNS = (
+    "id",
+    "subscription_id",
+    "event_id",
+    "event_type",
+    "agency_code",
+    "payload",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def matches(subscription: RowMapping, event: CloudEvent) -> bool:
+    """Subscribed to the type, and the event belongs to one of the subscriber's agencies."""
+    if event.type not in subscription["event_types"]:
+        return False
+    scope = subscription["agencies"]
+    return scope is None or (event.agency is not None and event.agency in scope)
+
+
+async def enqueue(connection: AsyncConnection, event: CloudEvent) -> int:
+    """Queue the event for every matching active subscription, in the consumer's transaction."""
+    active = (await connection.execute(select(subscriptions).where(subscriptions.c.active))).mappings().all()
+    wanted = [s for s in active if matches(s, event)]
+    if not wanted:
+        return 0
+    now = _now()
+    body = event.to_json()
+    rows = [
+        (uuid.uuid4(), s["id"], event.id, event.type, event.agency, body, PENDING, 0, now, now)
+        for s in wanted
+    ]
+    await bulk_insert(connection, deliveries, DELIVERY_COLUMNS, rows)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    subscription: RowMapping
+    secret: str | None
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(
+            "the webhook URL must be an absolute http(s) URL",
+            errors=[FieldProblem(field="url", message="absolute http(s) URL")],
+        )
+
+
+def _check_types(event_types: Sequence[str]) -> None:
+    unknown = [t for t in event_types if t not in CATALOGUE]
+    if unknown or not event_types:
+        raise InvalidInput(
+            "name event types of the catalogue (see /api/v1/asyncapi.json)",
+            errors=[FieldProblem(field="event_types", message="unknown type", value=t) for t in unknown]
+            or [FieldProblem(field="event_types", message="at least one")],
+        )
+
+
+class Webhooks:
+    """Use cases of subscriptions and their delivery log."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def subscribe(self, principal: Principal, url: str, event_types: Sequence[str]) -> Subscribed:
+        _check_url(url)
+        _check_types(event_types)
+        values: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "owner": principal.subject,
+            "url": url,
+            "event_types": sorted(set(event_types)),
+            # The subscriber's scope, fixed now: an agency system gets its own agency's events only.
+            "agencies": None if principal.agencies is None else sorted(principal.agencies),
+            "secret": new_secret(),
+            "active": True,
+            "created_at": _now(),
+            "version": 1,
+        }
+        async with self.db.connect() as connection:
+            await connection.execute(subscriptions.insert().values(values))
+            await connection.commit()
+        return Subscribed(await self.get(principal, values["id"]), values["secret"])
+
+    async def list(
+        self, principal: Principal, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[RowMapping]:
+        query = select(subscriptions).order_by(subscriptions.c.id).limit(limit)
+        if not _sees_all(principal):
+            query = query.where(subscriptions.c.owner == principal.subject)
+        if after is not None:
+            query = query.where(subscriptions.c.id > after)
+        async with self.db.connect() as connection:
+            return (await connection.execute(query)).mappings().all()
+
+    async def get(self, principal: Principal, subscription_id: uuid.UUID) -> RowMapping:
+        async with self.db.connect() as connection:
+            row = (
+                (await connection.execute(select(subscriptions).where(subscriptions.c.id == subscription_id)))
+                .mappings()
+                .first()
+            )
+        if row is None or not (_sees_all(principal) or row["owner"] == principal.subject):
+            raise NotFound(f"no webhook subscription {subscription_id}")
+        return row
+
+    async def change(
+        self,
+        principal: Principal,
+        subscription_id: uuid.UUID,
+        changes: dict[str, Any],
+        *,
+        rotate: bool = False,
+    ) -> Subscribed:
+        current = await self.get(principal, subscription_id)
+        if "url" in changes:
+            _check_url(changes["url"])
+        if "event_types" in changes:
+            _check_types(changes["event_types"])
+            changes["event_types"] = sorted(set(changes["event_types"]))
+        secret = new_secret() if rotate else None
+        if secret:
+            changes["secret"] = secret
+        async with self.db.connect() as connection:
+            await connection.execute(
+                update(subscriptions)
+                .where(subscriptions.c.id == subscription_id)
+                .values(**changes, version=current["version"] + 1)
+            )
+            await connection.commit()
+        return Subscribed(await self.get(principal, subscription_id), secret)
+
+    async def deliveries(
+        self,
+        principal: Principal,
+        subscription_id: uuid.UUID,
+        *,
+        state: str | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[RowMapping]:
+        await self.get(principal, subscription_id)
+        d = deliveries.c
+        query = (
+            select(deliveries)
+            .where(d.subscription_id == subscription_id)
+            .order_by(d.created_at, d.id)
+            .limit(limit)
+        )
+        if state is not None:
+            query = query.where(d.state == state)
+        if after is not None:
+            query = query.where(or_(d.created_at > after[0], and_(d.created_at == after[0], d.id > after[1])))
+        async with self.db.connect() as connection:
+            return (await connection.execute(query)).mappings().all()
+
+    async def delivery(self, principal: Principal, delivery_id: uuid.UUID) -> RowMapping:
+        async with self.db.connect() as connection:
+            row = (
+                (await connection.execute(select(deliveries).where(deliveries.c.id == delivery_id)))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound(f"no webhook delivery {delivery_id}")
+        await self.get(principal, row["subscription_id"])
+        return row
+
+    async def replay(self, principal: Principal, delivery_id: uuid.UUID) -> RowMapping:
+        """Send a delivery again from the start of its retry schedule, whatever its state."""
+        await self.delivery(principal, delivery_id)
+        async with self.db.connect() as connection:
+            await connection.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery_id)
+                .values(state=PENDING, attempts=0, next_attempt_at=_now(), claimed_until=None)
+            )
+            await connection.commit()
+        return await self.delivery(principal, delivery_id)
+
+
+def _sees_all(principal: Principal) -> bool:
+    return principal.has_role(Role.ADMIN) and principal.agencies is None
+
+
+class Dispatcher:
+    """Sends due deliveries: signed POSTs, each result recorded, failures rescheduled with backoff."""
+
+    def __init__(self, settings: GatewaySettings, db: Database) -> None:
+        self.db = db
+        self.max_attempts = settings.webhook_max_attempts
+        self.backoff = settings.webhook_backoff_seconds
+        self.backoff_cap = settings.webhook_backoff_max_seconds
+        self.poll = settings.webhook_poll_interval_seconds
+        self.timeout = aiohttp.ClientTimeout(total=settings.webhook_timeout_seconds)
+        self._wake = asyncio.Event()
+        self._session: aiohttp.ClientSession | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        self._session = aiohttp.ClientSession(
+            timeout=self.timeout, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
+        )
+        try:
+            while True:
+                try:
+                    sent = await self.send_due()
+                except Exception:
+                    # A database hiccup must not end webhook delivery: the claims expire and are retried.
+                    log.exception("webhook dispatch failed; retrying")
+                    sent = 0
+                if sent < BATCH:
+                    await wait_until_set(self._wake, self.poll)
+                    self._wake.clear()
+        finally:
+            await self._session.close()
+
+    async def send_due(self) -> int:
+        claimed = await self._claim()
+        if claimed:
+            await asyncio.gather(*(self._send(row) for row in claimed))
+        return len(claimed)
+
+    async def _claim(self) -> list[RowMapping]:
+        now = _now()
+        d = deliveries.c
+        async with self.db.connect() as connection:
+            await self.db.begin_write(connection)
+            due = (
+                (
+                    await connection.execute(
+                        select(d.id)
+                        .where(
+                            d.state == PENDING,
+                            d.next_attempt_at <= now,
+                            or_(d.claimed_until.is_(None), d.claimed_until < now),
+                        )
+                        .order_by(d.next_attempt_at)
+                        .limit(BATCH)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            claimed = []
+            for delivery_id in due:
+                # Conditional on it still being unclaimed: another replica may have taken it meanwhile.
+                result = await connection.execute(
+                    update(deliveries)
+                    .where(
+                        d.id == delivery_id,
+                        d.state == PENDING,
+                        or_(d.claimed_until.is_(None), d.claimed_until < now),
+                    )
+                    .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+                )
+                if result.rowcount:
+                    claimed.append(delivery_id)
+            await connection.commit()
+            if not claimed:
+                return []
+            query = (
+                select(deliveries, subscriptions.c.url, subscriptions.c.secret, subscriptions.c.active)
+                .join(subscriptions, subscriptions.c.id == d.subscription_id)
+                .where(d.id.in_(claimed))
+                .order_by(d.created_at)
+            )
+            return list((await connection.execute(query)).mappings().all())
+
+    async def _send(self, row: RowMapping) -> None:
+        assert self._session is not None
+        message_id = str(row["id"])
+        status: int | None = None
+        error: str | None = None
+        if not row["active"]:
+            await self._record(row, None, "the subscription is inactive", give_up=True)
+            return
+        timestamp = int(time.time())
+        body: bytes = row["payload"]
+        headers = {
+            "content-type": "application/cloudevents+json",
+            "user-agent": "asn-gateway-webhooks/1",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature(row["secret"], message_id, timestamp, body),
+            "ce-type": row["event_type"],
+            "ce-id": str(row["event_id"]),
+        }
+        try:
+            async with self._session.post(
+                row["url"], data=body, headers=headers, allow_redirects=False
+            ) as answer:
+                status = answer.status
+                await answer.read()
+        except TimeoutError:
+            error = "timeout"
+        except aiohttp.ClientError as failure:
+            error = type(failure).__name__
+        if status is not None and 200 <= status < 300:
+            await self._record(row, status, None, delivered=True)
+        else:
+            await self._record(row, status, error or f"answered {status}")
+
+    async def _record(
+        self,
+        row: RowMapping,
+        status: int | None,
+        error: str | None,
+        *,
+        delivered: bool = False,
+        give_up: bool = False,
+    ) -> None:
+        attempts = row["attempts"] + 1
+        now = _now()
+        values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
+        if delivered:
+            values.update(state=DELIVERED, delivered_at=now, next_attempt_at=None, claimed_until=None)
+        elif give_up or attempts >= self.max_attempts:
+            values.update(state=FAILED, next_attempt_at=None, claimed_until=None)
+        else:
+            wait = backoff_seconds(attempts, base=self.backoff, cap=self.backoff_cap)
+            values.update(next_attempt_at=now + timedelta(seconds=wait), claimed_until=None)
+        async with self.db.connect() as connection:
+            await self.db.begin_write(connection)
+            await connection.execute(update(deliveries).where(deliveries.c.id == row["id"]).values(values))
+            await connection.commit()
+        if not delivered:
+            log.info("webhook delivery %s attempt %d failed: %s", row["id"], attempts, error)

@@ -1,0 +1,73 @@
+"""The gateway's own settings on top of every service's: tokens, identity, protection and webhooks.
+
+Read from the same `ASN_*` environment variables; each has a working default for `make dev`, and production
+refuses the development signing secret as it refuses the internal one.
+"""
+
+from pydantic import SecretStr, model_validator
+
+from shared.settings import Settings
+
+DEVELOPMENT_TOKEN_SECRET = "development-only-access-token-secret-change-me"
+
+
+class GatewaySettings(Settings):
+    # Access tokens: short-lived JWTs for people and agency systems (ARCHITECTURE.md §6).
+    token_secret: SecretStr = SecretStr(DEVELOPMENT_TOKEN_SECRET)
+    token_issuer: str = "asn-gateway"
+    token_audience: str = "asn-api"
+    access_token_ttl_seconds: int = 300
+    refresh_token_ttl_seconds: int = 8 * 3600
+    # How often revocations made by other gateway replicas are picked up.
+    revocation_poll_seconds: float = 2.0
+
+    # Identity: lockout and password rules.
+    lockout_threshold: int = 5
+    lockout_seconds: int = 15 * 60
+    password_min_length: int = 10
+    # A rotated client secret keeps working this long, so the agency system can switch without downtime.
+    client_secret_grace_seconds: int = 24 * 3600
+
+    # An external OpenID Connect issuer (production): its tokens are accepted when its JWKS signs them and
+    # its `sub` is linked to a user here, whose role grants apply.
+    oidc_issuer: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_audience: str | None = None
+
+    # Protection.
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 100
+    max_body_bytes: int = 1024 * 1024
+    # Bulk imports carry files: these path prefixes may send up to `max_upload_bytes`.
+    upload_paths: tuple[str, ...] = ("/api/v1/employees/imports",)
+    max_upload_bytes: int = 100 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
+
+    # Aggregated views: each upstream part gets this long before it is reported missing.
+    aggregate_timeout_seconds: float = 3.0
+    openapi_cache_seconds: float = 60.0
+
+    # Webhooks: deliveries are retried with exponential backoff up to `webhook_max_attempts`.
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_seconds: float = 2.0
+    webhook_backoff_max_seconds: float = 3600.0
+    webhook_poll_interval_seconds: float = 1.0
+
+    @model_validator(mode="after")
+    def _refuse_development_token_secret_in_production(self) -> "GatewaySettings":
+        if (
+            self.environment == "production"
+            and self.token_secret.get_secret_value() == DEVELOPMENT_TOKEN_SECRET
+        ):
+            raise ValueError("ASN_TOKEN_SECRET must be set in production")
+        return self
+
+
+def gateway_settings(settings: Settings | None = None, **overrides: object) -> GatewaySettings:
+    """The gateway's settings: `settings`' values (e.g. a test's database), the rest from the environment."""
+    if isinstance(settings, GatewaySettings) and not overrides:
+        return settings
+    values = settings.model_dump() if settings is not None else {}
+    values.update(service="gateway", **overrides)
+    return GatewaySettings(**values)

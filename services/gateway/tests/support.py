@@ -1,0 +1,66 @@
+"""Helpers the gateway's tests share: serving a gateway in-process with an access token, serving other apps
+on real sockets (the gateway reaches its upstreams over HTTP), logging in."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from shared.auth import Principal, system_principal
+from shared.net import free_port
+from shared.testing import eventually
+
+
+def access_headers(gateway_app: FastAPI, principal: Principal | None = None) -> dict[str, str]:
+    """A bearer access token the gateway issued for `principal` (default: every role, every agency)."""
+    tokens = gateway_app.state.gateway.identity.tokens
+    token = tokens.issue(principal or system_principal("tester"), uuid.uuid4())
+    return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def serve_gateway(
+    gateway_app: FastAPI, principal: Principal | None = None, *, with_token: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway's lifespan and a client carrying an access token (or none)."""
+    async with gateway_app.router.lifespan_context(gateway_app):
+        headers = access_headers(gateway_app, principal) if with_token else {}
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=gateway_app), base_url="http://testserver", headers=headers
+        ) as client:
+            yield client
+
+
+@asynccontextmanager
+async def serving(app: Any, *, lifespan: Literal["on", "off"] = "off") -> AsyncIterator[str]:
+    """`app` on a real socket (uvicorn, this event loop); yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started or task.done(), timeout=60, what="the server to start")
+    if task.done():
+        task.result()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}

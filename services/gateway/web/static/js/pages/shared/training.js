@@ -1,0 +1,159 @@
+// Training pieces the dossier, the overview and self-service embed: JP against the yearly right of 20 JP
+// (PP 11/2017 as amended), enrolments and development plans.
+
+import { h, clear, card, table, loading, message, errorMessage, guarded, dl, button } from '../../dom.js';
+import { t, label, formatDate, formatNumber } from '../../i18n.js';
+import { api, getAll, request } from '../../api.js';
+import { barChart } from '../../charts.js';
+import { currentUser } from '../../session.js';
+import { agencyName } from '../../lookups.js';
+
+export function jpFacts(jp) {
+  return h(
+    'div',
+    {},
+    dl([
+      [t('kompetensi.year'), jp.year],
+      [t('kompetensi.jp_total'), h('span', { 'data-testid': 'jp-total' }, `${jp.total} JP`)],
+      [t('kompetensi.jp_required'), `${jp.required} JP`],
+      [t('kompetensi.jp_shortfall'), jp.shortfall ? `${jp.shortfall} JP` : '—'],
+    ]),
+    jp.meets_right ? message(t('kompetensi.meets_right'), 'success') : message(t('kompetensi.below_right', { shortfall: jp.shortfall }), 'warning'),
+    table(
+      [
+        { label: t('common.date'), cell: (e) => formatDate(e.completed_on) },
+        { label: t('kompetensi.title'), cell: (e) => e.title },
+        { label: 'JP', cell: (e) => e.jp, numeric: true },
+        { label: t('kompetensi.source'), cell: (e) => label('jp_sources', e.source) },
+      ],
+      jp.entries,
+      { caption: t('kompetensi.jp_entries', { year: jp.year }), emptyText: t('kompetensi.no_jp') },
+    ),
+  );
+}
+
+export function enrolmentsTable(items) {
+  return table(
+    [
+      { label: t('kompetensi.title'), cell: (e) => e.title || e.programme_code || e.programme_id },
+      { label: t('common.status'), cell: (e) => label('enrolment_status', e.status) + (e.waiting_position ? ` (#${e.waiting_position})` : '') },
+      { label: 'JP', cell: (e) => (e.completion ? e.completion.jp : '—'), numeric: true },
+      { label: t('kompetensi.certificate'), cell: (e) => (e.certificate ? e.certificate.number : '—') },
+    ],
+    items,
+    { caption: t('kompetensi.enrolments'), emptyText: t('kompetensi.no_enrolments') },
+  );
+}
+
+// One development plan: its gaps, what closes them, and who has accepted it.
+export function planCard(plan, { onChange } = {}) {
+  const user = currentUser();
+  const feedback = h('div', { 'aria-live': 'polite' });
+  const mySide = user.nip && user.nip === plan.nip ? 'employee' : user.nip && user.nip === plan.supervisor_nip ? 'supervisor' : null;
+  const accepted = mySide === 'employee' ? plan.employee_accepted : mySide === 'supervisor' ? plan.supervisor_accepted : null;
+  const accept = async () => {
+    try {
+      const { etag } = await request(`/development-plans/${plan.id}`);
+      const answer = await request(`/development-plans/${plan.id}/acceptance`, { method: 'POST', json: {}, ifMatch: etag });
+      clear(feedback, message(t('kompetensi.plan_accepted'), 'success'));
+      if (onChange) onChange(answer.data);
+    } catch (error) {
+      clear(feedback, errorMessage(error, t('services.training')));
+    }
+  };
+  return card(
+    t('kompetensi.plan_title', { position: plan.position_name || '—' }),
+    dl([
+      [t('common.status'), label('plan_status', plan.status)],
+      [t('kompetensi.plan_source'), label('plan_sources', plan.source)],
+      [t('kompetensi.jpm'), plan.job_person_match === null ? '—' : `${formatNumber(plan.job_person_match, 1)}%`],
+      [t('kompetensi.mentor'), plan.mentor ? `${plan.mentor.name} (${plan.mentor.nip})` : '—'],
+      [t('kompetensi.employee_accepted'), plan.employee_accepted ? formatDate(plan.employee_accepted.at) : t('common.no')],
+      [t('kompetensi.supervisor_accepted'), plan.supervisor_accepted ? formatDate(plan.supervisor_accepted.at) : t('common.no')],
+    ]),
+    table(
+      [
+        { label: t('kompetensi.item'), cell: (i) => (i.kind === 'coaching' ? t('kompetensi.coaching') : i.competency) },
+        { label: t('kompetensi.levels'), cell: (i) => (i.required_level ? `${i.current_level ?? 0} → ${i.required_level}` : '—') },
+        {
+          label: t('kompetensi.chosen'),
+          cell: (i) => {
+            const chosen = i.recommendations.find((r) => r.programme_id === i.programme_id) || i.recommendations[0];
+            if (!chosen) return i.note || t('kompetensi.mentoring_only');
+            return `${chosen.title} (${chosen.jp} JP)${chosen.starts_on ? ` · ${formatDate(chosen.starts_on)}` : ''}${chosen.waitlisted ? ` · ${t('kompetensi.waitlisted')}` : ''}`;
+          },
+        },
+        { label: t('kompetensi.target_date'), cell: (i) => formatDate(i.target_date) },
+      ],
+      plan.items,
+      { caption: t('kompetensi.plan_items'), emptyText: t('kompetensi.no_gaps') },
+    ),
+    plan.status === 'proposed' && mySide && !accepted ? h('div', { class: 'actions' }, button(t('kompetensi.accept_plan'), accept, { class: 'btn btn-primary' })) : null,
+    feedback,
+  );
+}
+
+export async function trainingOf(panel, nip) {
+  const jpBox = h('div', {}, loading());
+  const enrolBox = h('div', {}, loading());
+  const planBox = h('div', {}, loading());
+  panel.append(card(t('kompetensi.jp'), jpBox), card(t('kompetensi.enrolments'), enrolBox), h('div', { class: 'page' }, planBox));
+  guarded(jpBox, async () => clear(jpBox, jpFacts(await api.get(`/jp/${nip}`))), t('services.training'));
+  guarded(enrolBox, async () => clear(enrolBox, enrolmentsTable(await getAll('/enrolments', { nip }, 200))), t('services.training'));
+  guarded(planBox, async () => {
+    const plans = await getAll('/development-plans', { nip }, 50);
+    clear(planBox, plans.length ? plans.map((p) => planCard(p)) : message(t('kompetensi.no_plans')));
+  }, t('services.training'));
+}
+
+export async function myDevelopment(panel, nip) {
+  const jpBox = h('div', {}, loading());
+  const planBox = h('div', { class: 'page' }, loading());
+  const enrolBox = h('div', {}, loading());
+  panel.append(card(t('kompetensi.my_jp'), jpBox), planBox, card(t('kompetensi.enrolments'), enrolBox));
+  guarded(jpBox, async () => clear(jpBox, jpFacts(await api.get(`/jp/${nip}`))), t('services.training'));
+  const showPlans = async () => {
+    const plans = await getAll('/development-plans', { nip }, 50);
+    clear(planBox, plans.length ? plans.map((p) => planCard(p, { onChange: () => guarded(planBox, showPlans) })) : message(t('kompetensi.no_plans')));
+  };
+  guarded(planBox, showPlans, t('services.training'));
+  guarded(enrolBox, async () => clear(enrolBox, enrolmentsTable(await getAll('/enrolments', { nip }, 200))), t('services.training'));
+}
+
+async function complianceOf(codes) {
+  const reports = await Promise.all(codes.map((code) => api.get('/jp/compliance', { agency: code })));
+  return reports;
+}
+
+// Returns the overview's stat tiles; draws compliance per agency (province) or who is below (agency).
+export async function jpSummary(container, { kind, code, agencies }) {
+  container.append(loading());
+  try {
+    const codes = kind === 'province' ? await agencies : [code];
+    const reports = await complianceOf(codes);
+    const employees = reports.reduce((sum, r) => sum + r.employees, 0);
+    const compliant = reports.reduce((sum, r) => sum + r.compliant, 0);
+    const percent = employees ? (100 * compliant) / employees : null;
+    clear(container, h('p', {}, t('kompetensi.compliance_line', { compliant, employees, year: reports[0] ? reports[0].year : '' })));
+    if (kind === 'province') {
+      barChart(
+        container,
+        await Promise.all(reports.map(async (r) => ({ label: `${await agencyName(r.agency_code)}`, value: r.compliance_percent ?? 0, href: `#/kompetensi?tab=jp&agency=${r.agency_code}` }))),
+        { title: t('beranda.jp'), valueLabel: '%', horizontal: true },
+      );
+    } else {
+      const report = reports[0];
+      const buckets = [
+        { label: t('kompetensi.bucket_0'), value: report.below.filter((b) => b.jp === 0).length },
+        { label: t('kompetensi.bucket_low'), value: report.below.filter((b) => b.jp > 0 && b.jp < 10).length },
+        { label: t('kompetensi.bucket_mid'), value: report.below.filter((b) => b.jp >= 10).length },
+        { label: t('kompetensi.bucket_ok'), value: report.compliant },
+      ].map((b) => ({ ...b, href: `#/kompetensi?tab=jp&agency=${code}` }));
+      barChart(container, buckets, { title: t('beranda.jp'), valueLabel: t('kompetensi.people') });
+    }
+    return [{ value: percent === null ? '—' : `${formatNumber(percent, 0)}%`, label: t('kompetensi.compliance_stat'), href: `#/kompetensi?tab=jp&agency=${kind === 'agency' ? code : codes[0] || ''}`, testid: 'jp-compliance' }];
+  } catch (error) {
+    clear(container, errorMessage(error, t('services.training')));
+    return null;
+  }
+}

@@ -1,0 +1,428 @@
+"""Use cases of the decree (SK): issue it (the deciding step of the workflow), amend or revoke it by a new
+decree, and read it back with its PDF. The number comes from the issuing office's register in the same
+transaction as the decree, so concurrent issues never share a number and a failed one leaves no gap."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.mutation.adapters import audit_log, decree_pdf
+from services.mutation.adapters.documents import FileStore, sha256_of
+from services.mutation.adapters.repository import FactsReader, ProposalRepository
+from services.mutation.adapters.tables import decree_registers, decrees
+from services.mutation.domain.decree import (
+    DecreeContent,
+    DecreeKind,
+    DecreeStatus,
+    Post,
+    Signatory,
+    check_changeable,
+    check_tmt,
+    considerations,
+    decree_number,
+    legal_basis,
+)
+from services.mutation.domain.mutation_types import AgencyKind, AgencyRef, decree_register
+from services.mutation.domain.ranks import rank_title
+from services.mutation.domain.workflow import Action, Proposal, State
+from services.mutation.service.common import actor_of, audit_record, now, recipients
+from services.mutation.service.proposals import apply_step, get_proposal
+from shared.auth import Principal
+from shared.contracts import mutation as contracts
+from shared.errors import Conflict, NotFound
+from shared.etag import check_version
+from shared.events.envelope import CloudEvent, new_event
+from shared.uow import UnitOfWork
+
+# Issuing offices above the agencies have no row in the agencies read model.
+_OFFICES = {"KEMENDAGRI": "Kementerian Dalam Negeri", "BKN": "Badan Kepegawaian Negara"}
+
+
+@dataclass(frozen=True)
+class Decree:
+    id: UUID
+    proposal_id: UUID
+    number: str
+    register: str
+    year: int
+    sequence: int
+    kind: DecreeKind
+    version: int
+    changes_id: UUID | None
+    status: DecreeStatus
+    tmt: date
+    content: Mapping[str, Any]
+    storage_key: str
+    sha256: str
+    size: int
+    issued_by: str
+    issued_at: datetime
+
+
+def _decree_of(row: Any) -> Decree:
+    return Decree(
+        row.id,
+        row.proposal_id,
+        row.number,
+        row.register,
+        row.year,
+        row.sequence,
+        DecreeKind(row.kind),
+        row.version,
+        row.changes_id,
+        DecreeStatus(row.status),
+        row.tmt,
+        row.content,
+        row.storage_key,
+        row.sha256,
+        row.size,
+        row.issued_by,
+        row.issued_at,
+    )
+
+
+async def next_number(connection: AsyncConnection, register: str, year: int) -> int:
+    """Take the register's next number: one upsert that increments the counter row and returns it. The row
+    stays locked until the transaction ends, so a concurrent issue waits and then takes the number after;
+    a rollback gives the number back."""
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    first = dialect_insert(decree_registers).values(register=register, year=year, last_number=1)
+    statement = first.on_conflict_do_update(
+        index_elements=["register", "year"], set_={"last_number": decree_registers.c.last_number + 1}
+    ).returning(decree_registers.c.last_number)
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def _post(reader: FactsReader, agency_code: str, unit_id: str | None, position_id: str | None) -> Post:
+    agency = await reader.agency(agency_code)
+    unit = await reader.unit(unit_id) if unit_id else None
+    position = await reader.position(position_id) if position_id else None
+    return Post(
+        agency=agency.name if agency else agency_code,
+        unit=unit["name"] if unit else (unit_id or "-"),
+        position=position.name if position else (position_id or "-"),
+    )
+
+
+async def _register_of(reader: FactsReader, proposal: Proposal) -> str:
+    origin = await reader.agency(proposal.origin.agency_code)
+    target = await reader.agency(proposal.target.agency_code)
+    fallback = AgencyRef(proposal.target.agency_code, AgencyKind.KABUPATEN, proposal.target_province_code)
+    return decree_register(proposal.mutation_type, origin or fallback, target or fallback)
+
+
+async def _content(
+    connection: AsyncConnection,
+    proposal: Proposal,
+    *,
+    kind: DecreeKind,
+    register: str,
+    number: str,
+    year: int,
+    tmt: date,
+    place: str,
+    signed_on: date,
+    signatory: Signatory,
+    changes_number: str | None,
+    reason: str | None,
+) -> DecreeContent:
+    reader = FactsReader(connection)
+    employee = await reader.employee(proposal.nip)
+    return DecreeContent(
+        number=number,
+        kind=kind,
+        register=register,
+        year=year,
+        mutation_type=proposal.mutation_type,
+        nip=proposal.nip,
+        name=proposal.employee_name,
+        rank=rank_title(employee["rank_code"] if employee else None),
+        origin=await _post(
+            reader, proposal.origin.agency_code, proposal.origin.unit_id, proposal.origin.position_id
+        ),
+        target=await _post(
+            reader, proposal.target.agency_code, proposal.target.unit_id, proposal.target.position_id
+        ),
+        tmt=tmt,
+        place=place,
+        signed_on=signed_on,
+        signatory=signatory,
+        considerations=considerations(proposal.mutation_type, proposal.reason),
+        legal_basis=tuple(legal_basis(proposal.mutation_type)),
+        changes_number=changes_number,
+        reason=reason,
+    )
+
+
+async def _write(
+    connection: AsyncConnection,
+    store: FileStore,
+    proposal: Proposal,
+    *,
+    kind: DecreeKind,
+    tmt: date,
+    place: str,
+    signatory: Signatory,
+    issued_by: str,
+    at: datetime,
+    changes: Decree | None,
+    reason: str | None,
+) -> tuple[Decree, DecreeContent]:
+    """Number, render, store and record one decree version; the file is removed again by the caller if the
+    transaction does not commit."""
+    reader = FactsReader(connection)
+    register = changes.register if changes else await _register_of(reader, proposal)
+    year = at.year
+    sequence = await next_number(connection, register, year)
+    number = decree_number(register, year, sequence)
+    content = await _content(
+        connection,
+        proposal,
+        kind=kind,
+        register=register,
+        number=number,
+        year=year,
+        tmt=tmt,
+        place=place,
+        signed_on=at.date(),
+        signatory=signatory,
+        changes_number=changes.number if changes else None,
+        reason=reason,
+    )
+    pdf = decree_pdf.render(content, issued_at=at)
+    key, digest = store.put(f"decrees/{proposal.id}", pdf, ".pdf")
+    version = 1 + int(
+        await connection.scalar(
+            select(func.count()).select_from(decrees).where(decrees.c.proposal_id == proposal.id)
+        )
+        or 0
+    )
+    decree = Decree(
+        id=uuid4(),
+        proposal_id=proposal.id,
+        number=number,
+        register=register,
+        year=year,
+        sequence=sequence,
+        kind=kind,
+        version=version,
+        changes_id=changes.id if changes else None,
+        status=DecreeStatus.IN_FORCE,
+        tmt=tmt,
+        content=content.as_dict(),
+        storage_key=key,
+        sha256=digest,
+        size=len(pdf),
+        issued_by=issued_by,
+        issued_at=at,
+    )
+    try:
+        await connection.execute(insert(decrees).values(**vars(decree)))
+        if changes is not None:
+            status = DecreeStatus.REVOKED if kind is DecreeKind.REVOCATION else DecreeStatus.SUPERSEDED
+            await connection.execute(
+                update(decrees).where(decrees.c.id == changes.id).values(status=status.value)
+            )
+    except Exception:
+        store.discard(key)
+        raise
+    return decree, content
+
+
+def _decree_event(kind: str, decree: Decree, proposal: Proposal, content: DecreeContent) -> CloudEvent:
+    data_class = {
+        "issued": contracts.DecreeIssued,
+        "amended": contracts.DecreeAmended,
+        "revoked": contracts.DecreeRevoked,
+    }[kind]
+    data = data_class(
+        decree_id=str(decree.id),
+        mutation_id=str(proposal.id),
+        nip=proposal.nip,
+        number=decree.number,
+        kind=decree.kind.value,
+        version=decree.version,
+        changes_number=content.changes_number,
+        register_code=decree.register,
+        tmt=decree.tmt,
+        sha256=decree.sha256,
+        signatory=f"{content.signatory.name}, {content.signatory.title}",
+        issued_by=decree.issued_by,
+        issued_at=decree.issued_at,
+        notify=recipients(proposal, proposal.state),
+    )
+    return new_event(
+        f"asn.mutation.decree.{kind}", subject=proposal.nip, agency=proposal.target.agency_code, data=data
+    )
+
+
+async def issue_decree(
+    uow: UnitOfWork,
+    principal: Principal,
+    store: FileStore,
+    proposal_id: UUID,
+    *,
+    tmt: date,
+    place: str,
+    signatory: Signatory,
+    expected_version: int,
+) -> tuple[Proposal, Decree]:
+    """The deciding step: the checks run one last time, then the decree is numbered, rendered and stored;
+    the proposal becomes `decree_issued` and takes effect on the TMT."""
+    actor, at = actor_of(principal), now()
+    proposal = await get_proposal(uow.connection, proposal_id, actor)
+    check_version(proposal.version, expected_version, f"proposal {proposal_id}")
+    check_tmt(tmt, at.date())
+    proposal.tmt = tmt
+    await apply_step(uow, proposal, actor, Action.ISSUE_DECREE, reason=f"SK TMT {tmt.isoformat()}", at=at)
+    decree, content = await _write(
+        uow.connection,
+        store,
+        proposal,
+        kind=DecreeKind.ORIGINAL,
+        tmt=tmt,
+        place=place,
+        signatory=signatory,
+        issued_by=actor.label,
+        at=at,
+        changes=None,
+        reason=None,
+    )
+    try:
+        proposal.decree_id, proposal.decree_number = decree.id, decree.number
+        await ProposalRepository(uow.connection).save(proposal, expected_version=proposal.version)
+        uow.publish(_decree_event("issued", decree, proposal, content))
+        await audit_log.append(
+            uow.connection,
+            [
+                audit_record(
+                    actor.label,
+                    "decree.issued",
+                    proposal,
+                    {"number": decree.number, "tmt": tmt.isoformat(), "sha256": decree.sha256},
+                    subject_type="decree",
+                    subject_id=str(decree.id),
+                )
+            ],
+            at=at,
+        )
+        await uow.commit()
+    except BaseException:
+        store.discard(decree.storage_key)
+        raise
+    return proposal, decree
+
+
+async def get_decree(connection: AsyncConnection, principal: Principal, decree_id: UUID) -> Decree:
+    row = (await connection.execute(select(decrees).where(decrees.c.id == decree_id))).first()
+    if row is None:
+        raise NotFound(f"no decree {decree_id}")
+    decree = _decree_of(row)
+    await get_proposal(connection, decree.proposal_id, actor_of(principal))
+    return decree
+
+
+async def decrees_of(connection: AsyncConnection, principal: Principal, proposal_id: UUID) -> list[Decree]:
+    await get_proposal(connection, proposal_id, actor_of(principal))
+    rows = await connection.execute(
+        select(decrees).where(decrees.c.proposal_id == proposal_id).order_by(decrees.c.version)
+    )
+    return [_decree_of(row) for row in rows]
+
+
+async def change_decree(
+    uow: UnitOfWork,
+    principal: Principal,
+    store: FileStore,
+    decree_id: UUID,
+    *,
+    revoke: bool,
+    reason: str,
+    tmt: date | None = None,
+    place: str | None = None,
+    signatory: Signatory | None = None,
+) -> tuple[Proposal, Decree]:
+    """Amend (another TMT or signatory) or revoke a decree by a new numbered decree; the old one is kept,
+    marked superseded or revoked. Revoking cancels the mutation. Both are refused once it took effect."""
+    actor, at = actor_of(principal), now()
+    row = (await uow.connection.execute(select(decrees).where(decrees.c.id == decree_id))).first()
+    if row is None:
+        raise NotFound(f"no decree {decree_id}")
+    old = _decree_of(row)
+    proposal = await get_proposal(uow.connection, old.proposal_id, actor)
+    proposal.authorise_decree(actor)
+    check_changeable(old.status, effective=proposal.state is not State.DECREE_ISSUED)
+    if old.kind is DecreeKind.REVOCATION:
+        raise Conflict("a revocation is final", code="decree-not-in-force")
+    new_tmt = tmt or old.tmt
+    check_tmt(new_tmt, at.date())
+    previous = old.content
+    kind = DecreeKind.REVOCATION if revoke else DecreeKind.AMENDMENT
+    expected = proposal.version
+    if not revoke:
+        proposal.tmt = new_tmt
+    decree, content = await _write(
+        uow.connection,
+        store,
+        proposal,
+        kind=kind,
+        tmt=new_tmt,
+        place=place or previous["place"],
+        signatory=signatory or Signatory(**previous["signatory"]),
+        issued_by=actor.label,
+        at=at,
+        changes=old,
+        reason=reason,
+    )
+    try:
+        proposal.decree_id, proposal.decree_number = decree.id, decree.number
+        if revoke:
+            await apply_step(uow, proposal, actor, Action.CANCEL, reason=reason, at=at, decree_revoked=True)
+        else:
+            proposal.version += 1
+            proposal.updated_at = at
+        await ProposalRepository(uow.connection).save(
+            proposal, expected_version=expected if not revoke else proposal.version
+        )
+        uow.publish(_decree_event("revoked" if revoke else "amended", decree, proposal, content))
+        await audit_log.append(
+            uow.connection,
+            [
+                audit_record(
+                    actor.label,
+                    f"decree.{'revoked' if revoke else 'amended'}",
+                    proposal,
+                    {
+                        "number": decree.number,
+                        "changes": old.number,
+                        "tmt": new_tmt.isoformat(),
+                        "sha256": decree.sha256,
+                        "reason": reason,
+                    },
+                    subject_type="decree",
+                    subject_id=str(decree.id),
+                )
+            ],
+            at=at,
+        )
+        await uow.commit()
+    except BaseException:
+        store.discard(decree.storage_key)
+        raise
+    return proposal, decree
+
+
+def read_pdf(store: FileStore, decree: Decree) -> bytes:
+    """The stored PDF, refused if it no longer matches the hash recorded when it was issued."""
+    content = store.get(decree.storage_key)
+    if sha256_of(content) != decree.sha256:
+        raise Conflict(
+            f"the stored file of decree {decree.number} does not match its recorded hash", code="file-altered"
+        )
+    return content

@@ -1,0 +1,151 @@
+"""Use cases of a proposal's file (Peraturan BKN 5/2019 Pasal 3): upload a document of a named kind, list
+them with the required ones still missing, and download one, checked against its SHA-256."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.mutation.adapters import audit_log
+from services.mutation.adapters.documents import FileStore, sha256_of
+from services.mutation.adapters.tables import documents
+from services.mutation.domain.documents import DocumentKind
+from services.mutation.domain.workflow import BEFORE_DECREE, EMPLOYEE
+from services.mutation.service.common import actor_of, audit_record, now
+from services.mutation.service.proposals import get_proposal
+from shared.auth import Principal
+from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from shared.uow import UnitOfWork
+
+MAX_BYTES = 20 * 1024 * 1024
+ALLOWED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+# What a file of each type starts with: a document is taken for what it is, not what it claims to be.
+_MAGIC = {"application/pdf": b"%PDF", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG"}
+
+
+@dataclass(frozen=True)
+class Document:
+    id: UUID
+    proposal_id: UUID
+    kind: DocumentKind
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_key: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+def _document_of(row: Any) -> Document:
+    return Document(
+        row.id,
+        row.proposal_id,
+        DocumentKind(row.kind),
+        row.filename,
+        row.content_type,
+        row.size,
+        row.sha256,
+        row.storage_key,
+        row.uploaded_by,
+        row.uploaded_at,
+    )
+
+
+def _check_file(filename: str, content_type: str, content: bytes) -> None:
+    problems = []
+    if content_type not in ALLOWED_TYPES:
+        problems.append(FieldProblem(field="file", message="PDF, JPEG or PNG only", value=content_type))
+    elif not content.startswith(_MAGIC[content_type]):
+        problems.append(
+            FieldProblem(field="file", message=f"the content is not {content_type}", value=filename)
+        )
+    if not content:
+        problems.append(FieldProblem(field="file", message="empty file", value=filename))
+    if len(content) > MAX_BYTES:
+        problems.append(FieldProblem(field="file", message="larger than 20 MB", value=len(content)))
+    if problems:
+        raise InvalidInput("the document cannot be taken", errors=problems)
+
+
+async def upload(
+    uow: UnitOfWork,
+    principal: Principal,
+    store: FileStore,
+    proposal_id: UUID,
+    *,
+    kind: DocumentKind,
+    filename: str,
+    content_type: str,
+    content: bytes,
+) -> Document:
+    """Add a document to the file. A newer document of the same kind stands beside the older one (the file
+    keeps its history); the newest of each kind counts."""
+    actor, at = actor_of(principal), now()
+    proposal = await get_proposal(uow.connection, proposal_id, actor)
+    is_party_staff = bool(actor.roles - {EMPLOYEE}) and (
+        actor.covers(proposal.origin.agency_code) or actor.covers(proposal.target.agency_code)
+    )
+    if not (is_party_staff or actor.nip == proposal.nip or actor.system):
+        raise Forbidden("documents are added by the agencies' staff or the employee", code="agency-scope")
+    if proposal.state not in BEFORE_DECREE:
+        raise Conflict(f"the proposal is {proposal.state.value}: its file is closed", code="file-closed")
+    _check_file(filename, content_type, content)
+    key, digest = store.put(f"documents/{proposal.id}", content, ALLOWED_TYPES[content_type])
+    document = Document(
+        uuid4(), proposal.id, kind, filename[:255], content_type, len(content), digest, key, actor.label, at
+    )
+    try:
+        await uow.connection.execute(insert(documents).values(**{**vars(document), "kind": kind.value}))
+        await audit_log.append(
+            uow.connection,
+            [
+                audit_record(
+                    actor.label,
+                    "document.uploaded",
+                    proposal,
+                    {"kind": kind.value, "sha256": digest, "filename": document.filename},
+                    subject_type="document",
+                    subject_id=str(document.id),
+                )
+            ],
+            at=at,
+        )
+        await uow.commit()
+    except BaseException:
+        store.discard(key)
+        raise
+    return document
+
+
+async def list_documents(
+    connection: AsyncConnection, principal: Principal, proposal_id: UUID
+) -> list[Document]:
+    await get_proposal(connection, proposal_id, actor_of(principal))
+    rows = await connection.execute(
+        select(documents).where(documents.c.proposal_id == proposal_id).order_by(documents.c.uploaded_at)
+    )
+    return [_document_of(row) for row in rows]
+
+
+async def download(
+    connection: AsyncConnection, principal: Principal, store: FileStore, proposal_id: UUID, document_id: UUID
+) -> tuple[Document, bytes]:
+    await get_proposal(connection, proposal_id, actor_of(principal))
+    row = (
+        await connection.execute(
+            select(documents).where(documents.c.id == document_id, documents.c.proposal_id == proposal_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no document {document_id} in proposal {proposal_id}")
+    document = _document_of(row)
+    content = store.get(document.storage_key)
+    if sha256_of(content) != document.sha256:
+        raise Conflict(
+            f"the stored file {document.filename} does not match its checksum", code="file-altered"
+        )
+    return document, content

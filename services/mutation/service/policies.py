@@ -1,0 +1,102 @@
+"""Use cases of the eligibility policy: each agency's thresholds and which rules block, kept as versions
+(a decision records the version it used); no version means the regulation defaults."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.mutation.adapters.audit_log import append
+from services.mutation.adapters.tables import eligibility_policies
+from services.mutation.domain.eligibility import REGULATION_DEFAULTS, Policy, policy_from_settings
+from services.mutation.service.common import now
+from services.mutation.service.eligibility import policy_in_force
+from shared.auth import Principal, Role
+from shared.errors import Forbidden, PreconditionFailed
+from shared.etag import check_version
+from shared.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    policy: Policy
+    note: str | None
+    created_by: str | None
+    created_at: datetime | None
+
+
+async def current(connection: AsyncConnection, agency_code: str) -> PolicyVersion:
+    policy = await policy_in_force(connection, agency_code)
+    if policy.version == 0:
+        return PolicyVersion(policy, "regulation defaults", None, None)
+    return (await versions(connection, agency_code))[0]
+
+
+async def versions(connection: AsyncConnection, agency_code: str) -> list[PolicyVersion]:
+    t = eligibility_policies
+    rows = await connection.execute(
+        select(t).where(t.c.agency_code == agency_code).order_by(t.c.version.desc())
+    )
+    return [
+        PolicyVersion(
+            policy_from_settings(agency_code, r.version, r.settings), r.note, r.created_by, r.created_at
+        )
+        for r in rows
+    ]
+
+
+async def publish_version(
+    uow: UnitOfWork,
+    principal: Principal,
+    agency_code: str,
+    *,
+    expected_version: int,
+    changes: dict[str, Any],
+    note: str | None,
+) -> PolicyVersion:
+    """A new version of the agency's policy: the previous one with `changes`, decided by the agency's
+    approver (PPK) or national administration."""
+    if not (principal.has_role(Role.APPROVER, Role.ADMIN) and principal.covers_agency(agency_code)):
+        raise Forbidden(
+            f"the policy of {agency_code} is set by its approver or an administrator", code="role-required"
+        )
+    base = await policy_in_force(uow.connection, agency_code)
+    check_version(base.version, expected_version, f"the policy of {agency_code}")
+    if base.version == 0:
+        base = REGULATION_DEFAULTS
+    policy = base.revised(agency_code, base.version + 1, changes)
+    at = now()
+    try:
+        await uow.connection.execute(
+            insert(eligibility_policies).values(
+                agency_code=agency_code,
+                version=policy.version,
+                settings=policy.settings(),
+                note=note,
+                created_by=principal.subject,
+                created_at=at,
+            )
+        )
+    except IntegrityError:
+        raise PreconditionFailed(
+            f"the policy of {agency_code} was changed by someone else; reload it"
+        ) from None
+    await append(
+        uow.connection,
+        [
+            {
+                "actor": principal.subject,
+                "action": "policy.published",
+                "subject_type": "policy",
+                "subject_id": f"{agency_code}/{policy.version}",
+                "agency_code": agency_code,
+                "data": {"settings": policy.settings(), "note": note},
+            }
+        ],
+        at=at,
+    )
+    await uow.commit()
+    return PolicyVersion(policy, note, principal.subject, at)

@@ -1,0 +1,34 @@
+"""Types the training routes share."""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Header
+from pydantic import Field, StringConstraints
+
+from shared.errors import FieldProblem, InvalidInput
+from shared.pagination import decode_cursor
+
+Nip = Annotated[str, Field(pattern=r"^\d{18}$", description="18-digit NIP", examples=["198503122010011001"])]
+AgencyCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9.\-]+$")
+]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
+
+
+def cursor_key(cursor: str | None, *kinds: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    """The sort key a `next_cursor` carries, each part converted to its kind; refuses a foreign cursor."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        if len(key) != len(kinds):
+            raise ValueError(key)
+        return tuple(kind(part) for kind, part in zip(kinds, key, strict=True))
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            "the cursor is not one this list issued",
+            errors=[FieldProblem(field="cursor", message="invalid cursor")],
+        ) from None

@@ -1,0 +1,195 @@
+"""HTTP routes of JP tracking: an employee's JP per year against the 20 JP right, external records (one, or
+a CSV file as a job) and the compliance report of an agency or a unit."""
+
+import asyncio
+from datetime import date
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+from pydantic import BaseModel, Field
+
+from services.training.adapters.csv_files import read_csv
+from services.training.api.common import Nip, Text200
+from services.training.domain.jp import ExternalRecord, JpSource, check_header
+from services.training.service import jp as service
+from services.training.service.access import MANAGERS
+from shared.auth import Principal, PrincipalDep
+from shared.deps import ConnectionDep, RuntimeDep, UowDep
+from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, Problem
+from shared.jobs import JobPublic, JobsDep, Progress, job_location
+from shared.runtime import ServiceRuntime
+
+router = APIRouter(prefix="/api/v1/jp", tags=["JP"])
+
+# A file of 100,000 records is about 10 MB.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+Year = Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")]
+
+
+class UploadTooLarge(DomainError):
+    status, code, title = 413, "upload-too-large", "File too large"
+
+
+class EntryPublic(BaseModel):
+    completed_on: date
+    jp: int
+    title: str
+    source: JpSource
+    reference: str = Field(description="the enrolment or the external record")
+
+
+class EmployeeJpPublic(BaseModel):
+    nip: str
+    name: str
+    agency_code: str
+    year: int
+    required: int = Field(description="the yearly right: at least 20 JP (PP 11/2017 as amended)")
+    total: int
+    shortfall: int
+    meets_right: bool
+    entries: list[EntryPublic] = Field(description="the year's completions and external records")
+    by_year: dict[int, int] = Field(description="JP of every year with any")
+
+
+class BelowPublic(BaseModel):
+    nip: str
+    name: str
+    unit_id: str | None
+    jp: int
+    shortfall: int
+
+
+class CompliancePublic(BaseModel):
+    agency_code: str
+    unit_id: str | None = Field(description="the unit, with its sub-units; none: the whole agency")
+    year: int
+    required: int
+    employees: int = Field(description="active employees")
+    compliant: int
+    compliance_percent: float | None
+    below: list[BelowPublic] = Field(description="everyone below the right, fewest JP first")
+
+
+class ExternalRecordIn(BaseModel):
+    nip: Nip
+    title: Text200 = Field(examples=["Diklat Teknis Pengadaan Barang/Jasa"])
+    provider: Text200 | None = Field(default=None, examples=["LKPP"])
+    completed_on: date
+    jp: int = Field(ge=1, le=1000)
+    certificate_number: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+
+_FILE_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": title}
+    for status, title in ((413, "File too large"), (415, "Not a CSV file"))
+}
+
+
+@router.get("/compliance", response_model=CompliancePublic)
+async def compliance_report(
+    connection: ConnectionDep,
+    principal: PrincipalDep,
+    agency: str | None = None,
+    unit: Annotated[str | None, Query(description="a unit, with its sub-units")] = None,
+    year: Year = None,
+) -> CompliancePublic:
+    """Who in an agency or unit is below the 20 JP of the year."""
+    chosen = year or service.current_year()
+    agency_code, report = await service.compliance_report(
+        connection, principal, agency_code=agency, unit_id=unit, year=chosen
+    )
+    return CompliancePublic(
+        agency_code=agency_code,
+        unit_id=unit,
+        year=report.year,
+        required=report.required,
+        employees=report.employees,
+        compliant=report.compliant,
+        compliance_percent=report.compliance_percent,
+        below=[
+            BelowPublic(
+                nip=b.person.nip,
+                name=b.person.name,
+                unit_id=b.person.unit_id,
+                jp=b.standing.total,
+                shortfall=b.standing.shortfall,
+            )
+            for b in report.below
+        ],
+    )
+
+
+@router.post("/external-records", status_code=status.HTTP_201_CREATED, response_model=ExternalRecordIn)
+async def record_external(body: ExternalRecordIn, uow: UowDep, principal: PrincipalDep) -> ExternalRecordIn:
+    """Record a training done elsewhere (HR of the employee's agency); it counts toward the JP."""
+    await service.record_external(uow, principal, ExternalRecord(**body.model_dump()))
+    return body
+
+
+@router.post(
+    "/imports", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic, responses=_FILE_PROBLEMS
+)
+async def import_external(
+    file: Annotated[
+        UploadFile,
+        File(description="CSV (UTF-8); line 1: nip, title, completed_on, jp[, provider, certificate_number]"),
+    ],
+    runtime: RuntimeDep,
+    jobs: JobsDep,
+    principal: PrincipalDep,
+    response: Response,
+    wait: Annotated[bool, Query(description="answer once the job has finished (for small files)")] = False,
+) -> JobPublic:
+    """Import external records, all or nothing; a failed job lists every bad row with its line number."""
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(f"the file has {file.size} bytes; at most {MAX_UPLOAD_BYTES} are accepted")
+    principal.require_role(*MANAGERS)
+    header, rows = await asyncio.to_thread(read_csv, await file.read())
+    # A file that cannot be imported at all is refused now, with no job.
+    check_header(header)
+    job = await jobs.submit(
+        "jp.import",
+        partial(_run_import, runtime, principal, rows),
+        params={"file": file.filename, "rows": len(rows)},
+    )
+    response.headers["Location"] = job_location("training", job.id)
+    if wait:
+        response.status_code = status.HTTP_200_OK
+        return await jobs.wait(job.id)
+    return job
+
+
+async def _run_import(
+    runtime: ServiceRuntime, principal: Principal, rows: list[Any], progress: Progress
+) -> dict[str, Any]:
+    return await service.import_external(runtime.uow, principal, rows, progress)
+
+
+@router.get("/{nip}", response_model=EmployeeJpPublic)
+async def employee_jp(
+    nip: Annotated[str, Path(pattern=r"^\d{18}$")],
+    connection: ConnectionDep,
+    principal: PrincipalDep,
+    year: Year = None,
+) -> EmployeeJpPublic:
+    """An employee's JP of a year against the 20 JP right, with what they came from."""
+    found = await service.employee_jp(connection, principal, nip, year or service.current_year())
+    s = found.standing
+    return EmployeeJpPublic(
+        nip=found.nip,
+        name=found.name,
+        agency_code=found.agency_code,
+        year=s.year,
+        required=s.required,
+        total=s.total,
+        shortfall=s.shortfall,
+        meets_right=s.meets_right,
+        entries=[
+            EntryPublic(
+                completed_on=e.completed_on, jp=e.jp, title=e.title, source=e.source, reference=e.reference
+            )
+            for e in found.entries
+        ],
+        by_year=found.by_year,
+    )

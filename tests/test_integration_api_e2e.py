@@ -1,0 +1,115 @@
+"""The integration API of the running platform: one OpenAPI document for every service, fuzzed through
+the gateway with schemathesis (no 5xx, every documented answer matches its schema), the AsyncAPI document,
+and signing in through the gateway."""
+
+import asyncio
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.events.catalogue import CATALOGUE
+
+pytestmark = pytest.mark.e2e
+
+# Bounded, so CI stays fast: a few examples per operation, a fixed seed for reproducible runs.
+EXAMPLES_PER_OPERATION = 8
+# Calls that would end the fuzzer's own login: logging out, or changing (it learns usernames from the
+# user list) the password or the state of its own account.
+EXCLUDED = r"^/api/v1/auth/(logout|password)$|^/api/v1/identity/users/\{username\}(/password)?$"
+
+
+async def test_the_merged_openapi_lists_every_service_and_survives_fuzzing(platform, gateway, tmp_path):
+    async with httpx.AsyncClient(base_url=platform.url("gateway"), timeout=30) as anonymous:
+        response = await anonymous.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert "x-missing-services" not in document
+    paths = document["paths"]
+    for path in (
+        "/api/v1/employees/{nip}",
+        "/api/v1/skp/{skp_id}",
+        "/api/v1/mutation/employees/{nip}",
+        "/api/v1/training/employees/{nip}",
+        "/api/v1/auth/token",
+        "/api/v1/dossiers/{nip}",
+        "/api/v1/webhooks/subscriptions",
+    ):
+        assert path in paths, path
+    assert document["components"]["securitySchemes"]["OAuth2"]["flows"]["password"]["tokenUrl"] == (
+        "/api/v1/auth/token"
+    )
+    assert "updated_since" in document["info"]["description"]
+
+    token = gateway.headers["authorization"]
+    report = tmp_path / "schemathesis.xml"
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("schemathesis")),
+        "run",
+        platform.url("gateway") + "/api/v1/openapi.json",
+        "--url",
+        platform.url("gateway"),
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--phases",
+        "examples,fuzzing",
+        "--max-examples",
+        str(EXAMPLES_PER_OPERATION),
+        "--seed",
+        "20261126",
+        "--exclude-path-regex",
+        EXCLUDED,
+        "--header",
+        f"Authorization: {token}",
+        "--request-timeout",
+        "20",
+        "--workers",
+        "1",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(report),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    output, _ = await process.communicate()
+    text = output.decode(errors="replace")
+    failures = text.find("FAILURES")
+    assert process.returncode == 0, text[failures : failures + 6000] if failures >= 0 else text[-6000:]
+
+
+async def test_the_asyncapi_document_describes_every_event(platform):
+    async with httpx.AsyncClient(base_url=platform.url("gateway"), timeout=10) as anonymous:
+        document = (await anonymous.get("/api/v1/asyncapi.json")).json()
+    assert document["asyncapi"] == "3.0.0"
+    assert {m["name"] for m in document["components"]["messages"].values()} == set(CATALOGUE)
+
+
+async def test_a_person_signs_in_reads_through_the_gateway_and_logs_out(gateway):
+    created = await gateway.post(
+        "/api/v1/identity/users",
+        json={
+            "username": "siti",
+            "name": "Siti Aminah",
+            "password": "Pantai-Manakarra-9",
+            "grants": [{"role": "hr_officer", "scope_kind": "agency", "scope_code": "7601"}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    async with httpx.AsyncClient(base_url=str(gateway.base_url), timeout=10) as client:
+        tokens = (
+            await client.post(
+                "/api/v1/auth/token",
+                data={"grant_type": "password", "username": "siti", "password": "Pantai-Manakarra-9"},
+            )
+        ).json()
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        listed = await client.get("/api/v1/employees", params={"agency": "7601"}, headers=headers)
+        assert listed.status_code == 200 and listed.json()["items"] == []
+        assert (
+            await client.get("/api/v1/employees", params={"agency": "7301"}, headers=headers)
+        ).status_code == 403
+        assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+        assert (await client.get("/api/v1/employees", headers=headers)).status_code == 401
