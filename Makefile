@@ -30,6 +30,9 @@ e2e: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/event_roundtrip.py
 	$(BIN)/python bench/import_employees.py
+	$(BIN)/python bench/mutation_round.py
+	$(BIN)/python bench/placement.py
+	$(BIN)/python bench/gateway_throughput.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

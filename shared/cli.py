@@ -219,7 +219,7 @@ if TYPE_CHECKING:
     from services.appraisal.service.seeding import Appraisee
     from services.employee.demo.generator import DemoProvince
 
-SEEDED_SERVICES = ("employee", "appraisal")
+SEEDED_SERVICES = ("employee", "appraisal", "gateway")
 # Yearly credit points of functional positions by level (PermenPANRB 1/2023), for the demo's SKPs.
 CREDIT_COEFFICIENTS = {
     "Terampil": "5",
@@ -266,6 +266,19 @@ def seed(
 
             report["added"] = employee_cli.seed_demo(province, url)
             report["summary"] = province.summary()
+        elif name == "gateway":
+            from services.gateway.service.demo import DEMO_PASSWORD, ensure_demo_users
+
+            summary = province.summary()
+            created = asyncio.run(
+                ensure_demo_users(
+                    province_code=summary["province_agency_code"],
+                    employee_nip=summary["employee_nip"],
+                    supervisor_nip=summary["supervisor_nip"],
+                    database_url=url,
+                )
+            )
+            report["added"] = {"users": created, "password": DEMO_PASSWORD}
         else:
             from services.appraisal import cli as appraisal_cli
 

@@ -377,7 +377,7 @@ def _supervise(platform: Platform) -> int:
 
 
 def _seed(platform: Platform) -> None:
-    # Each seeded service gets its demo data in its own database, with its own environment; the runs are
+    # Each seeded service (the gateway: the demo users) gets its demo data in its own database, with its own environment; the runs are
     # independent (the same seed number gives both the same people), so they go in parallel. Each adds
     # nothing where its data is there already, so this runs on every start.
     runs = {
@@ -386,7 +386,7 @@ def _seed(platform: Platform) -> None:
             log_path=platform.log_path(f"seed-{name}"),
             env=platform.env_of(name),
         )
-        for name in ("employee", "appraisal")
+        for name in ("employee", "appraisal", "gateway")
         if name in platform.service_ports
     }
     _run_to_end(runs.values(), time.monotonic() + 300)
