@@ -377,9 +377,9 @@ def _supervise(platform: Platform) -> int:
 
 
 def _seed(platform: Platform) -> None:
-    # Each seeded service (the gateway: the demo users) gets its demo data in its own database, with its own environment; the runs are
-    # independent (the same seed number gives both the same people), so they go in parallel. Each adds
-    # nothing where its data is there already, so this runs on every start.
+    # Each seeded service gets its demo data (the gateway: the demo users) in its own database, with its own
+    # environment; the runs are independent (the same seed number gives each the same people), so they go in
+    # parallel. Each adds nothing where its data is there already, so this runs on every start.
     runs = {
         name: ChildProcess(
             [sys.executable, "-m", "shared.cli", "seed", "--service", name],
