@@ -255,6 +255,7 @@ class InternalTokenGuard:
         context.actor.set(principal.subject)
         await self.app(scope, receive, send)
 
+
 async def current_principal(request: Request) -> Principal:
     """The caller `InternalTokenGuard` verified (every route under /api/); elsewhere the bearer token is
     verified here. 401 without a valid internal token. (No HTTPBearer sub-dependency: resolving one costs

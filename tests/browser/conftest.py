@@ -19,7 +19,6 @@ import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
-from services.gateway.service.demo import ensure_demo_users
 from shared.auth import mint_internal_token, system_principal
 from shared.broker import ChildProcess, describe_exit
 from shared.dev import Platform
@@ -94,17 +93,12 @@ async def web_platform(
     )
     await asyncio.to_thread(running.start)
     try:
-        # Independent runs (the same seed number gives both services the same people), so in parallel.
-        employee, _ = await asyncio.gather(
-            asyncio.to_thread(_seed, running, "employee"), asyncio.to_thread(_seed, running, "appraisal")
+        # As `make dev` seeds: each service in its own environment, in parallel (the same seed number gives
+        # each the same people; the gateway gets the demo users).
+        employee, _, _ = await asyncio.gather(
+            *(asyncio.to_thread(_seed, running, name) for name in ("employee", "appraisal", "gateway"))
         )
         demo = employee["summary"]
-        await ensure_demo_users(
-            province_code=demo["province_agency_code"],
-            employee_nip=demo["employee_nip"],
-            supervisor_nip=demo["supervisor_nip"],
-            database_url=database_urls["gateway"],
-        )
         web = WebPlatform(running, demo)
         await _wait_for_read_models(web)
         yield web

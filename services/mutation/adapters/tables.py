@@ -3,6 +3,7 @@
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     Float,
@@ -33,6 +34,15 @@ appraisal_predicates = Table(
     Column("nip", String(18), primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("predicate", String(20), nullable=False),
+)
+
+talent_boxes = Table(
+    "talent_boxes",
+    metadata,
+    Column("nip", String(18), primary_key=True),
+    Column("box", Integer, nullable=False, comment="9-box position 1-9 (PermenPANRB 3/2020)"),
+    Column("in_succession_pool", Boolean, nullable=False),
+    Column("year", Integer, nullable=False, comment="year of the annual predicate the box rests on"),
 )
 
 # --- read models from the employee service's organisation and workload events ---------------------------

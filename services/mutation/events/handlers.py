@@ -1,16 +1,16 @@
 """Events the mutation service consumes: the table event type -> handler.
 
-Read models: employees (shared), agencies, units, positions with their ABK need, assessed competencies and
-annual appraisal predicates. The saga: `position-changed` naming one of our mutations completes it,
-`move-failed` marks it failed.
+Read models: employees (shared), agencies, units, positions with their ABK need, assessed competencies,
+annual appraisal predicates and 9-box positions. The saga: `position-changed` naming one of our mutations
+completes it, `move-failed` marks it failed.
 """
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from services.mutation.adapters import readmodels
-from services.mutation.adapters.tables import appraisal_predicates, employees
+from services.mutation.adapters.tables import appraisal_predicates, employees, talent_boxes
 from services.mutation.service import effective
-from shared.contracts.appraisal import EvaluationFinalised
+from shared.contracts.appraisal import EvaluationFinalised, TalentBoxChanged
 from shared.contracts.employee import (
     AgencyState,
     CompetenciesAssessed,
@@ -40,6 +40,19 @@ async def on_evaluation_finalised(uow: UnitOfWork, event: CloudEvent, data: Eval
         await uow.connection.execute(
             insert(table).values(nip=data.nip, year=data.year, predicate=data.predicate)
         )
+
+
+async def on_talent_box_changed(uow: UnitOfWork, event: CloudEvent, data: TalentBoxChanged) -> None:
+    """Each person's latest 9-box: a placement score component and the succession pool."""
+    table = talent_boxes
+    values = {"box": data.box, "in_succession_pool": data.in_succession_pool, "year": data.year}
+    changed = await uow.connection.execute(
+        update(table).where(table.c.nip == data.nip, table.c.year <= data.year).values(**values)
+    )
+    if changed.rowcount == 0:
+        exists = await uow.connection.scalar(select(table.c.nip).where(table.c.nip == data.nip))
+        if exists is None:  # else: a box of an older year arrived late and changes nothing
+            await uow.connection.execute(insert(table).values(nip=data.nip, **values))
 
 
 async def on_agency(uow: UnitOfWork, event: CloudEvent, data: AgencyState) -> None:
@@ -96,4 +109,5 @@ SUBSCRIPTIONS: list[Subscription] = [
     Subscription("asn.employee.position.updated", on_position),
     Subscription("asn.employee.workload.assessed", on_workload_assessed),
     Subscription("asn.appraisal.evaluation.finalised", on_evaluation_finalised),
+    Subscription("asn.appraisal.talent.box-changed", on_talent_box_changed),
 ]

@@ -1,8 +1,10 @@
 """The appraisal service's final evaluations reach the mutation service's read model on the real broker:
 ratings -> period point finalised -> `asn.appraisal.evaluation.finalised` -> mutation's annual predicates;
-a periodic evaluation is not kept, and an upheld objection replaces the year's predicate."""
+a periodic evaluation is not kept, and an upheld objection replaces the year's predicate. The 9-box follows
+(`asn.appraisal.talent.box-changed` -> mutation's talent boxes, which placement scores and pools read)."""
 
 import pytest
+from sqlalchemy import select
 
 from services.appraisal.app import create_app as create_appraisal_app
 from services.appraisal.tests.support import (
@@ -14,6 +16,7 @@ from services.appraisal.tests.support import (
     plan_skp,
     rate,
 )
+from services.mutation.adapters.tables import talent_boxes
 from services.mutation.app import create_app as create_mutation_app
 from shared.testing import eventually, serve_in_process
 
@@ -72,3 +75,39 @@ async def test_final_annual_predicates_reach_the_mutation_read_model(make_settin
 async def _first_is(items, predicate: str) -> bool:
     found = await items
     return bool(found) and found[0]["predicate"] == predicate
+
+
+async def test_the_talent_box_reaches_the_mutation_read_model(make_settings):
+    appraisal_app = create_appraisal_app(await make_settings("appraisal"))
+    mutation_app = create_mutation_app(await make_settings("mutation"))
+    async with serve_in_process(appraisal_app) as appraisal, serve_in_process(mutation_app):
+        andi, sari = nip(1), nip(2)
+        period = await open_period(appraisal, year=2026)
+        # Two people, so the year's distribution stays within the organisation's caps.
+        for employee, predicate in ((andi, "butuh_perbaikan"), (sari, "sangat_baik")):
+            skp = await plan_skp(appraisal, period["id"], employee)
+            rated = await rate(appraisal, skp, "S1", "baik")
+            assert (await rate(appraisal, rated.json(), "annual", predicate)).status_code == 200
+        assert (await finalise(appraisal, period["id"], "S1")).status_code == 200
+        assert (await finalise(appraisal, period["id"], "annual")).status_code == 200
+        standard = {"Integritas": 4, "Kerjasama": 3}
+        assessed = await appraisal.post(
+            "/api/v1/talent/assessments",
+            json={
+                "nip": sari,
+                "agency_code": "7601",
+                "assessed_on": "2027-02-01",
+                "actual": standard,
+                "required": standard,
+            },
+        )
+        assert assessed.status_code == 201, assessed.text
+        box = (await appraisal.get(f"/api/v1/talent/employees/{sari}")).json()
+        assert box["box"] == 9 and box["in_succession_pool"]
+
+        async def kept() -> tuple | None:
+            async with mutation_app.state.runtime.db.connect() as connection:
+                row = (await connection.execute(select(talent_boxes))).first()
+            return tuple(row) if row else None
+
+        assert await eventually(kept, what="the 9-box in the mutation read model") == (sari, 9, True, 2026)

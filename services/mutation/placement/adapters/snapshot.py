@@ -35,6 +35,7 @@ from services.mutation.adapters.tables import (
     proposals,
     relatives,
     service_bonds,
+    talent_boxes,
     units,
 )
 from services.mutation.domain.eligibility import (
@@ -240,11 +241,16 @@ async def read_snapshot(
 
     # --- the pool -----------------------------------------------------------------------------------------
     over_staffed = {row["unit_id"] for u, row in enumerate(unit_rows) if present[u] - need[u] >= 1 - 1e-9}
+    boxes = {
+        row["nip"]: row
+        for row in await _by_nips(connection, talent_boxes, [e["nip"] for e in employee_rows])
+    }
     people = [
         PoolPerson(
             nip=e["nip"],
             posting_years=_years(e["position_tmt"], on),
             unit_over_staffed=e["unit_id"] in over_staffed,
+            in_succession_pool=e["nip"] in boxes and boxes[e["nip"]]["in_succession_pool"],
         )
         for e in employee_rows
     ]
@@ -349,6 +355,7 @@ async def read_snapshot(
                 "rank": siasn_rank(e["rank_code"]),
                 "competency": [min(max(levels[member.nip].get(n, 0), 0), 5) for n in competency_names],
                 "predicates": recent + [UNKNOWN] * (years - len(recent)),
+                "nine_box": boxes[member.nip]["box"] if member.nip in boxes else 0,  # 0: not assessed
                 "preferences": [place(n) for n in member.preferred_locations]
                 + [UNKNOWN] * (n_pref - len(member.preferred_locations)),
                 "gender": MALE if e["gender"] in ("M", "1") else FEMALE,
@@ -406,7 +413,7 @@ async def read_snapshot(
             rank=np.array([r["rank"] for r in rows], np.int64),
             competency=np.array([r["competency"] for r in rows], np.uint8).reshape(n, len(competency_names)),
             predicates=np.array([r["predicates"] for r in rows], np.int8).reshape(n, years),
-            nine_box=np.zeros(n, np.int8),  # the mutation service keeps no talent read model (yet)
+            nine_box=np.array([r["nine_box"] for r in rows], np.int8),
             preferences=np.array([r["preferences"] for r in rows], np.int64).reshape(n, n_pref),
             gender=np.array([r["gender"] for r in rows], np.int8),
             age=np.array([r["age"] for r in rows], np.int64),

@@ -45,6 +45,10 @@ class OverStaffedUnits(BaseModel):
     kind: Literal["over_staffed_units"]
 
 
+class SuccessionPool(BaseModel):
+    kind: Literal["succession_pool"]
+
+
 class SelfRequestIn(BaseModel):
     nip: Nip
     preferred_locations: list[Name] = Field(
@@ -63,11 +67,13 @@ class Explicit(BaseModel):
 
 
 PoolDefinition = Annotated[
-    LongPosting | OverStaffedUnits | SelfRequests | Explicit, Field(discriminator="kind")
+    LongPosting | OverStaffedUnits | SuccessionPool | SelfRequests | Explicit, Field(discriminator="kind")
 ]
 
 
-def pool_rule(definition: LongPosting | OverStaffedUnits | SelfRequests | Explicit) -> PoolRule:
+def pool_rule(
+    definition: LongPosting | OverStaffedUnits | SuccessionPool | SelfRequests | Explicit,
+) -> PoolRule:
     kind = PoolKind(definition.kind)
     if isinstance(definition, LongPosting):
         return PoolRule(kind, min_years=definition.min_years)

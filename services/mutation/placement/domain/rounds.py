@@ -19,6 +19,7 @@ class PoolKind(StrEnum):
     OVER_STAFFED_UNITS = "over_staffed_units"  # in a unit at least one whole person above its ABK need
     SELF_REQUESTS = "self_requests"  # asked to move (atas permintaan sendiri), with preferred locations
     EXPLICIT = "explicit"  # named by HR
+    SUCCESSION_POOL = "succession_pool"  # in boxes 7-9 of the talent grid, ready for strategic positions
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,13 @@ class PoolRule:
 
 @dataclass(frozen=True)
 class PoolPerson:
-    """What the pool rules look at: the years in the current position and whether the unit is over-staffed."""
+    """What the pool rules look at: the years in the current position, whether the unit is over-staffed and
+    whether the person is in the talent grid's succession pool."""
 
     nip: str
     posting_years: int | None
     unit_over_staffed: bool
+    in_succession_pool: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ def select_pool(rules: Sequence[PoolRule], people: Iterable[PoolPerson]) -> Pool
             if rule.kind is PoolKind.LONG_POSTING and (person.posting_years or 0) > rule.min_years:
                 why.append(rule.kind)
             elif rule.kind is PoolKind.OVER_STAFFED_UNITS and person.unit_over_staffed:
+                why.append(rule.kind)
+            elif rule.kind is PoolKind.SUCCESSION_POOL and person.in_succession_pool:
                 why.append(rule.kind)
         if why:
             members.append(PoolMember(person.nip, tuple(dict.fromkeys(why)), preferences.get(person.nip, ())))
