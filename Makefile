@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 dev: $(STAMP)
 	$(BIN)/asn dev
 
+# Tests mostly wait (service start-up, consumer groups, events in flight), so three workers share two cores
+# well; the browser tests share one platform, so they stay together on one worker (loadgroup).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 3 --dist loadgroup
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit

@@ -275,6 +275,7 @@ def seed(
                     province_code=summary["province_agency_code"],
                     employee_nip=summary["employee_nip"],
                     supervisor_nip=summary["supervisor_nip"],
+                    approver_nip=summary.get("approver_nip"),
                     database_url=url,
                 )
             )

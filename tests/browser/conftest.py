@@ -38,6 +38,15 @@ DEMO_EMPLOYEES = 5000
 expect.set_options(timeout=15_000)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The browser tests share one seeded platform per worker: under `pytest -n N --dist loadgroup` they all
+    # go to the same worker, so the platform starts once.
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     # Keeps each phase's report on the test item, so the page fixture knows in its teardown that the

@@ -52,8 +52,9 @@ FAMILIES: Mapping[str, Family] = {
     # mutation service
     "mutations": Family(ALL, CHANGERS),
     "decrees": Family(ALL, HR | {Role.APPROVER}),
-    "placement-rounds": Family(STAFF, HR),
-    "mutation-policies": Family(STAFF, HR),
+    # Approvers approve placement plans and set their agency's mutation policy; the service decides who may.
+    "placement-rounds": Family(STAFF, HR | {Role.APPROVER}),
+    "mutation-policies": Family(STAFF, HR | {Role.APPROVER}),
     "audit": Family(frozenset({Role.ADMIN, Role.AUDITOR}), frozenset({Role.ADMIN, Role.AUDITOR})),
     "mutation": Family(STAFF, HR),
     # training service

@@ -14,14 +14,17 @@ DEMO_PASSWORD = "rahasia123"
 
 
 def demo_accounts(
-    province_code: str, employee_nip: str | None, supervisor_nip: str | None
+    province_code: str,
+    employee_nip: str | None,
+    supervisor_nip: str | None,
+    approver_nip: str | None = None,
 ) -> Sequence[tuple[str, str, str | None, Grant]]:
     """(username, name, nip, grant) of each demo account; the province government is an agency itself."""
     agency = Grant
     return (
         ("admin", "Administrator Provinsi", None, agency(Role.ADMIN, ScopeKind.PROVINCE, province_code)),
         ("bkd.prov", "Petugas BKD Provinsi", None, agency(Role.HR_OFFICER, ScopeKind.AGENCY, province_code)),
-        ("ppk.prov", "PPK Provinsi", None, agency(Role.APPROVER, ScopeKind.AGENCY, province_code)),
+        ("ppk.prov", "PPK Provinsi", approver_nip, agency(Role.APPROVER, ScopeKind.AGENCY, province_code)),
         ("bkn", "Reviewer BKN", None, agency(Role.BKN_REVIEWER, ScopeKind.ALL)),
         ("auditor", "Auditor", None, agency(Role.AUDITOR, ScopeKind.ALL)),
         (
@@ -39,13 +42,15 @@ async def ensure_demo_users(
     province_code: str,
     employee_nip: str | None = None,
     supervisor_nip: str | None = None,
+    approver_nip: str | None = None,
     settings: Settings | None = None,
     database_url: str | None = None,
 ) -> list[str]:
     """Create the demo accounts that do not exist yet (idempotent); answers the usernames created.
 
     `province_code` is the province government's agency code (a province's `province_code` is its own);
-    `employee_nip` / `supervisor_nip` link `pegawai` and `atasan` to seeded employees.
+    `employee_nip` / `supervisor_nip` / `approver_nip` link `pegawai`, `atasan` and `ppk.prov` to seeded
+    employees (the approver decides appraisal overrides as the period's approver).
     """
     config = GatewaySettings(**{**(settings.model_dump() if settings else {}), "service": "gateway"})
     if config.environment == "production":
@@ -55,7 +60,8 @@ async def ensure_demo_users(
     created = []
     try:
         existing = {row["username"] for row in await identity.list_users(after=None, limit=100_000)}
-        for username, name, nip, grant in demo_accounts(province_code, employee_nip, supervisor_nip):
+        accounts = demo_accounts(province_code, employee_nip, supervisor_nip, approver_nip)
+        for username, name, nip, grant in accounts:
             if username in existing:
                 continue
             await identity.create_user(

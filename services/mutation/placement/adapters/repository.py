@@ -35,13 +35,18 @@ async def list_rounds(
     agencies: frozenset[str] | None,
     after: tuple[datetime, UUID] | None,
     limit: int,
+    *,
+    province_rounds: bool,
 ) -> list[Row]:
-    """Newest first; `agencies` (None: all) limits agency-scoped rounds to those of the caller's agencies,
-    and leaves province-wide rounds to callers with every agency."""
+    """Newest first; `agencies` (None: all) limits rounds to those scoped to the caller's agencies (a
+    province-wide round is scoped to the province government's agency code), and province-wide rounds are
+    listed only when `province_rounds`."""
     t = placement_rounds
     query = select(t).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
     if agencies is not None:
-        query = query.where(t.c.scope_kind == "agency", t.c.scope_code.in_(sorted(agencies)))
+        query = query.where(t.c.scope_code.in_(sorted(agencies)))
+        if not province_rounds:
+            query = query.where(t.c.scope_kind == "agency")
     if after is not None:
         at, round_id = after
         query = query.where(or_(t.c.created_at < at, and_(t.c.created_at == at, t.c.id < round_id)))

@@ -85,8 +85,9 @@ async def read_round(connection: AsyncConnection, principal: Principal, round_id
 def _may_see(principal: Principal, row: Mapping[str, Any]) -> bool:
     if not principal.is_staff:
         return False
-    if row["scope_kind"] == ScopeKind.PROVINCE.value:
-        return principal.agency_filter() is None
+    if row["scope_kind"] == ScopeKind.PROVINCE.value and principal.agency_filter() is not None:
+        # A province-wide round is the province administration's (its scope code is the province's agency).
+        return principal.has_role(Role.ADMIN) and principal.covers_agency(row["scope_code"])
     return principal.covers_agency(row["scope_code"])
 
 
@@ -95,7 +96,13 @@ async def list_rounds(
 ) -> list[Mapping[str, Any]]:
     if not principal.is_staff:
         return []
-    return await repository.list_rounds(connection, principal.agency_filter(), after, limit)
+    return await repository.list_rounds(
+        connection,
+        principal.agency_filter(),
+        after,
+        limit,
+        province_rounds=principal.agency_filter() is None or principal.has_role(Role.ADMIN),
+    )
 
 
 async def change_round(
