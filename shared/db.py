@@ -14,9 +14,11 @@ from sqlalchemy.types import TypeDecorator
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 10) -> None:
         self.url = make_url(url)
-        self.engine: AsyncEngine = _create_engine(url, echo=echo)
+        self.engine: AsyncEngine = _create_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=max_overflow
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -93,10 +95,12 @@ def _bound(
     return bound
 
 
-def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
+def _create_engine(url: str, *, echo: bool, pool_size: int, max_overflow: int) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        return create_async_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})

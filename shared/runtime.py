@@ -36,7 +36,11 @@ class ServiceRuntime:
     ) -> None:
         self.settings = settings
         self.metadata = metadata
-        self.db = Database(settings.resolved_database_url)
+        self.db = Database(
+            settings.resolved_database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
         self.bus = KafkaBus(settings)
         self.outbox = metadata.tables["outbox"]
         self.inbox = metadata.tables["inbox"]

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     port: int | None = None
     var_dir: Path = Path("var")
     database_url: str | None = None
+    # Connections a process keeps open (pool) and may add under load (overflow); PostgreSQL's own limit
+    # (max_connections, 100 by default) is shared by every process of every service on the server.
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
     log_level: str = "INFO"
     log_json: bool = True
 

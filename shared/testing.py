@@ -189,6 +189,8 @@ def make_settings(
             "kafka_bootstrap_servers": broker.bootstrap_servers,
             "kafka_topic_prefix": topic_prefix,
             "kafka_partitions": 2,
+            # Tests run in parallel workers against one PostgreSQL server: keep few idle connections.
+            "database_pool_size": 2,
             "kafka_session_timeout_ms": 2000,
             "kafka_heartbeat_interval_ms": 500,
             "consumer_retry_backoff_seconds": 0.01,

@@ -32,6 +32,7 @@ async def platform(database_factory: DatabaseFactory, tmp_path: Path) -> AsyncIt
             "ASN_ENVIRONMENT": "test",
             "ASN_LOG_JSON": "false",
             "ASN_UPSTREAM_TIMEOUT_SECONDS": "5",
+            "ASN_DATABASE_POOL_SIZE": "2",
             "ASN_KAFKA_SESSION_TIMEOUT_MS": "2000",
             "ASN_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
             "ASN_INTERNAL_TOKEN_SECRET": INTERNAL_SECRET,

@@ -38,15 +38,6 @@ DEMO_EMPLOYEES = 5000
 expect.set_options(timeout=15_000)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # The browser tests share one seeded platform per worker: under `pytest -n N --dist loadgroup` they all
-    # go to the same worker, so the platform starts once.
-    here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     # Keeps each phase's report on the test item, so the page fixture knows in its teardown that the
@@ -96,6 +87,7 @@ async def web_platform(
             "ASN_ENVIRONMENT": "test",
             "ASN_LOG_JSON": "false",
             "ASN_UPSTREAM_TIMEOUT_SECONDS": "10",
+            "ASN_DATABASE_POOL_SIZE": "2",
             "ASN_KAFKA_SESSION_TIMEOUT_MS": "2000",
             "ASN_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         },
@@ -150,7 +142,12 @@ async def _wait_for_read_models(web: WebPlatform) -> None:
 
         async def known(path: str) -> str | None:
             async with gate:
-                return path if (await mutation.get(path)).status_code == 200 else None
+                try:
+                    response = await mutation.get(path)
+                except httpx.TransportError:
+                    # A kept-alive connection the server closed as it was reused: ask again next round.
+                    return None
+                return path if response.status_code == 200 else None
 
         async def all_known() -> bool:
             pending.difference_update(await asyncio.gather(*(known(path) for path in list(pending))))
