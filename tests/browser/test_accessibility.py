@@ -8,8 +8,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.support import Session
 
-# One seeded platform serves every browser test: under `pytest -n N --dist loadgroup` they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 CHECKS = (Path(__file__).parent / "a11y_checks.js").read_text(encoding="utf-8")
 

@@ -7,8 +7,7 @@ from playwright.async_api import expect
 
 from tests.browser.support import Session, WebPlatform, api_as
 
-# One seeded platform serves every browser test: under `pytest -n N --dist loadgroup` they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 async def test_the_nine_box_grid_drills_down_to_the_people_in_a_box(web: Session, web_platform: WebPlatform):

@@ -12,8 +12,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.support import PHONE, Session, WebPlatform, api_as
 
-# One seeded platform serves every browser test: under `pytest -n N --dist loadgroup` they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 RANKS = [f"{group}/{letter}" for group in ("I", "II", "III", "IV") for letter in "abcde"]
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

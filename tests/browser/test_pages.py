@@ -8,8 +8,7 @@ from playwright.async_api import expect
 
 from tests.browser.support import Session, WebPlatform, api_as
 
-# One seeded platform serves every browser test: under `pytest -n N --dist loadgroup` they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 async def test_a_bar_of_the_overview_leads_to_the_list_behind_it(web: Session):

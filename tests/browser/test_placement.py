@@ -10,8 +10,7 @@ from playwright.async_api import expect
 from shared.testing import eventually
 from tests.browser.support import Session, WebPlatform, api_as
 
-# One seeded platform serves every browser test: under `pytest -n N --dist loadgroup` they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 async def _wait_until_placement_has_the_seed(web_platform: WebPlatform, agency: str) -> None:

@@ -7,8 +7,7 @@ from playwright.async_api import expect
 
 from tests.browser.support import PHONE, Session
 
-# One seeded platform serves every browser test: under `pytest -n N --dist loadgroup` they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 PROVINCE = "Pemerintah Provinsi Sulawesi Tengah"
 NAVIGATION = {
