@@ -17,7 +17,6 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.domain.access import family_of
-from services.gateway.routes import owner_of
 from services.gateway.service.tokens import Gate
 from services.gateway.settings import GatewaySettings
 from shared.errors import DomainError, problem_response
@@ -90,12 +89,8 @@ class Edge:
         settings: GatewaySettings,
         gate: Gate,
         limiter: RateLimiter,
-        proxy: ASGIApp | None = None,
     ) -> None:
         self.app = app
-        # Requests a service answers go straight to the proxy: matching them against the gateway's own
-        # routes first costs more than the whole admission.
-        self.proxy = proxy
         self.gate = gate
         self.limiter = limiter
         self.max_body = settings.max_body_bytes
@@ -165,9 +160,8 @@ class Edge:
             if refusal is not None:
                 await refusal(scope, receive, send_secured)
                 return
-        target = self.proxy if self.proxy is not None and is_api and owner_of(path) is not None else self.app
         try:
-            await target(scope, receive, send_secured)
+            await self.app(scope, receive, send_secured)
         except _TooLarge:
             if not started:
                 await self._refuse(
