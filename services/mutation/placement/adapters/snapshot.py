@@ -62,7 +62,14 @@ from services.mutation.placement.domain.instance import (
     Units,
 )
 from services.mutation.placement.domain.pairs import EligibilityRules
-from services.mutation.placement.domain.rounds import PoolPerson, PoolRule, ScopeKind, select_pool
+from services.mutation.placement.domain.rounds import (
+    PoolPerson,
+    PoolRule,
+    ScopeKind,
+    UnitCaps,
+    limits_per_unit,
+    select_pool,
+)
 from shared.errors import NotFound
 
 EFFECTIVE_HOURS = 1250  # one person's effective working hours a year (PermenPANRB 1/2020)
@@ -95,6 +102,7 @@ class RoundSpec:
     pool: tuple[PoolRule, ...]
     release_limit: int | None = None
     intake_limit: int | None = None
+    unit_limits: tuple[UnitCaps, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -242,8 +250,7 @@ async def read_snapshot(
     # --- the pool -----------------------------------------------------------------------------------------
     over_staffed = {row["unit_id"] for u, row in enumerate(unit_rows) if present[u] - need[u] >= 1 - 1e-9}
     boxes = {
-        row["nip"]: row
-        for row in await _by_nips(connection, talent_boxes, [e["nip"] for e in employee_rows])
+        row["nip"]: row for row in await _by_nips(connection, talent_boxes, [e["nip"] for e in employee_rows])
     }
     people = [
         PoolPerson(
@@ -381,8 +388,13 @@ async def read_snapshot(
 
     coordinates, unlocated = places.coordinates(location_names)
     n = len(rows)
-    limit = NO_LIMIT if spec.release_limit is None else spec.release_limit
-    intake = NO_LIMIT if spec.intake_limit is None else spec.intake_limit
+    unit_ids = [row["unit_id"] for row in unit_rows]
+    release_limits = limits_per_unit(
+        unit_ids, spec.release_limit, {c.unit_id: c.release_limit for c in spec.unit_limits}, NO_LIMIT
+    )
+    intake_limits = limits_per_unit(
+        unit_ids, spec.intake_limit, {c.unit_id: c.intake_limit for c in spec.unit_limits}, NO_LIMIT
+    )
     instance = PlacementInstance(
         locations=Locations(
             np.array([c[0] for c in coordinates], np.float64),
@@ -393,8 +405,8 @@ async def read_snapshot(
             present=present,
             location=unit_location,
             agency=np.array([codes.index(row["agency_code"]) for row in unit_rows], np.int64),
-            release_limit=np.full(len(unit_rows), limit),
-            intake_limit=np.full(len(unit_rows), intake),
+            release_limit=np.array(release_limits, np.int64),
+            intake_limit=np.array(intake_limits, np.int64),
         ),
         positions=Positions(
             # a position of a unit outside the read model has no seat (above), so its unit does not matter

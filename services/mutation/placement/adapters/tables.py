@@ -40,6 +40,12 @@ placement_rounds = Table(
     Column("weights", JSON, nullable=False),
     Column("release_limit", Integer, nullable=True, comment="most moves out of any one unit; none: no limit"),
     Column("intake_limit", Integer, nullable=True, comment="most moves into any one unit; none: no limit"),
+    Column(
+        "unit_limits",
+        JSON,
+        nullable=True,
+        comment="units with limits of their own: unit_id, release_limit, intake_limit (none: the round's)",
+    ),
     Column("state", String(20), nullable=False, comment="draft, solved or published"),
     Column("created_by", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),

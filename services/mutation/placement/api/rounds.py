@@ -58,6 +58,7 @@ async def create_round(
         reason=body.reason,
         release_limit=body.release_limit,
         intake_limit=body.intake_limit,
+        unit_limits=tuple(limits.caps() for limits in body.unit_limits),
     )
     row = await round_service.create_round(uow, principal, draft)
     response.headers["Location"] = f"{router.prefix}/{row['id']}"
@@ -106,8 +107,12 @@ async def change_round(
 ) -> RoundPublic:
     """Change a round's name, reason, pool, weights or limits (plans already made keep theirs)."""
     changes: dict[str, Any] = {
-        name: getattr(body, name) for name in body.model_fields_set if name not in ("pool", "weights")
+        name: getattr(body, name)
+        for name in body.model_fields_set
+        if name not in ("pool", "weights", "unit_limits")
     }
+    if "unit_limits" in body.model_fields_set:
+        changes["unit_limits"] = tuple(limits.caps() for limits in body.unit_limits or ())
     if body.pool is not None:
         changes["pool"] = tuple(pool_rule(p) for p in body.pool)
     if body.weights is not None:

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from services.mutation.placement.domain.rounds import (
     PlanState,
@@ -13,6 +13,7 @@ from services.mutation.placement.domain.rounds import (
     RoundState,
     ScopeKind,
     SelfRequest,
+    UnitCaps,
 )
 
 Nip = Annotated[str, Field(pattern=r"^\d{18}$", description="18-digit NIP")]
@@ -95,6 +96,33 @@ class Scope(BaseModel):
 UnitLimit = Annotated[int, Field(ge=0, le=100_000)]
 
 
+class UnitLimits(BaseModel):
+    """A unit's own move limits; a limit left out is the round's."""
+
+    unit_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    release_limit: UnitLimit | None = Field(None, description="most moves out of this unit")
+    intake_limit: UnitLimit | None = Field(None, description="most moves into this unit")
+
+    def caps(self) -> UnitCaps:
+        return UnitCaps(self.unit_id, self.release_limit, self.intake_limit)
+
+
+def _each_unit_once(items: list[UnitLimits]) -> list[UnitLimits]:
+    seen: set[str] = set()
+    for item in items:
+        if item.unit_id in seen:
+            raise ValueError(f"unit {item.unit_id} is listed twice")
+        seen.add(item.unit_id)
+    return items
+
+
+UnitLimitList = Annotated[
+    list[UnitLimits],
+    Field(max_length=20_000, description="units with limits of their own, overriding the round-wide ones"),
+    AfterValidator(_each_unit_once),
+]
+
+
 class RoundCreate(BaseModel):
     name: Name
     scope: Scope
@@ -105,6 +133,7 @@ class RoundCreate(BaseModel):
     )
     release_limit: UnitLimit | None = Field(None, description="most moves out of any one unit")
     intake_limit: UnitLimit | None = Field(None, description="most moves into any one unit")
+    unit_limits: UnitLimitList = Field(default_factory=list)
 
 
 class RoundUpdate(BaseModel):
@@ -114,6 +143,7 @@ class RoundUpdate(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     release_limit: UnitLimit | None = None
     intake_limit: UnitLimit | None = None
+    unit_limits: UnitLimitList | None = None
 
 
 class RoundPublic(BaseModel):
@@ -125,6 +155,7 @@ class RoundPublic(BaseModel):
     weights: dict[str, float]
     release_limit: int | None
     intake_limit: int | None
+    unit_limits: list[UnitLimits]
     state: RoundState
     created_by: str
     created_at: datetime
@@ -134,8 +165,9 @@ class RoundPublic(BaseModel):
     @classmethod
     def of(cls, row: Any) -> "RoundPublic":
         return cls(
-            **{k: row[k] for k in cls.model_fields if k in row and k != "scope"},
+            **{k: row[k] for k in cls.model_fields if k in row and k not in ("scope", "unit_limits")},
             scope=Scope(kind=row["scope_kind"], code=row["scope_code"]),
+            unit_limits=row["unit_limits"] or [],
         )
 
 

@@ -37,6 +37,40 @@ class PoolRule:
 
 
 @dataclass(frozen=True)
+class UnitCaps:
+    """One unit's own move limits, overriding the round-wide ones; None keeps the round's."""
+
+    unit_id: str
+    release_limit: int | None = None
+    intake_limit: int | None = None
+
+
+def unit_caps_as_json(caps: Iterable[UnitCaps]) -> list[dict[str, object]]:
+    return [
+        {"unit_id": c.unit_id, "release_limit": c.release_limit, "intake_limit": c.intake_limit} for c in caps
+    ]
+
+
+def unit_caps_of_json(stored: Sequence[Mapping[str, object]] | None) -> tuple[UnitCaps, ...]:
+    return tuple(
+        UnitCaps(
+            str(c["unit_id"]),
+            None if c.get("release_limit") is None else int(c["release_limit"]),  # type: ignore[call-overload]
+            None if c.get("intake_limit") is None else int(c["intake_limit"]),  # type: ignore[call-overload]
+        )
+        for c in stored or ()
+    )
+
+
+def limits_per_unit(
+    unit_ids: Sequence[str], default: int | None, overrides: Mapping[str, int | None], no_limit: int
+) -> list[int]:
+    """Each unit's limit in `unit_ids` order: its own where set, else the round's, else `no_limit`."""
+    fallback = no_limit if default is None else default
+    return [fallback if overrides.get(u) is None else overrides[u] for u in unit_ids]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
 class PoolPerson:
     """What the pool rules look at: the years in the current position, whether the unit is over-staffed and
     whether the person is in the talent grid's succession pool."""

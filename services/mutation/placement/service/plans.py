@@ -39,7 +39,7 @@ from services.mutation.placement.domain.rounds import PlanState, RoundState, Sco
 from services.mutation.placement.domain.rounds import approve as approve_state
 from services.mutation.placement.domain.rounds import publish as publish_state
 from services.mutation.placement.domain.scoring import Weights
-from services.mutation.placement.service.rounds import authorise, pool_rules, read_round
+from services.mutation.placement.service.rounds import authorise, pool_rules, read_round, unit_limits
 from services.mutation.service import proposals as proposal_service
 from services.mutation.service.common import now
 from services.mutation.service.eligibility import policy_in_force
@@ -254,6 +254,7 @@ async def solve_round(
             pool_rules(round_row),
             round_row["release_limit"],
             round_row["intake_limit"],
+            unit_limits(round_row),
         )
         snapshot: Snapshot = await read_snapshot(
             connection,

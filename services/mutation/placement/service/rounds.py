@@ -7,21 +7,27 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mutation.adapters.tables import units
 from services.mutation.placement.adapters import repository
+from services.mutation.placement.adapters.snapshot import scope_agencies
 from services.mutation.placement.domain.rounds import (
     PoolRule,
     RoundState,
     ScopeKind,
+    UnitCaps,
     edit_allowed,
     pool_as_json,
     pool_of_json,
+    unit_caps_as_json,
+    unit_caps_of_json,
 )
 from services.mutation.placement.domain.scoring import Weights
 from services.mutation.service.common import now
 from shared.auth import Principal, Role
-from shared.errors import NotFound
+from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.uow import UnitOfWork
 
 PLANNERS = (Role.HR_OFFICER, Role.APPROVER, Role.ADMIN)
@@ -37,6 +43,7 @@ class RoundDraft:
     reason: str | None = None
     release_limit: int | None = None
     intake_limit: int | None = None
+    unit_limits: tuple[UnitCaps, ...] = ()
 
 
 def authorise(principal: Principal, scope_kind: str, scope_code: str, *roles: Role) -> None:
@@ -51,6 +58,7 @@ def authorise(principal: Principal, scope_kind: str, scope_code: str, *roles: Ro
 
 async def create_round(uow: UnitOfWork, principal: Principal, draft: RoundDraft) -> Mapping[str, Any]:
     authorise(principal, draft.scope_kind, draft.scope_code)
+    await _check_units(uow.connection, draft.scope_kind, draft.scope_code, draft.unit_limits)
     at, round_id = now(), uuid4()
     await repository.add_round(
         uow.connection,
@@ -64,6 +72,7 @@ async def create_round(uow: UnitOfWork, principal: Principal, draft: RoundDraft)
             "weights": draft.weights.as_dict(),
             "release_limit": draft.release_limit,
             "intake_limit": draft.intake_limit,
+            "unit_limits": unit_caps_as_json(draft.unit_limits),
             "state": RoundState.DRAFT.value,
             "created_by": principal.subject,
             "created_at": at,
@@ -120,6 +129,10 @@ async def change_round(
         values["pool"] = pool_as_json(changes["pool"])
     if "weights" in changes:
         values["weights"] = Weights(**found["weights"]).replace(changes["weights"]).as_dict()
+    if "unit_limits" in changes:
+        caps = tuple(changes["unit_limits"] or ())
+        await _check_units(uow.connection, ScopeKind(found["scope_kind"]), found["scope_code"], caps)
+        values["unit_limits"] = unit_caps_as_json(caps)
     await repository.update_round(uow.connection, round_id, expected_version, values)
     await uow.commit()
     return await read_round(uow.connection, principal, round_id)
@@ -127,3 +140,29 @@ async def change_round(
 
 def pool_rules(row: Mapping[str, Any]) -> tuple[PoolRule, ...]:
     return pool_of_json(row["pool"])
+
+
+def unit_limits(row: Mapping[str, Any]) -> tuple[UnitCaps, ...]:
+    return unit_caps_of_json(row["unit_limits"])
+
+
+async def _check_units(
+    connection: AsyncConnection, scope_kind: ScopeKind, scope_code: str, caps: tuple[UnitCaps, ...]
+) -> None:
+    """Every unit given limits of its own is a unit of the round's scope."""
+    if not caps:
+        return
+    codes = await scope_agencies(connection, scope_kind, scope_code)
+    wanted = {c.unit_id for c in caps}
+    known = set(
+        await connection.scalars(
+            select(units.c.unit_id).where(units.c.unit_id.in_(wanted), units.c.agency_code.in_(codes))
+        )
+    )
+    errors = [
+        FieldProblem(field=f"unit_limits.{i}.unit_id", message=f"no unit {c.unit_id} in the round's scope")
+        for i, c in enumerate(caps)
+        if c.unit_id not in known
+    ]
+    if errors:
+        raise InvalidInput("some units given limits are not in the round's scope", errors=errors)

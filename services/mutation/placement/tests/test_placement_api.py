@@ -2,6 +2,7 @@
 employee service's events: define a round, solve it, read the plan's explanations, run a what-if, compare
 the two plans, read the fairness report, approve and publish the plan as mutation proposals."""
 
+from collections import Counter
 from datetime import date
 from uuid import UUID
 
@@ -174,6 +175,47 @@ async def test_a_round_on_the_demo_province_is_solved_explained_compared_and_pub
 
     listed = (await mutation.get(f"/api/v1/placement-rounds/{round_id}/plans")).json()
     assert [p["id"] for p in listed] == [plan_id, other_id]
+
+    # a unit's own limit: the unit that released most may release one fewer, and the new plan keeps to it
+    busiest, most = Counter(m["origin_unit_id"] for m in moves).most_common(1)[0]
+    etag = (await mutation.get(f"/api/v1/placement-rounds/{round_id}")).headers["ETag"]
+    unknown_unit = await mutation.patch(
+        f"/api/v1/placement-rounds/{round_id}",
+        json={"unit_limits": [{"unit_id": busiest, "release_limit": 0}, {"unit_id": "no-such-unit"}]},
+        headers={"If-Match": etag},
+    )
+    assert unknown_unit.status_code == 422
+    assert [e["field"] for e in unknown_unit.json()["errors"]] == ["unit_limits.1.unit_id"]
+    twice = await mutation.patch(
+        f"/api/v1/placement-rounds/{round_id}",
+        json={"unit_limits": [{"unit_id": busiest}, {"unit_id": busiest, "intake_limit": 1}]},
+        headers={"If-Match": etag},
+    )
+    assert twice.status_code == 422
+    limited = await mutation.patch(
+        f"/api/v1/placement-rounds/{round_id}",
+        json={"unit_limits": [{"unit_id": busiest, "release_limit": most - 1}]},
+        headers={"If-Match": etag},
+    )
+    assert limited.status_code == 200, limited.text
+    assert limited.json()["unit_limits"] == [
+        {"unit_id": busiest, "release_limit": most - 1, "intake_limit": None}
+    ]
+    job = await mutation.post(f"/api/v1/placement-rounds/{round_id}/solutions", params={"wait": "true"})
+    assert job.json()["state"] == "succeeded", job.json()
+    capped_id = job.json()["result"]["plan_id"]
+    capped = (
+        await mutation.get(
+            f"/api/v1/placement-rounds/{round_id}/plans/{capped_id}/moves", params={"limit": 500}
+        )
+    ).json()["items"]
+    out_of_busiest = [m for m in capped if m["origin_unit_id"] == busiest]
+    assert len(out_of_busiest) <= most - 1
+    if len(out_of_busiest) == most - 1 and out_of_busiest:
+        assert all(
+            any(b["constraint"] == "release_cap" and b["by_limit"] for b in m["explanation"]["bound"])
+            for m in out_of_busiest
+        )
 
     # publish needs approval first, and the ETag read
     mutation.headers.update(auth_headers(settings))

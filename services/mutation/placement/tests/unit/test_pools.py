@@ -2,7 +2,17 @@
 
 import pytest
 
-from services.mutation.placement.domain.rounds import PoolKind, PoolPerson, PoolRule, SelfRequest, select_pool
+from services.mutation.placement.domain.rounds import (
+    PoolKind,
+    PoolPerson,
+    PoolRule,
+    SelfRequest,
+    UnitCaps,
+    limits_per_unit,
+    select_pool,
+    unit_caps_as_json,
+    unit_caps_of_json,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -35,3 +45,15 @@ def test_definitions_unite_and_each_member_says_why():
     ]
     assert pool.members[3].preferred_locations == ("Palu",)
     assert pool.not_in_scope == ("Z",)
+
+
+def test_a_unit_limit_of_its_own_overrides_the_round_wide_one_and_a_missing_one_keeps_it():
+    overrides = {"u2": 0, "u3": None, "u4": 7}
+    assert limits_per_unit(["u1", "u2", "u3", "u4"], 3, overrides, no_limit=-1) == [3, 0, 3, 7]
+    assert limits_per_unit(["u1", "u2", "u3", "u4"], None, overrides, no_limit=-1) == [-1, 0, -1, 7]
+
+
+def test_unit_limits_survive_their_stored_form():
+    caps = (UnitCaps("u1", release_limit=2), UnitCaps("u2", intake_limit=0), UnitCaps("u3"))
+    assert unit_caps_of_json(unit_caps_as_json(caps)) == caps
+    assert unit_caps_of_json(None) == ()
