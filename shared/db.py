@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import DateTime, Table, event, insert, text
+from sqlalchemy import ARRAY, DateTime, Table, any_, bindparam, event, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -69,6 +69,26 @@ async def bulk_insert(
     except asyncpg.IntegrityConstraintViolationError as error:
         # Callers catch SQLAlchemy's error whichever path wrote, as they would for an INSERT.
         raise IntegrityError(f"COPY {table.name}", None, error) from error
+
+
+LOOKUP_BATCH = 5_000
+
+
+async def existing_keys(connection: AsyncConnection, column: Any, keys: Sequence[Any]) -> set[Any]:
+    """Which of `keys` the (indexed) `column` holds. On PostgreSQL one array parameter per 5,000 keys
+    (`= ANY($1)`): an `IN` list is compiled anew for every lookup, which cost an import of 100,000 employees
+    1.5 s; elsewhere an `IN` list."""
+    found: set[Any] = set()
+    postgres = connection.dialect.name == "postgresql"
+    for start in range(0, len(keys), LOOKUP_BATCH):
+        chunk = list(keys[start : start + LOOKUP_BATCH])
+        where = (
+            column == any_(bindparam("keys", chunk, type_=ARRAY(column.type)))
+            if postgres
+            else column.in_(chunk)
+        )
+        found.update(await connection.scalars(select(column).where(where)))
+    return found
 
 
 def _bound(

@@ -57,11 +57,15 @@ class UnitOfWork:
     async def publish_many(self, events: Sequence[CloudEvent]) -> None:
         """Write events to the outbox now, still inside this transaction, by the database's bulk path: a
         bulk use case streams its events batch by batch instead of holding all of them until the commit."""
-        await self._stage_events()  # what was published before goes first: the outbox keeps the order
         now = datetime.now(UTC)
-        records = [outbox_record(e, now) for e in events]
+        await self.publish_records([outbox_record(e, now) for e in events])
+
+    async def publish_records(self, records: Sequence[tuple[Any, ...]]) -> None:
+        """`publish_many` for events already made into outbox rows (`outbox_record`): an import makes them
+        while the database writes the batch before."""
+        await self._stage_events()  # what was published before goes first: the outbox keeps the order
         await bulk_insert(self.connection, self._outbox, OUTBOX_COLUMNS, records)
-        self._staged += len(events)
+        self._staged += len(records)
 
     async def commit(self) -> None:
         if self._enclosed:

@@ -30,19 +30,14 @@ from services.employee.adapters.tables import (
 from services.employee.domain.model import Employee, Placement, Rank
 from services.employee.domain.organisation import Position, Unit
 from services.employee.domain.workload import TaskList, workload_minutes
-from shared.db import bulk_insert
+from shared.db import bulk_insert, existing_keys
 
 # Well below SQLite's limit of bound parameters in one statement (32,766).
-LOOKUP_BATCH = 5_000
 
 
 async def registered_nips(connection: AsyncConnection, nips: Sequence[str]) -> set[str]:
     """Which of `nips` are already registered."""
-    found: set[str] = set()
-    for start in range(0, len(nips), LOOKUP_BATCH):
-        chunk = nips[start : start + LOOKUP_BATCH]
-        found.update(await connection.scalars(select(employees.c.nip).where(employees.c.nip.in_(chunk))))
-    return found
+    return await existing_keys(connection, employees.c.nip, nips)
 
 
 @dataclass(frozen=True)
@@ -120,11 +115,7 @@ async def add_employees(connection: AsyncConnection, new: NewEmployees) -> None:
 
 async def existing(connection: AsyncConnection, column: Any, keys: Sequence[Any]) -> set[Any]:
     """Which of `keys` the (primary key) `column` already holds."""
-    found: set[Any] = set()
-    for start in range(0, len(keys), LOOKUP_BATCH):
-        chunk = keys[start : start + LOOKUP_BATCH]
-        found.update(await connection.scalars(select(column).where(column.in_(chunk))))
-    return found
+    return await existing_keys(connection, column, keys)
 
 
 async def add_units(connection: AsyncConnection, new: Sequence[Unit]) -> None:

@@ -145,6 +145,28 @@ async def test_a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row_by_i
         assert (employees_count, events) == (1, 1)
 
 
+async def test_a_file_good_but_for_a_registered_nip_imports_nothing_and_names_its_line(make_settings):
+    """The rows are written while later ones are checked; the register refuses the known NIP only when its
+    batch is written, and that undoes the file."""
+    app = create_app(await make_settings("employee"))
+    async with serve_in_process(app) as client:
+        registered = person(50)
+        assert (await client.post("/api/v1/employees", json=registered)).status_code == 201
+        response = await submit(
+            client, "pegawai.csv", csv_bytes([person(1), person(2), registered, person(4)])
+        )
+        job = await finished(client, response.headers["location"])
+
+        assert job["state"] == "failed", job
+        problem = job["problem"]
+        assert problem["detail"] == "1 of 4 rows are invalid; nothing was imported"
+        assert [(e["line"], e["field"], e["message"]) for e in problem["errors"]] == [
+            (4, "nip", "already registered")
+        ]
+        employees_count, events, _ = await counts(app)
+        assert (employees_count, events) == (1, 1)
+
+
 async def test_the_fixed_file_imports_every_row_with_one_registered_event_each(make_settings):
     app = create_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
