@@ -1,6 +1,10 @@
 """Small asyncio helpers the background loops of every service share."""
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
 
 
 async def wait_until_set(event: asyncio.Event, timeout: float) -> bool:
@@ -15,3 +19,20 @@ async def wait_until_set(event: asyncio.Event, timeout: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+async def every(seconds: float, work: Callable[[], Awaitable[object]], *, at_once: bool = False) -> None:
+    """Run `work` every `seconds` until cancelled, first right away when `at_once`. A failed round (the
+    database restarting, say) is logged and the next round tries again."""
+    if not at_once:
+        await asyncio.sleep(seconds)
+    while True:
+        try:
+            await work()
+        except Exception:
+            log.warning("periodic %s failed; trying again in %s s", _name(work), seconds, exc_info=True)
+        await asyncio.sleep(seconds)
+
+
+def _name(work: Callable[..., object]) -> str:
+    return getattr(work, "__qualname__", None) or getattr(work, "__name__", None) or "task"

@@ -4,7 +4,6 @@ views, the integration documents and webhooks, and protects all of it (rate limi
 security headers). ARCHITECTURE.md §6."""
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 
@@ -30,11 +29,10 @@ from services.gateway.settings import gateway_settings
 from services.gateway.state import GatewayState
 from services.gateway.web import mount_web
 from shared import health
+from shared.aio import every
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
-
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -59,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with runtime.lifespan(app), upstreams.running():
             await people.load_revocations()
             loops = [
-                asyncio.create_task(_every(config.revocation_poll_seconds, people.load_revocations)),
+                asyncio.create_task(every(config.revocation_poll_seconds, people.load_revocations)),
                 asyncio.create_task(dispatcher.run()),
             ]
             try:
@@ -182,12 +180,3 @@ def _external_sessions(config: Settings, people: Identity) -> Callable[[str], Aw
         return await people.session_of_external(subject, expires_at)
 
     return session_of
-
-
-async def _every(seconds: float, work: Callable[[], Awaitable[None]]) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await work()
-        except Exception:
-            log.warning("periodic %s failed", getattr(work, "__name__", "task"), exc_info=True)

@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
 
 from services.training.adapters.enrolments import EnrolmentRepository
 from services.training.service.access import today
+from shared.aio import every
 from shared.contracts import training as contracts
 from shared.events.envelope import new_event
 from shared.uow import UnitOfWork
@@ -84,19 +86,11 @@ async def send_due_reminders(uow: UnitOfWork, *, on: date) -> Sent:
     return Sent(expiring, requested)
 
 
-async def scan_periodically(
-    open_uow: Callable[[], UnitOfWork], interval: float = SCAN_INTERVAL_SECONDS
-) -> None:
-    while True:
-        try:
-            async with open_uow() as uow:
-                sent = await send_due_reminders(uow, on=today())
-            if sent.certificates_expiring or sent.follow_ups_requested:
-                log.info("reminders sent: %s", sent)
-        except Exception:
-            # e.g. the database restarting: the next scan will do.
-            log.warning("reminder scan failed; retrying at the next interval", exc_info=True)
-        await asyncio.sleep(interval)
+async def scan_once(open_uow: Callable[[], UnitOfWork]) -> None:
+    async with open_uow() as uow:
+        sent = await send_due_reminders(uow, on=today())
+    if sent.certificates_expiring or sent.follow_ups_requested:
+        log.info("reminders sent: %s", sent)
 
 
 def with_reminders(
@@ -107,7 +101,10 @@ def with_reminders(
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
         async with lifespan(app):
-            task = asyncio.create_task(scan_periodically(open_uow), name="training reminders")
+            task = asyncio.create_task(
+                every(SCAN_INTERVAL_SECONDS, partial(scan_once, open_uow), at_once=True),
+                name="training reminders",
+            )
             try:
                 yield
             finally:
