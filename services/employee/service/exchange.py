@@ -113,7 +113,7 @@ class _Batch:
     lines: list[int]
     nips: list[str]
     rows: bulk.NewEmployees | None = None
-    events: list[tuple[Any, ...]] = field(default_factory=list)  # outbox rows
+    outbox_rows: list[tuple[Any, ...]] = field(default_factory=list)  # the registered events
 
 
 class _Import:
@@ -176,8 +176,8 @@ class _Import:
         employees = [employee for _, employee in checked]
         rows = bulk.new_employees(employees, reason=IMPORTED)
         now = datetime.now(UTC)
-        events = [outbox_record(self._registered(e), now) for e in employees]
-        self._batches.put_nowait(_Batch(lines, nips, rows, events))
+        outbox_rows = [outbox_record(self._registered(e), now) for e in employees]
+        self._batches.put_nowait(_Batch(lines, nips, rows, outbox_rows))
 
     async def _write(self) -> None:
         """Each batch of checked rows written, until a problem shows; from then on only looked up in the
@@ -194,7 +194,7 @@ class _Import:
                     if not await self._registered_already(batch):
                         raise
                     continue
-                await self._uow.publish_records(batch.events)
+                await self._uow.publish_records(batch.outbox_rows)
                 self.written += len(batch.lines)
                 await self._progress(written=self.written)
             else:
