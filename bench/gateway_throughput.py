@@ -311,7 +311,7 @@ def main() -> None:
                 args.connections,
             )
             print(
-                f"(c) the bare aiohttp proxy, no door  {c_rate:9,.0f} req/s   p99 {c_p99:7.2f} ms"
+                f"(c) the bare proxy, no door          {c_rate:9,.0f} req/s   p99 {c_p99:7.2f} ms"
                 f"   (b/c {b_rate / c_rate:.0%}: the cost of tokens, limits and headers)"
             )
             d_rate, d_p99 = measure(

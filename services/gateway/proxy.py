@@ -1,13 +1,15 @@
 """The gateway's routing proxy: `/api/v1/<segment>/...` goes to the service owning the segment.
 
-The hot path is aiohttp, not httpx: on this hardware an aiohttp `ClientSession` proxies ~11x faster than an
-httpx `AsyncClient` (ARCHITECTURE.md §3). Each upstream gets one session, i.e. one keep-alive pool, for the
-app's lifetime. A dead upstream answers 502 and a silent one 504, as problem details naming the service
-and never its internal URL.
+The hot path is neither httpx nor aiohttp but `services.gateway.upstream`, a keep-alive HTTP/1.1 client on
+asyncio and httptools: httpx's `AsyncClient` proxies ~11x slower than aiohttp (ARCHITECTURE.md §3), and
+aiohttp's client costs twice the CPU of that one (see its module). Each upstream gets one pool for the
+app's lifetime, and one aiohttp session for the gateway's own low-volume calls. A dead upstream answers
+502 and a silent one 504, as problem details naming the service and never its internal URL.
 """
 
 import asyncio
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -21,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from services.gateway.routes import API_PREFIX, owner_of
+from services.gateway.upstream import Timeouts, Upstream, UpstreamError, UpstreamResponse
 from shared import context
 from shared.errors import DomainError, UpstreamTimeout, UpstreamUnavailable, problem_response
 from shared.settings import DOMAIN_SERVICES, Settings
@@ -106,7 +109,12 @@ class UpstreamPool:
             sock_connect=settings.upstream_connect_timeout_seconds,
             sock_read=settings.upstream_timeout_seconds,
         )
+        self.timeouts = Timeouts(
+            connect=settings.upstream_connect_timeout_seconds, read=settings.upstream_timeout_seconds
+        )
         self._sessions: dict[str, aiohttp.ClientSession] = {}
+        self._upstreams: dict[str, Upstream] = {}
+        self._paths: dict[str, str] = {}
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -114,6 +122,17 @@ class UpstreamPool:
 
     def session(self, service: str) -> aiohttp.ClientSession:
         return self._sessions[service]
+
+    def upstream(self, service: str) -> Upstream:
+        """The proxy's connections to `service`."""
+        return self._upstreams[service]
+
+    def target(self, service: str, raw_path: bytes, query_string: bytes = b"") -> bytes:
+        """The request target on the upstream, encoded as `url` encodes it."""
+        target = self._paths[service] + quote_from_bytes(raw_path, safe=URL_SAFE)
+        if query_string:
+            target += "?" + quote_from_bytes(query_string, safe=URL_SAFE)
+        return target.encode("ascii")
 
     def base_url(self, service: str) -> str:
         return self._base_urls[service]
@@ -127,7 +146,18 @@ class UpstreamPool:
         return URL(target, encoded=True)
 
     async def start(self) -> None:
-        for name in self._base_urls:
+        for name, base in self._base_urls.items():
+            url = URL(base)
+            assert url.host is not None and url.port is not None, base
+            self._paths[name] = url.raw_path.rstrip("/")
+            self._upstreams[name] = Upstream(
+                url.host,
+                url.port,
+                limit=CONNECTIONS_PER_UPSTREAM,
+                keepalive_seconds=KEEPALIVE_SECONDS,
+                timeouts=self.timeouts,
+                tls=ssl.create_default_context() if url.scheme == "https" else None,
+            )
             self._sessions[name] = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=CONNECTIONS_PER_UPSTREAM, keepalive_timeout=KEEPALIVE_SECONDS
@@ -141,6 +171,8 @@ class UpstreamPool:
             )
 
     async def close(self) -> None:
+        for upstream in self._upstreams.values():
+            upstream.close()
         sessions, self._sessions = list(self._sessions.values()), {}
         await asyncio.gather(*(session.close() for session in sessions))
 
@@ -201,17 +233,16 @@ class ProxyEndpoint:
         method = scope["method"]
         if_none_match = _if_none_match(scope) if method in ("GET", "HEAD") else None
         try:
-            upstream = await self.pool.session(service).request(
-                scope["method"],
-                self.pool.url(service, scope.get("raw_path") or path.encode(), scope["query_string"]),
-                headers=_upstream_headers(scope),
-                data=await _request_body(receive),
-                allow_redirects=False,
+            upstream = await self.pool.upstream(service).request(
+                method,
+                self.pool.target(service, scope.get("raw_path") or path.encode(), scope["query_string"]),
+                _upstream_headers(scope),
+                await _request_body(receive),
             )
         except TimeoutError:
             log.warning("%s did not answer %s %s in time", service, scope["method"], path)
             error: DomainError = UpstreamTimeout(f"The {service} service did not answer in time.")
-        except aiohttp.ClientError as exc:
+        except UpstreamError as exc:
             # The exception names the internal address: it goes to the log, never to the caller.
             log.warning("%s unreachable for %s %s: %r", service, scope["method"], path, exc)
             error = UpstreamUnavailable(f"The {service} service is unavailable.")
@@ -233,22 +264,22 @@ def _if_none_match(scope: Scope) -> bytes | None:
     return None
 
 
-def _not_modified(upstream: aiohttp.ClientResponse, if_none_match: bytes) -> bool:
+def _not_modified(upstream: UpstreamResponse, if_none_match: bytes) -> bool:
     """RFC 9110 §13.1.2: a 200 whose ETag matches one the client holds (weak comparison)."""
-    etag = upstream.headers.get("etag")
+    etag = upstream.header(b"etag")
     if upstream.status != 200 or etag is None:
         return False
-    offered = {tag.strip().removeprefix("W/") for tag in if_none_match.decode("latin-1").split(",")}
-    return "*" in offered or etag.removeprefix("W/") in offered
+    offered = {tag.strip().removeprefix(b"W/") for tag in if_none_match.split(b",")}
+    return b"*" in offered or etag.removeprefix(b"W/") in offered
 
 
-async def _send_not_modified(upstream: aiohttp.ClientResponse, send: Send) -> None:
+async def _send_not_modified(upstream: UpstreamResponse, send: Send) -> None:
     """The client's copy is current: 304 with the validators and no body, even when the service itself does
     not evaluate If-None-Match."""
     kept = [
-        (name.encode("latin-1"), value.encode("latin-1"))
-        for name, value in upstream.headers.items()
-        if name.lower() in ("etag", "cache-control", "vary", "expires", "last-modified")
+        (name, value)
+        for name, value in upstream.headers
+        if name in (b"etag", b"cache-control", b"vary", b"expires", b"last-modified")
     ]
     await upstream.read()  # read, so the pooled connection stays reusable
     await send({"type": "http.response.start", "status": 304, "headers": kept})
@@ -280,14 +311,12 @@ async def _stream_body(first: bytes, receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
-async def _relay(upstream: aiohttp.ClientResponse, service: str, send: Send) -> None:
+async def _relay(upstream: UpstreamResponse, service: str, send: Send) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": upstream.status,
-            "headers": _without(
-                [(name.lower(), value) for name, value in upstream.raw_headers], RESPONSE_DROPPED
-            ),
+            "headers": _without(upstream.headers, RESPONSE_DROPPED),
         }
     )
     length = upstream.content_length
@@ -295,9 +324,9 @@ async def _relay(upstream: aiohttp.ClientResponse, service: str, send: Send) -> 
         if length is not None and length <= BUFFERED_BODY_LIMIT:
             await send({"type": "http.response.body", "body": await upstream.read()})
             return
-        async for chunk in upstream.content.iter_any():
+        async for chunk in upstream.chunks():
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    except (TimeoutError, aiohttp.ClientError) as exc:
+    except (TimeoutError, UpstreamError) as exc:
         # The status line is out, so no problem response is possible: returning unfinished makes the server
         # drop the connection, and the client sees a truncated answer rather than a complete wrong one.
         log.warning("%s broke off its answer: %r", service, exc)
@@ -305,19 +334,17 @@ async def _relay(upstream: aiohttp.ClientResponse, service: str, send: Send) -> 
     await send({"type": "http.response.body", "body": b""})
 
 
-def _upstream_headers(scope: Scope) -> list[tuple[str, str]]:
+def _upstream_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     raw: list[tuple[bytes, bytes]] = scope["headers"]
-    headers = [
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in _without(raw, REQUEST_DROPPED)
-    ]
-    forwarded_for = [value.decode("latin-1") for name, value in raw if name == b"x-forwarded-for"]
+    headers = _without(raw, REQUEST_DROPPED)
+    forwarded_for = [value for name, value in raw if name == b"x-forwarded-for"]
     client = scope.get("client")
     if client:
-        forwarded_for.append(client[0])
+        forwarded_for.append(client[0].encode("latin-1"))
     if forwarded_for:
-        headers.append(("x-forwarded-for", ", ".join(forwarded_for)))
-    headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
-    headers.extend(context_headers())
+        headers.append((b"x-forwarded-for", b", ".join(forwarded_for)))
+    headers.append((b"x-forwarded-proto", scope.get("scheme", "http").encode("latin-1")))
+    headers.extend((name.encode(), value.encode("latin-1")) for name, value in context_headers())
     return headers
 
 
