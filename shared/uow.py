@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
+from uuid import UUID
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -97,11 +98,11 @@ OUTBOX_COLUMNS = ("event_id", "topic", "key", "type", "payload", "created_at")
 
 def outbox_record(event: CloudEvent, created_at: datetime) -> tuple[Any, ...]:
     """The outbox row of an event, its values in `OUTBOX_COLUMNS` order."""
-    return (
-        event.id,
-        topic_of_service(event.producer),
-        event.subject,
-        event.type,
-        event.to_json(),
-        created_at,
-    )
+    return outbox_row(event, event.id, event.subject, event.to_json(), created_at)
+
+
+def outbox_row(
+    kind: CloudEvent, event_id: UUID, subject: str, payload: bytes, created_at: datetime
+) -> tuple[Any, ...]:
+    """The outbox row of an event of `kind`'s type serialised apart (`EventCopies`)."""
+    return (event_id, topic_of_service(kind.producer), subject, kind.type, payload, created_at)

@@ -5,6 +5,7 @@ from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 
 from shared import context
 
@@ -27,7 +28,7 @@ class CloudEvent(BaseModel):
     data: dict[str, Any]
 
     def to_json(self) -> bytes:
-        return self.model_dump_json().encode()
+        return self.__pydantic_serializer__.to_json(self)
 
     @classmethod
     def from_json(cls, raw: bytes) -> "CloudEvent":
@@ -66,3 +67,26 @@ def new_event(
         agency=agency,
         data=data.model_dump(mode="json"),
     )
+
+
+class EventCopies:
+    """Events that differ from `first` only in id, time, subject, agency and data, serialised as `to_json`
+    serialises them but without a model each: a bulk registration's thousands of events cost a third."""
+
+    def __init__(self, first: CloudEvent) -> None:
+        self.first = first
+        self._template = first.model_dump()
+
+    def to_json(
+        self, event_id: UUID, time: datetime, subject: str, agency: str | None, data: dict[str, Any]
+    ) -> bytes:
+        return to_json(
+            {
+                **self._template,
+                "id": event_id,
+                "time": time,
+                "subject": subject,
+                "agency": agency,
+                "data": data,
+            }
+        )

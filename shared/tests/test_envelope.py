@@ -1,11 +1,12 @@
 import uuid
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
 from shared import context
 from shared.events.catalogue import CATALOGUE, dead_letter_topic, topic_of_service
-from shared.events.envelope import CloudEvent, new_event
+from shared.events.envelope import CloudEvent, EventCopies, new_event
 
 pytestmark = pytest.mark.unit
 
@@ -57,3 +58,14 @@ def test_every_catalogued_type_follows_the_naming_rule_and_maps_to_its_service_t
         assert spec.topic == topic_of_service(service) == f"asn.{service}.events"
         assert spec.versions and spec.description
     assert dead_letter_topic("asn.employee.events") == "asn.employee.events.dlq"
+
+
+def test_copies_of_an_event_serialise_exactly_as_the_events_they_stand_for():
+    first = new_event("asn.employee.employee.registered", "198503122010011001", Moved(nip="1"), agency="7601")
+    copies = EventCopies(first)
+    event_id, at = uuid.uuid4(), datetime(2026, 11, 26, 7, 5, 1, 123456, tzinfo=UTC)
+    data = {"nip": "199001012015011002", "birth_date": date(1990, 1, 1), "rank_code": None, "name": "Sitti"}
+    as_event = first.model_copy(
+        update={"id": event_id, "time": at, "subject": data["nip"], "agency": None, "data": data}
+    )
+    assert copies.to_json(event_id, at, data["nip"], None, data) == as_event.to_json()

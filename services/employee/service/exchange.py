@@ -37,15 +37,17 @@ from shared.contracts.employee import (
     UnitUpdated,
 )
 from shared.errors import Conflict, DomainError, FieldProblem, Forbidden
-from shared.events.envelope import CloudEvent, new_event
+from shared.events.envelope import CloudEvent, EventCopies, new_event
 from shared.jobs import Progress, no_progress
-from shared.uow import UnitOfWork, outbox_record
+from shared.uow import UnitOfWork, outbox_record, outbox_row
 
 # Rows checked between two yields to the event loop: the writer (and the service's other tasks) get their
 # turn every ~10 ms.
 CHECK_BATCH = 250
 # Rows per bulk write: COPY is fast on big statements; memory stays bounded.
 WRITE_BATCH = 20_000
+# The first batches are smaller, so the database starts writing soon after the check starts.
+FIRST_WRITE_BATCH = 1_250
 EXPORT_BATCH = 1_000
 IMPORTED = "imported"  # the reason the position history gives for an imported employee's first placement
 
@@ -130,6 +132,7 @@ class _Import:
         self._registered = _RegisteredEvents()
         self.problems: list[FieldProblem] = []
         self.written = 0
+        self._handed_over = 0
 
     async def check_and_write(self, rows: Sequence[tuple[int, list[Cell]]]) -> None:
         writer = asyncio.create_task(self._write())
@@ -159,7 +162,7 @@ class _Import:
                     self.problems.append(exchange.nip_problem(self._layout, line, nip, message))
                 else:
                     checked.append((line, outcome))
-            if len(checked) >= WRITE_BATCH:
+            if len(checked) >= min(WRITE_BATCH, FIRST_WRITE_BATCH << self._handed_over):
                 self._hand_over(checked)
                 checked = []
             if writer.done():
@@ -169,6 +172,7 @@ class _Import:
         self._hand_over(checked)
 
     def _hand_over(self, checked: list[tuple[int, Employee]]) -> None:
+        self._handed_over += 1
         lines, nips = [line for line, _ in checked], [str(e.nip) for _, e in checked]
         if self.problems:  # the file will be refused: only look its NIPs up
             self._batches.put_nowait(_Batch(lines, nips))
@@ -176,7 +180,7 @@ class _Import:
         employees = [employee for _, employee in checked]
         rows = bulk.new_employees(employees, reason=IMPORTED)
         now = datetime.now(UTC)
-        outbox_rows = [outbox_record(self._registered(e), now) for e in employees]
+        outbox_rows = [self._registered(e, now) for e in employees]
         self._batches.put_nowait(_Batch(lines, nips, rows, outbox_rows))
 
     async def _write(self) -> None:
@@ -211,28 +215,28 @@ class _Import:
 
 
 class _RegisteredEvents:
-    """The `registered` event of each imported employee, as a single registration publishes it.
+    """The outbox row of each imported employee's `registered` event, as a single registration publishes it.
 
     Events of one import differ only in id, time, subject, agency and data: the first is built and checked
-    against the contract like any registration's, the others copied from it with their own snapshot: half
-    the cost of building each anew (6 against 13 µs, 0.7 s of a 100,000-row import)."""
+    against the contract like any registration's, the others serialised from it (`EventCopies`) with their
+    own snapshot: a fraction of the cost of building each anew."""
 
     def __init__(self) -> None:
-        self._first: CloudEvent | None = None
+        self._copies: EventCopies | None = None
 
-    def __call__(self, employee: Employee) -> CloudEvent:
+    def __call__(self, employee: Employee, created_at: datetime) -> tuple[Any, ...]:
         data, nip, agency = snapshot(employee), str(employee.nip), employee.placement.agency_code
-        if self._first is None:
-            self._first = new_event(
+        if self._copies is None:
+            first = new_event(
                 "asn.employee.employee.registered", nip, EmployeeRegistered(**data), agency=agency
             )
-            return self._first
+            self._copies = EventCopies(first)
+            return outbox_record(first, created_at)
         # A random version-4 id from the process's generator (seeded from the OS): a third of `uuid4`'s
         # cost, which asks the OS for every id.
         event_id = UUID(int=random.getrandbits(128), version=4)
-        return self._first.model_copy(
-            update={"id": event_id, "time": datetime.now(UTC), "subject": nip, "agency": agency, "data": data}
-        )
+        payload = self._copies.to_json(event_id, datetime.now(UTC), nip, agency, data)
+        return outbox_row(self._copies.first, event_id, nip, payload, created_at)
 
 
 async def register_employees(
@@ -255,8 +259,10 @@ async def register_employees(
         batch = employees[start : start + WRITE_BATCH]
         these = histories[start : start + WRITE_BATCH] if histories is not None else None
         await bulk.add_employees(uow.connection, bulk.new_employees(batch, reason=reason, histories=these))
-        await uow.publish_many(
-            [registered(e) for e in batch] + [assessed_event(e) for e in batch if e.competencies]
+        now = datetime.now(UTC)
+        await uow.publish_records(
+            [registered(e, now) for e in batch]
+            + [outbox_record(assessed_event(e), now) for e in batch if e.competencies]
         )
     return len(employees)
 
