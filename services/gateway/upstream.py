@@ -74,6 +74,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._keep_alive = False
+        self._writable.set()  # a body still being sent stops waiting for a buffer that will never drain
         if self._head is not None and not self._head.done():
             self._fail(UpstreamError("the service closed the connection before answering"))
         elif not self._complete and not self._head_only:
@@ -141,6 +142,7 @@ class _Connection(asyncio.Protocol):
         answer = self._head = asyncio.get_running_loop().create_future()
         if isinstance(body, bytes) or body is None:
             self.transport.write(head + body if body else head)
+            self._sent_whole = True
         else:
             self.transport.write(head)
             async for part in body:
@@ -153,8 +155,6 @@ class _Connection(asyncio.Protocol):
                 if chunked:
                     self.transport.write(b"0\r\n\r\n")
                 self._sent_whole = True
-        if isinstance(body, bytes) or body is None:
-            self._sent_whole = True
         async with asyncio.timeout(timeout):
             return await answer
 
