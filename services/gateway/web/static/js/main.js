@@ -290,6 +290,10 @@ async function route() {
   }
   setTitle(t(`nav.${item ? item.key : 'beranda'}`));
   body.append(loading());
+  // The focus goes to the new page's heading (where a screen reader starts reading) at once, not once the
+  // page's data has arrived: by then the user may be typing in one of its fields, and moving the focus would
+  // take it from them and scroll the page under their pointer.
+  heading.focus({ preventScroll: false });
   try {
     const module = await import(`./pages/${found.module}.js`);
     clear(body);
@@ -299,7 +303,6 @@ async function route() {
     clear(body, errorMessage(error));
   } finally {
     main.removeAttribute('aria-busy');
-    heading.focus({ preventScroll: false });
   }
   return undefined;
 }

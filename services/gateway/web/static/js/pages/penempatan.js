@@ -52,7 +52,9 @@ async function followJob(job, holder, what) {
 export async function list(root, ctx) {
   const rounds = h('div', {}, loading());
   root.append(h('p', { class: 'lead' }, t('penempatan.intro')), rounds);
-  if (hasRole('hr_officer', 'approver', 'admin')) root.append(await createForm(ctx));
+  // The form below the list appears once the list is in place: a list arriving later would push the form
+  // (and the button being clicked) down the page.
+  const form = hasRole('hr_officer', 'approver', 'admin') ? createForm(ctx) : null;
   await guarded(rounds, async () => {
     const items = await getAll(BASE, {}, 500);
     clear(
@@ -69,6 +71,7 @@ export async function list(root, ctx) {
       ),
     );
   }, t('services.placement'));
+  if (form) root.append(await form);
 }
 
 async function createForm(ctx) {
