@@ -2,7 +2,7 @@
 seed) and reading them in batches (exports).
 
 Writes take the database's bulk path (`shared.db.bulk_insert`: COPY on PostgreSQL) and keep what a single
-registration keeps: the record, its placement and rank in the histories (and, where a batch brings them,
+registration keeps: the record with its current placement and rank (and, where a batch brings them,
 earlier placements and ranks, education and assessed competencies).
 """
 
@@ -42,7 +42,8 @@ async def registered_nips(connection: AsyncConnection, nips: Sequence[str]) -> s
 
 @dataclass(frozen=True)
 class History:
-    """Earlier placements and ranks of a new employee, oldest first, the current ones last."""
+    """A new employee's placements and ranks before the current ones (which the record holds), oldest
+    first."""
 
     placements: Sequence[Placement]
     ranks: Sequence[Rank]
@@ -50,9 +51,9 @@ class History:
 
 @dataclass(frozen=True)
 class NewEmployees:
-    """New employees as the rows a registration writes: the record, the placement and the rank in the
-    histories, education and assessed competencies. Built apart from the writing, so an import builds the
-    next batch while the database writes this one."""
+    """New employees as the rows a registration writes: the record (with the current placement and rank),
+    earlier placements and ranks where known, education and assessed competencies. Built apart from the
+    writing, so an import builds the next batch while the database writes this one."""
 
     record_columns: tuple[str, ...]
     records: list[tuple[Any, ...]]
@@ -65,25 +66,28 @@ class NewEmployees:
 def new_employees(
     batch: Sequence[Employee], *, reason: str, histories: Sequence[History] | None = None
 ) -> NewEmployees:
-    """`histories` (one per employee) replace the current placement and rank as the histories' rows."""
+    """`reason`: why the employees hold their current placement; `histories` (one per employee, if any):
+    their earlier placements and ranks."""
     now = datetime.now(UTC)
     nips = [str(e.nip) for e in batch]
     values = [row_values(e) for e in batch]
-    if histories is None:
-        histories = [History([e.placement], [e.rank] if e.rank else []) for e in batch]
+    earlier = list(zip(nips, histories, strict=True)) if histories is not None else []
     return NewEmployees(
-        record_columns=("nip", "version", "created_at", "updated_at", *(values[0] if values else ())),
+        record_columns=(
+            "nip", "version", "created_at", "updated_at", "placement_reason", *(values[0] if values else ()),
+        ),  # fmt: skip
         records=[
-            (nip, e.version, now, now, *v.values()) for nip, e, v in zip(nips, batch, values, strict=True)
+            (nip, e.version, now, now, reason, *v.values())
+            for nip, e, v in zip(nips, batch, values, strict=True)
         ],
         placements=[
             (nip, p.agency_code, p.unit_id, p.position_id, p.tmt, reason, now)
-            for nip, history in zip(nips, histories, strict=True)
+            for nip, history in earlier
             for p in history.placements
         ],
         ranks=[
             (nip, rank.code, rank.tmt, now)
-            for nip, history in zip(nips, histories, strict=True)
+            for nip, history in earlier
             for rank in history.ranks
         ],
         education=[

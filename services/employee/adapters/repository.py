@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy import CompoundSelect, Integer, Select, and_, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.employee.adapters.tables import (
@@ -27,6 +27,7 @@ from services.employee.domain.model import (
     Rank,
 )
 from services.employee.domain.nip import parse_nip
+from shared.db import UtcDateTime
 from shared.errors import PreconditionFailed
 
 
@@ -145,54 +146,66 @@ class EmployeeRepository:
         nip = str(employee.nip)
         await self.connection.execute(
             insert(employees).values(
-                nip=nip, version=employee.version, created_at=now, updated_at=now, **row_values(employee)
+                nip=nip,
+                version=employee.version,
+                created_at=now,
+                updated_at=now,
+                placement_reason=reason or "registered",
+                **row_values(employee),
             )
         )
-        await self.record_placement(employee, reason=reason or "registered")
-        if employee.rank is not None:
-            await self.record_rank(employee, decree_number=None)
         if employee.education:
             await self.add_education(nip, employee.education)
 
-    async def save(self, employee: Employee, *, expected_version: int) -> None:
-        """Write the changed record; a concurrent change since `expected_version` refuses the save."""
+    async def save(
+        self, employee: Employee, *, expected_version: int, **record_keeping: str | None
+    ) -> None:
+        """Write the changed record; a concurrent change since `expected_version` refuses the save.
+        `record_keeping`: the current placement's reason and mutation, the current rank's decree."""
         result = await self.connection.execute(
             update(employees)
             .where(employees.c.nip == str(employee.nip), employees.c.version == expected_version)
-            .values(version=expected_version + 1, updated_at=datetime.now(UTC), **row_values(employee))
+            .values(
+                version=expected_version + 1,
+                updated_at=datetime.now(UTC),
+                **row_values(employee),
+                **record_keeping,
+            )
         )
         if result.rowcount != 1:
             raise PreconditionFailed(f"{employee.nip} was changed by someone else; reload it and try again")
         employee.version = expected_version + 1
 
-    async def record_placement(
-        self, employee: Employee, *, reason: str | None, mutation_id: str | None = None
+    async def move(
+        self, employee: Employee, *, expected_version: int, reason: str | None, mutation_id: str | None
     ) -> None:
-        p = employee.placement
+        """Save a moved employee: the placement left goes to the history as the record held it."""
         await self.connection.execute(
-            insert(position_history).values(
-                nip=str(employee.nip),
-                agency_code=p.agency_code,
-                unit_id=p.unit_id,
-                position_id=p.position_id,
-                tmt=p.tmt,
-                reason=reason,
-                mutation_id=mutation_id,
-                recorded_at=datetime.now(UTC),
+            insert(position_history).from_select(
+                [*(c.name for c in _PLACEMENT_HISTORY_COLUMNS), "recorded_at"],
+                select(*_PLACEMENT_ON_RECORD, literal(datetime.now(UTC), UtcDateTime())).where(
+                    employees.c.nip == str(employee.nip)
+                ),
             )
+        )
+        await self.save(
+            employee,
+            expected_version=expected_version,
+            placement_reason=reason,
+            placement_mutation_id=mutation_id,
         )
 
-    async def record_rank(self, employee: Employee, *, decree_number: str | None) -> None:
-        assert employee.rank is not None
+    async def promote(self, employee: Employee, *, expected_version: int, decree_number: str | None) -> None:
+        """Save a promoted employee: the rank left (if any) goes to the history as the record held it."""
         await self.connection.execute(
-            insert(rank_history).values(
-                nip=str(employee.nip),
-                rank_code=employee.rank.code,
-                tmt=employee.rank.tmt,
-                decree_number=decree_number,
-                recorded_at=datetime.now(UTC),
+            insert(rank_history).from_select(
+                [*(c.name for c in _RANK_HISTORY_COLUMNS), "recorded_at"],
+                select(*_RANK_ON_RECORD, literal(datetime.now(UTC), UtcDateTime())).where(
+                    employees.c.nip == str(employee.nip), employees.c.rank_code.is_not(None)
+                ),
             )
         )
+        await self.save(employee, expected_version=expected_version, rank_decree_number=decree_number)
 
     async def add_assessments(self, nip: str, assessments: Sequence[Assessment]) -> None:
         await self.connection.execute(
@@ -233,12 +246,55 @@ class EmployeeRepository:
         return [employee_of(row) for row in rows]
 
     async def history(self, nip: str) -> tuple[list[Any], list[Any]]:
-        ranks = await self.connection.execute(
-            select(rank_history).where(rank_history.c.nip == nip).order_by(rank_history.c.tmt)
+        """Ranks and placements, oldest first: the history's, and the record's current ones."""
+        on_record = employees.c.nip == nip
+        ranks = (
+            select(*_RANK_HISTORY_COLUMNS, rank_history.c.id.label("seq"))
+            .where(rank_history.c.nip == nip)
+            .union_all(
+                select(*_RANK_ON_RECORD, literal(None, Integer()).label("seq")).where(
+                    on_record, employees.c.rank_code.is_not(None)
+                )
+            )
         )
-        positions = await self.connection.execute(
-            select(position_history)
+        placements = (
+            select(*_PLACEMENT_HISTORY_COLUMNS, position_history.c.id.label("seq"))
             .where(position_history.c.nip == nip)
-            .order_by(position_history.c.tmt.nulls_first(), position_history.c.id)
+            .union_all(select(*_PLACEMENT_ON_RECORD, literal(None, Integer()).label("seq")).where(on_record))
         )
-        return list(ranks), list(positions)
+        # The current entry (no `seq`) last among those of its TMT.
+        return (
+            list(await self.connection.execute(_oldest_first(ranks))),
+            list(await self.connection.execute(_oldest_first(placements))),
+        )
+
+
+def _oldest_first(entries: CompoundSelect) -> Select[Any]:
+    ordered = entries.subquery()
+    return select(ordered).order_by(ordered.c.tmt.nulls_first(), ordered.c.seq.nulls_last())
+
+
+# The current rank and placement on the record, as the history keeps them once they are replaced.
+_RANK_HISTORY_COLUMNS = (
+    rank_history.c.nip, rank_history.c.rank_code, rank_history.c.tmt, rank_history.c.decree_number
+)  # fmt: skip
+_RANK_ON_RECORD = (
+    employees.c.nip,
+    employees.c.rank_code,
+    employees.c.rank_tmt.label("tmt"),
+    employees.c.rank_decree_number.label("decree_number"),
+)
+_PLACEMENT_HISTORY_COLUMNS = (
+    position_history.c.nip, position_history.c.agency_code, position_history.c.unit_id,
+    position_history.c.position_id, position_history.c.tmt, position_history.c.reason,
+    position_history.c.mutation_id,
+)  # fmt: skip
+_PLACEMENT_ON_RECORD = (
+    employees.c.nip,
+    employees.c.agency_code,
+    employees.c.unit_id,
+    employees.c.position_id,
+    employees.c.position_tmt.label("tmt"),
+    employees.c.placement_reason.label("reason"),
+    employees.c.placement_mutation_id.label("mutation_id"),
+)

@@ -25,10 +25,15 @@ employees = Table(
     Column("tmt_pns", Date),
     Column("rank_code", String(5), index=True),
     Column("rank_tmt", Date),
+    # The current rank's and placement's record-keeping: `rank_history` and `position_history` hold the
+    # earlier ones, each written there when it is replaced.
+    Column("rank_decree_number", String(100)),
     Column("agency_code", String(20), nullable=False, index=True),
     Column("unit_id", String(64), index=True),
     Column("position_id", String(64), index=True),
     Column("position_tmt", Date),
+    Column("placement_reason", String(500)),
+    Column("placement_mutation_id", String(64)),
     Column("work_location", String(100)),
     Column("ten_year_bond_until", Date),
     Column("disciplinary_status", String(20), nullable=False),

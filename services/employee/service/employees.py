@@ -154,8 +154,7 @@ async def change_rank(
     employee = await get_employee(uow, nip)
     version = employee.version
     previous = employee.promote(Rank(rank_code, tmt))
-    await repository.save(employee, expected_version=version)
-    await repository.record_rank(employee, decree_number=decree_number)
+    await repository.promote(employee, expected_version=version, decree_number=decree_number)
     uow.publish(
         _event(
             "rank-changed",
@@ -186,8 +185,7 @@ async def move_employee(
     employee = await get_employee(uow, nip)
     version = employee.version
     previous = employee.move(to)
-    await repository.save(employee, expected_version=version)
-    await repository.record_placement(employee, reason=reason, mutation_id=mutation_id)
+    await repository.move(employee, expected_version=version, reason=reason, mutation_id=mutation_id)
     uow.publish(
         _event(
             "position-changed",

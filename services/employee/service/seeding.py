@@ -49,7 +49,7 @@ async def seed_province(unit_of_work: Callable[[], UnitOfWork], province: DemoPr
             uow,
             [d.employee for d in province.employees],
             reason=SEEDED,
-            histories=[bulk.History(d.placements, d.ranks) for d in province.employees],
+            histories=[bulk.History(d.placements[:-1], d.ranks[:-1]) for d in province.employees],
         )
         await workload.announce_workloads(
             uow, [(positions[position_id], task_list) for position_id, task_list in task_lists.items()]
