@@ -73,9 +73,7 @@ def new_employees(
     values = [row_values(e) for e in batch]
     earlier = list(zip(nips, histories, strict=True)) if histories is not None else []
     return NewEmployees(
-        record_columns=(
-            "nip", "version", "created_at", "updated_at", "placement_reason", *(values[0] if values else ()),
-        ),  # fmt: skip
+        record_columns=("nip", "version", "created_at", "updated_at", "placement_reason", *_fields(values)),
         records=[
             (nip, e.version, now, now, reason, *v.values())
             for nip, e, v in zip(nips, batch, values, strict=True)
@@ -85,11 +83,7 @@ def new_employees(
             for nip, history in earlier
             for p in history.placements
         ],
-        ranks=[
-            (nip, rank.code, rank.tmt, now)
-            for nip, history in earlier
-            for rank in history.ranks
-        ],
+        ranks=[(nip, rank.code, rank.tmt, now) for nip, history in earlier for rank in history.ranks],
         education=[
             (nip, d.level.value, d.institution, d.major, d.graduation_year)
             for nip, e in zip(nips, batch, strict=True)
@@ -101,6 +95,10 @@ def new_employees(
             for a in e.competencies.values()
         ],
     )
+
+
+def _fields(values: list[dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(values[0]) if values else ()
 
 
 _PLACEMENT_COLUMNS = ("nip", "agency_code", "unit_id", "position_id", "tmt", "reason", "recorded_at")

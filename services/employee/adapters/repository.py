@@ -157,9 +157,7 @@ class EmployeeRepository:
         if employee.education:
             await self.add_education(nip, employee.education)
 
-    async def save(
-        self, employee: Employee, *, expected_version: int, **record_keeping: str | None
-    ) -> None:
+    async def save(self, employee: Employee, *, expected_version: int, **record_keeping: str | None) -> None:
         """Write the changed record; a concurrent change since `expected_version` refuses the save.
         `record_keeping`: the current placement's reason and mutation, the current rank's decree."""
         result = await self.connection.execute(
