@@ -4,8 +4,8 @@ import job runs), against PostgreSQL's binary COPY (asyncpg `copy_records_to_tab
 an identical fresh table.
 
 The import does more than the COPY: it checks every row through the domain (NIP agreement, dates, ranks,
-duplicates in the file and the register) and writes, in one transaction, the record, the first placement
-and rank history rows (each checked by a foreign key) and one outbox event per employee. The COPY is timed
+duplicates in the file and the register) and writes, in one transaction, the record (which holds the
+current placement and rank) and one outbox event per employee. The COPY is timed
 twice, best of three: the statement alone, with its records built beforehand, and from the same CSV file
 (parse, convert, COPY), which is what the import is measured on.
 
