@@ -179,7 +179,9 @@ def main() -> None:
     print(f"{'import (asn import employees)':<40} {ours:6.2f} s  {rate:9,.0f} rows/s")
     print(f"{'COPY, records built beforehand':<40} {copy_alone:6.2f} s  {copy_rate:9,.0f} rows/s")
     print(f"{'COPY from the CSV file':<40} {copy_from_file:6.2f} s  {file_rate:9,.0f} rows/s")
-    print(f"import / COPY: {rate / copy_rate:.0%}; import / COPY from the file: {rate / file_rate:.0%}")
+    # The goal (>= 25%) compares like with like: both start from the same CSV file.
+    print(f"import / COPY from the file: {rate / file_rate:.0%} (goal >= 25%)")
+    print(f"import / COPY of records built beforehand: {rate / copy_rate:.0%}")
 
 
 if __name__ == "__main__":
