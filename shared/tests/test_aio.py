@@ -30,17 +30,24 @@ async def test_a_failed_round_is_logged_and_the_next_round_runs(caplog):
 
 
 async def test_without_at_once_the_first_round_waits_its_interval():
+    loop = asyncio.get_running_loop()
+    ran_at: list[float] = []
     ran = asyncio.Event()
 
     async def work() -> None:
+        ran_at.append(loop.time())
         ran.set()
 
-    task = asyncio.create_task(every(3600, work))
-    await asyncio.sleep(0)  # the loop has started and is waiting
-    assert not ran.is_set()
+    started = loop.time()
+    task = asyncio.create_task(every(0.2, work))
+    async with asyncio.timeout(5):
+        await ran.wait()
     task.cancel()
-    assert (await asyncio.gather(task, return_exceptions=True))[0].__class__ is asyncio.CancelledError
+    await asyncio.gather(task, return_exceptions=True)
+    assert ran_at[0] - started >= 0.2
 
+    ran.clear()
+    started = loop.time()
     task = asyncio.create_task(every(3600, work, at_once=True))
     async with asyncio.timeout(5):
         await ran.wait()

@@ -73,31 +73,22 @@ async def test_answers_with_a_length_or_in_chunks_share_one_kept_alive_connectio
     assert raw.connections == 1
 
 
-async def test_an_answer_without_length_ends_with_its_connection_which_is_not_reused(served):
+@pytest.mark.parametrize(
+    ("method", "path", "answer"),
+    [
+        # Without a length, the answer ends with its connection.
+        pytest.param("GET", b"/until-close", b"all of it", id="no-length"),
+        pytest.param("GET", b"/close", b"ok", id="connection-close"),
+        # An answer to HEAD has no body whatever its length says; its connection is not used again.
+        pytest.param("HEAD", b"/head", b"", id="head"),
+        # The server closes without saying so; the client may not have seen it yet when it sends the next
+        # GET, which is retried once on a new connection.
+        pytest.param("GET", b"/then-drop", b"ok", id="dropped-silently"),
+    ],
+)
+async def test_the_next_request_after_a_connection_ends_goes_on_a_new_one(served, method, path, answer):
     raw, upstream = served
-    assert await get(upstream, b"/until-close") == (200, b"all of it")
-    assert await get(upstream, b"/length") == (200, b"hello")
-    assert raw.connections == 2
-
-
-async def test_connection_close_is_honoured(served):
-    raw, upstream = served
-    assert await get(upstream, b"/close") == (200, b"ok")
-    assert await get(upstream, b"/length") == (200, b"hello")
-    assert raw.connections == 2
-
-
-async def test_an_answer_to_head_has_no_body_whatever_its_length_says(served):
-    raw, upstream = served
-    assert await asyncio.wait_for(get(upstream, b"/head", "HEAD"), 2) == (200, b"")
-    assert await get(upstream, b"/length") == (200, b"hello")
-    assert raw.connections == 2  # a connection that answered HEAD is not used again
-
-
-async def test_a_kept_connection_the_server_dropped_is_retried_once_on_a_new_one(served):
-    raw, upstream = served
-    # The server closes without saying so; the client may not have seen it yet when it sends the next GET.
-    assert await get(upstream, b"/then-drop") == (200, b"ok")
+    assert await asyncio.wait_for(get(upstream, path, method), 2) == (200, answer)
     assert await get(upstream, b"/length") == (200, b"hello")
     assert raw.connections == 2
 
