@@ -71,6 +71,7 @@ async def bulk_insert(
         raise IntegrityError(f"COPY {table.name}", None, error) from error
 
 
+# Keys per lookup: well below SQLite's limit of bound parameters in one statement (32,766).
 LOOKUP_BATCH = 5_000
 
 

@@ -32,8 +32,6 @@ from services.employee.domain.organisation import Position, Unit
 from services.employee.domain.workload import TaskList, workload_minutes
 from shared.db import bulk_insert, existing_keys
 
-# Well below SQLite's limit of bound parameters in one statement (32,766).
-
 
 async def registered_nips(connection: AsyncConnection, nips: Sequence[str]) -> set[str]:
     """Which of `nips` are already registered."""
@@ -113,11 +111,6 @@ async def add_employees(connection: AsyncConnection, new: NewEmployees) -> None:
     await bulk_insert(connection, rank_history, _RANK_COLUMNS, new.ranks)
     await bulk_insert(connection, education_history, _EDUCATION_COLUMNS, new.education)
     await bulk_insert(connection, competency_assessments, _ASSESSMENT_COLUMNS, new.assessments)
-
-
-async def existing(connection: AsyncConnection, column: Any, keys: Sequence[Any]) -> set[Any]:
-    """Which of `keys` the (primary key) `column` already holds."""
-    return await existing_keys(connection, column, keys)
 
 
 async def add_units(connection: AsyncConnection, new: Sequence[Unit]) -> None:

@@ -36,6 +36,7 @@ from shared.contracts.employee import (
     UnitDefined,
     UnitUpdated,
 )
+from shared.db import existing_keys
 from shared.errors import Conflict, DomainError, FieldProblem, Forbidden
 from shared.events.envelope import CloudEvent, EventCopies, new_event
 from shared.jobs import Progress, no_progress
@@ -329,7 +330,7 @@ async def import_units(
         lines = _ids(layout, read, problems)
         problems.extend(
             exchange.problem_at(layout, lines[unit_id], "id", "already defined", unit_id)
-            for unit_id in await bulk.existing(connection, tables.units.c.id, list(lines))
+            for unit_id in await existing_keys(connection, tables.units.c.id, list(lines))
         )
         agencies = {
             code: await organisation_repository.get_agency(connection, code)
@@ -390,7 +391,7 @@ async def import_positions(
         lines = _ids(layout, read, problems)
         problems.extend(
             exchange.problem_at(layout, lines[position_id], "id", "already defined", position_id)
-            for position_id in await bulk.existing(connection, tables.positions.c.id, list(lines))
+            for position_id in await existing_keys(connection, tables.positions.c.id, list(lines))
         )
         units = await organisation_repository.units_by_id(connection, [row.unit_id for _, row in read])
         _require_scope(
