@@ -129,21 +129,14 @@ class UpstreamPool:
 
     def target(self, service: str, raw_path: bytes, query_string: bytes = b"") -> bytes:
         """The request target on the upstream, encoded as `url` encodes it."""
-        target = self._paths[service] + quote_from_bytes(raw_path, safe=URL_SAFE)
-        if query_string:
-            target += "?" + quote_from_bytes(query_string, safe=URL_SAFE)
-        return target.encode("ascii")
+        return (self._paths[service] + _as_sent(raw_path, query_string)).encode("ascii")
 
     def base_url(self, service: str) -> str:
         return self._base_urls[service]
 
     def url(self, service: str, raw_path: bytes, query_string: bytes = b"") -> URL:
-        """The upstream URL of a request: path and query as the client encoded them, never decoded and
-        re-encoded (`%2F` stays `%2F`); only bytes no URL may carry raw get percent-encoded."""
-        target = self._base_urls[service] + quote_from_bytes(raw_path, safe=URL_SAFE)
-        if query_string:
-            target += "?" + quote_from_bytes(query_string, safe=URL_SAFE)
-        return URL(target, encoded=True)
+        """The upstream URL of a request."""
+        return URL(self._base_urls[service] + _as_sent(raw_path, query_string), encoded=True)
 
     async def start(self) -> None:
         for name, base in self._base_urls.items():
@@ -208,6 +201,15 @@ class UpstreamPool:
             status=response.status,
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+
+def _as_sent(raw_path: bytes, query_string: bytes) -> str:
+    """Path and query as the client encoded them, never decoded and re-encoded (`%2F` stays `%2F`); only
+    bytes no URL may carry raw get percent-encoded."""
+    target = quote_from_bytes(raw_path, safe=URL_SAFE)
+    if query_string:
+        target += "?" + quote_from_bytes(query_string, safe=URL_SAFE)
+    return target
 
 
 class ProxyEndpoint:
