@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test unit integration e2e bench lint clean
+.PHONY: dev test unit integration e2e browser chromium bench lint clean
+
+# The browser tests drive Debian's Chromium, never a browser download (ASN_CHROMIUM points elsewhere).
+CHROMIUM ?= $(or $(ASN_CHROMIUM),/usr/bin/chromium)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,9 +20,23 @@ dev: $(STAMP)
 
 # Tests mostly wait (service start-up, consumer groups, events in flight), so three workers share two cores
 # well; the browser tests share one seeded platform, which needs the machine to itself: they run after.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n 3 -m "not browser"
 	$(BIN)/python -m pytest -m browser
+
+browser: $(STAMP) chromium
+	$(BIN)/python -m pytest -m browser
+
+# Installs Debian's chromium when it is missing and this is root on Debian; otherwise says what to install.
+chromium:
+	@test -x "$(CHROMIUM)" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test needs Chromium for the browser tests: install Debian's chromium (sudo apt-get install chromium) or set ASN_CHROMIUM to a Chromium binary" >&2; \
+	    exit 1; \
+	  fi; }
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit

@@ -67,9 +67,12 @@ class Principal:
             return True
         return agency_code is not None and agency_code in self.agencies
 
-    def require_agency(self, agency_code: str | None) -> None:
+    def require_agency(self, agency_code: str | None, *, field: str | None = None) -> None:
+        """The agency is in the caller's scope; `field` names where the request referred to it."""
         if not self.covers_agency(agency_code):
-            raise Forbidden(f"agency {agency_code or '(none)'} is outside your scope", code="agency-scope")
+            message = f"agency {agency_code or '(none)'} is outside your scope"
+            errors = [FieldProblem(field=field, message=message)] if field else []
+            raise Forbidden(message, code="agency-scope", errors=errors)
 
     def is_self(self, nip: str | None) -> bool:
         return self.nip is not None and nip == self.nip

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from services.gateway import cli as gateway_cli
+from shared import clock
 from shared.settings import SERVICE_PORTS, Settings, with_async_driver
 
 app = typer.Typer(help="ASN Mutation Platform", no_args_is_help=True, add_completion=False)
@@ -20,6 +21,16 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(gateway_cli.users_app, name="users")
 app.add_typer(gateway_cli.clients_app, name="clients")
+
+
+
+@app.callback()
+def _business_clock() -> None:
+    """Every command reads business dates from the clock the settings pin (tests, demonstrations)."""
+    start = Settings().clock_start
+    if start is not None:
+        clock.pin(start)
+
 
 ServiceOption = Annotated[str | None, typer.Option("--service", "-s", help="one service; all when omitted")]
 
@@ -256,7 +267,7 @@ def seed(
     if unknown:
         choices = ", ".join(SEEDED_SERVICES)
         raise typer.BadParameter(f"no demo data for {', '.join(unknown)}; one of {choices}")
-    day = as_of.date() if as_of else date(date.today().year, 1, 1)
+    day = as_of.date() if as_of else date(clock.today().year, 1, 1)
     province = generate(seed=seed_number, employees=employees, as_of=day)
     for name in names:
         url = Settings(service=name).resolved_database_url  # type: ignore[arg-type]

@@ -131,10 +131,20 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Clearer words than pydantic's for the problems callers meet most.
+_MESSAGES = {
+    "extra_forbidden": "unknown field: this API defines no field of that name, so nothing was saved",
+    "missing": "required",
+}
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        FieldProblem(field=_location(e.get("loc", ())), message=e.get("msg", "invalid")) for e in exc.errors()
+        FieldProblem(
+            field=_location(e.get("loc", ())), message=_MESSAGES.get(e.get("type"), e.get("msg", "invalid"))
+        )
+        for e in exc.errors()
     ]
     return problem_response(
         422,

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
 from uuid import UUID, uuid4
@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import JSON, Column, Index, MetaData, String, Table, Uuid, insert, select, update
 
-from shared import context
+from shared import clock, context
 from shared.db import Database, UtcDateTime
 from shared.errors import PROBLEM_BASE, DomainError, NotFound, Problem
 
@@ -115,7 +115,7 @@ class JobRunner:
 
     async def submit(self, kind: str, work: Work, *, params: dict[str, Any]) -> JobPublic:
         """Record a queued job and start it; the task keeps the caller's context (correlation id, actor)."""
-        job_id, now = uuid4(), datetime.now(UTC)
+        job_id, now = uuid4(), clock.now()
         async with self._db.connect() as connection:
             await connection.execute(
                 insert(self._table).values(
@@ -172,13 +172,13 @@ class JobRunner:
         jobs = self._table
         abandoned = jobs.c.state.in_(UNFINISHED) & (jobs.c.runner != self.id)
         if not all_others:
-            abandoned &= jobs.c.heartbeat_at < datetime.now(UTC) - self.stale_after
+            abandoned &= jobs.c.heartbeat_at < clock.now() - self.stale_after
         problem = _problem(503, "job-abandoned", "Job abandoned", "the process running the job stopped")
         async with self._db.connect() as connection:
             result = await connection.execute(
                 update(jobs)
                 .where(abandoned)
-                .values(state=JobState.FAILED.value, problem=problem, finished_at=datetime.now(UTC))
+                .values(state=JobState.FAILED.value, problem=problem, finished_at=clock.now())
             )
             await connection.commit()
         count = int(result.rowcount)  # type: ignore[attr-defined]
@@ -198,7 +198,7 @@ class JobRunner:
         self._live[job_id] = reporter.counters
         try:
             async with self._slots:
-                await self._update(job_id, state=JobState.RUNNING.value, started_at=datetime.now(UTC))
+                await self._update(job_id, state=JobState.RUNNING.value, started_at=clock.now())
                 result = await work(reporter)
         except DomainError as refusal:
             problem = _problem(refusal.status, refusal.code, refusal.title, refusal.detail, refusal.errors)
@@ -232,7 +232,7 @@ class JobRunner:
             progress=reporter.counters,
             result=result,
             problem=problem,
-            finished_at=datetime.now(UTC),
+            finished_at=clock.now(),
         )
 
     async def _update(self, job_id: UUID, **values: Any) -> None:
@@ -240,7 +240,7 @@ class JobRunner:
             await connection.execute(
                 update(self._table)
                 .where(self._table.c.id == job_id)
-                .values(heartbeat_at=datetime.now(UTC), **values)
+                .values(heartbeat_at=clock.now(), **values)
             )
             await connection.commit()
 
@@ -250,7 +250,7 @@ class JobRunner:
             await connection.execute(
                 update(jobs)
                 .where(jobs.c.runner == self.id, jobs.c.state.in_(UNFINISHED))
-                .values(heartbeat_at=datetime.now(UTC))
+                .values(heartbeat_at=clock.now())
             )
             await connection.commit()
 

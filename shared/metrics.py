@@ -24,7 +24,6 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -47,7 +46,7 @@ from sqlalchemy import Column, func, select
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import context
+from shared import clock, context
 from shared.db import Database
 from shared.events.bus import KafkaBus
 from shared.events.catalogue import dead_letter_topic
@@ -342,7 +341,7 @@ def install_runtime_metrics(runtime: "ServiceRuntime") -> BrokerOffsets | None:
     async def sample_outbox() -> None:
         count, created_at = await runtime.relay.backlog()
         backlog.set(count)
-        oldest.set((datetime.now(UTC) - created_at).total_seconds() if created_at is not None else 0)
+        oldest.set((clock.now() - created_at).total_seconds() if created_at is not None else 0)
 
     metrics.add_sampler("outbox", sample_outbox)
     if runtime.jobs is not None:

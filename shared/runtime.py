@@ -9,16 +9,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Column, MetaData
 
+from shared import clock
+from shared.aio import every
 from shared.db import Database
 from shared.events.bus import KafkaBus
 from shared.events.catalogue import topic_of_service
 from shared.events.inbox import EventConsumer, Subscription
 from shared.events.outbox import OutboxRelay
+from shared.idempotency import purge_expired
 from shared.jobs import JobRunner
 from shared.logging import configure_logging
 from shared.metrics import ServiceMetrics, install_runtime_metrics
@@ -28,6 +32,7 @@ from shared.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 MAX_RESTART_DELAY = 10.0
+IDEMPOTENCY_PURGE_SECONDS = 3600.0
 
 
 class ServiceRuntime:
@@ -36,6 +41,8 @@ class ServiceRuntime:
     ) -> None:
         self.settings = settings
         self.metadata = metadata
+        if settings.clock_start is not None:
+            clock.pin(settings.clock_start)
         self.db = Database(
             settings.resolved_database_url,
             pool_size=settings.database_pool_size,
@@ -92,6 +99,10 @@ class ServiceRuntime:
             # previous run left behind; with PostgreSQL other replicas may be running theirs.
             await self.jobs.fail_abandoned(all_others=self.db.is_sqlite)
             self._tasks["jobs"] = asyncio.create_task(self._supervise("jobs", self.jobs.run))
+        if "idempotency_keys" in self.metadata.tables:
+            self._tasks["idempotency-keys"] = asyncio.create_task(
+                every(IDEMPOTENCY_PURGE_SECONDS, self._purge_idempotency_keys, at_once=True)
+            )
         if self.consumer is not None:
             consumer = self.consumer
             self._tasks["consumer"] = asyncio.create_task(
@@ -110,6 +121,10 @@ class ServiceRuntime:
             await self._broker_offsets.close()
         await self.bus.stop()
         await self.db.dispose()
+
+    async def _purge_idempotency_keys(self) -> None:
+        retention = timedelta(hours=self.settings.idempotency_key_retention_hours)
+        await purge_expired(self.db, self.metadata.tables["idempotency_keys"], retention)
 
     async def readiness(self) -> dict[str, bool]:
         checks: dict[str, bool] = {}

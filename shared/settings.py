@@ -3,6 +3,7 @@
 Every setting has a working default for `make dev`; production refuses the development secret.
 """
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
     consumer_retry_backoff_seconds: float = 0.1
 
     internal_token_secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    # How long a POST's Idempotency-Key and its answer are kept (ARCHITECTURE.md §8 promises 24 hours).
+    idempotency_key_retention_hours: float = 48.0
+
+    # Pins the business clock (shared.clock) to this instant at start-up, from which it advances: for tests
+    # and demonstrations only, refused in production.
+    clock_start: datetime | None = None
 
     gateway_url: str = "http://127.0.0.1:8000"
     employee_url: str = "http://127.0.0.1:8001"
@@ -77,6 +84,10 @@ class Settings(BaseSettings):
             self.internal_token_secret.get_secret_value() == DEVELOPMENT_SECRET
         ):
             raise ValueError("ASN_INTERNAL_TOKEN_SECRET must be set in production")
+        if self.environment == "production" and self.clock_start is not None:
+            raise ValueError("ASN_CLOCK_START pins the clock for tests; production runs on the real clock")
+        if self.clock_start is not None and self.clock_start.tzinfo is None:
+            raise ValueError("ASN_CLOCK_START needs its UTC offset, e.g. 2026-06-15T09:00:00+07:00")
         return self
 
     @property

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
+from shared import clock
 from shared.auth import Principal, Role, mint_internal_token, system_principal
 from shared.broker import EmbeddedBroker
 from shared.migrations import upgrade
@@ -29,6 +31,10 @@ from shared.net import free_port
 from shared.settings import Settings
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+# The business clock every test starts from (shared.clock), whatever day the suite runs: a Monday morning
+# in Indonesia. Processes the tests start get it as ASN_CLOCK_START.
+TEST_CLOCK_START = datetime(2026, 12, 7, 9, 0, tzinfo=clock.WIB)
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if server is None or server.admin_url is None:
         return ["database: SQLite (ASN_TEST_DATABASE_URL=postgresql://... to use a PostgreSQL server)"]
     return [f"database: PostgreSQL at {make_url(server.admin_url).render_as_string(hide_password=True)}"]
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock() -> Iterator[datetime]:
+    """Every test runs on the same business day; a test needing another pins `shared.clock` itself."""
+    with clock.pinned(TEST_CLOCK_START):
+        yield TEST_CLOCK_START
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ transaction, and the relay is woken after the commit so publishing does not wait
 """
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
@@ -13,9 +13,11 @@ from uuid import UUID
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared import clock
 from shared.db import Database, bulk_insert
 from shared.events.catalogue import topic_of_service
 from shared.events.envelope import CloudEvent
+from shared.idempotency import mark_effect
 
 
 class UnitOfWork:
@@ -58,7 +60,7 @@ class UnitOfWork:
     async def publish_many(self, events: Sequence[CloudEvent]) -> None:
         """Write events to the outbox now, still inside this transaction, by the database's bulk path: a
         bulk use case streams its events batch by batch instead of holding all of them until the commit."""
-        now = datetime.now(UTC)
+        now = clock.now()
         await self.publish_records([outbox_record(e, now) for e in events])
 
     async def publish_records(self, records: Sequence[tuple[Any, ...]]) -> None:
@@ -76,6 +78,7 @@ class UnitOfWork:
 
     async def complete(self) -> None:
         await self._stage_events()
+        await mark_effect(self.connection)
         await self.connection.commit()
         if self._staged:
             self._staged = 0
@@ -84,7 +87,7 @@ class UnitOfWork:
     async def _stage_events(self) -> None:
         if not self._published:
             return
-        now = datetime.now(UTC)
+        now = clock.now()
         await self.connection.execute(
             insert(self._outbox),
             [dict(zip(OUTBOX_COLUMNS, outbox_record(e, now), strict=True)) for e in self._published],

@@ -6,13 +6,16 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context, metrics
 from shared.auth import InternalTokenGuard
-from shared.errors import PROBLEM_RESPONSES, install_problem_handlers
+from shared.errors import PROBLEM_RESPONSES, FieldProblem, install_problem_handlers, problem_response
+from shared.idempotency import IdempotencyKeys
+from shared.inputs import control_character_in
 
 REQUEST_ID_HEADER = "x-request-id"
 CORRELATION_ID_HEADER = "x-correlation-id"
@@ -68,6 +71,46 @@ class RequestContextMiddleware:
             context.request_id.reset(tokens[0])
             context.correlation_id.reset(tokens[1])
             context.actor.reset(actor_token)
+
+
+class ControlCharacterGuard:
+    """Refuses a path or query string carrying a control character (`shared.inputs`), before any route
+    reads it: 422 naming the parameter, whatever database the service has."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            problems = _control_characters(scope)
+            if problems:
+                response = problem_response(
+                    422,
+                    "invalid-input",
+                    "Invalid input",
+                    "the request's address holds a control character, which no parameter may hold",
+                    errors=problems,
+                    instance=scope["path"],
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _control_characters(scope: Scope) -> list[FieldProblem]:
+    problems = []
+    character = control_character_in(scope["path"])
+    if character is not None:
+        problems.append(FieldProblem(field="path", message=f"contains the control character {character}"))
+    query = scope.get("query_string", b"")
+    if query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8"):
+            character = control_character_in(name) or control_character_in(value)
+            if character is not None:
+                problems.append(
+                    FieldProblem(field=name, message=f"contains the control character {character}")
+                )
+    return problems
 
 
 def _header(headers: dict[bytes, bytes], name: str) -> str | None:
@@ -127,7 +170,10 @@ def build_app(
     for router in routers:
         app.include_router(router)
     if internal_token_guard:
+        # Inside the guard, so a key belongs to the caller the guard verified.
+        app.add_middleware(IdempotencyKeys)
         app.add_middleware(InternalTokenGuard)
+    app.add_middleware(ControlCharacterGuard)
     app.add_middleware(metrics.HttpMetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     metrics.install_tracing(app)

@@ -16,7 +16,7 @@ from shared.db import Database
 from shared.dev import Platform
 from shared.net import free_port
 from shared.settings import SERVICE_PORTS
-from shared.testing import DatabaseFactory
+from shared.testing import TEST_CLOCK_START, DatabaseFactory
 from tests.support import E2E_ADMIN, E2E_PASSWORD, INTERNAL_SECRET, signed_in
 
 
@@ -30,6 +30,7 @@ async def platform(database_factory: DatabaseFactory, tmp_path: Path) -> AsyncIt
         database_urls=database_urls,
         extra_env={
             "ASN_ENVIRONMENT": "test",
+            "ASN_CLOCK_START": TEST_CLOCK_START.isoformat(),
             "ASN_LOG_JSON": "false",
             "ASN_UPSTREAM_TIMEOUT_SECONDS": "5",
             "ASN_DATABASE_POOL_SIZE": "2",

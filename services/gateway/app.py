@@ -30,6 +30,7 @@ from services.gateway.state import GatewayState
 from services.gateway.web import mount_web
 from shared import health
 from shared.aio import every
+from shared.idempotency import IdempotencyKeys
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 max_age=600,
             ),
             Middleware(Edge, settings=config, gate=gate, limiter=limiter),
+            # The gateway's own POSTs; a proxied one is kept by the service that answers it (not the lane).
+            Middleware(IdempotencyKeys),
         ]
     )
     # Last, so the gateway's own routes (health, /api/v1/gateway/...) are matched before the catch-all.
@@ -151,8 +154,9 @@ class GatewayApp(FastAPI):
         # As FastAPI builds its own stack: the 500 handler belongs to ServerErrorMiddleware.
         handler = self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
         lane: ASGIApp = self.proxy_route.app
+        lane_middleware = [m for m in self.user_middleware if m.cls is not IdempotencyKeys]
         for middleware in reversed(
-            [Middleware(ServerErrorMiddleware, handler=handler, debug=self.debug), *self.user_middleware]
+            [Middleware(ServerErrorMiddleware, handler=handler, debug=self.debug), *lane_middleware]
         ):
             lane = middleware.cls(lane, *middleware.args, **middleware.kwargs)
         return _ProxyLane(full, lane, self.proxy_route)

@@ -11,8 +11,8 @@ from services.mutation.adapters.tables import employees, metadata
 from services.mutation.api import audit, decrees, policies, predicates, proposals, readmodels
 from services.mutation.events.handlers import SUBSCRIPTIONS
 from services.mutation.placement.api.rounds import router as placement_router
-from services.mutation.service.effective import EffectiveDateScheduler, today_in_indonesia
-from shared import health
+from services.mutation.service.effective import EffectiveDateScheduler
+from shared import clock, health
 from shared.jobs import job_router
 from shared.readmodels.employees import employee_read_model_router
 from shared.runtime import ServiceRuntime
@@ -24,7 +24,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     scheduler_interval: float = 60.0,
-    today: Callable[[], date] = today_in_indonesia,
+    today: Callable[[], date] = clock.today,
 ) -> FastAPI:
     settings = settings or Settings(service="mutation")
     runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)

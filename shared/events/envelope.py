@@ -1,13 +1,13 @@
 """The CloudEvents 1.0 envelope (structured JSON) every event travels in (ARCHITECTURE.md §4)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_json
 
-from shared import context
+from shared import clock, context
 
 
 class CloudEvent(BaseModel):
@@ -58,7 +58,7 @@ def new_event(
         id=event_id,
         source=f"/asn/{service}",
         type=type,
-        time=datetime.now(UTC),
+        time=clock.now(),
         subject=subject,
         dataversion=dataversion,
         correlationid=correlation,

@@ -13,14 +13,13 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, insert, select
 
-from shared import context
+from shared import clock, context
 from shared.db import Database
 from shared.events.bus import KafkaBus
 from shared.events.catalogue import dead_letter_topic, spec_of
@@ -199,7 +198,7 @@ class EventConsumer:
             )
             outcomes: list[Outcome] = []
             processed = []
-            now = datetime.now(UTC)
+            now = clock.now()
             for item in work:
                 event = item.event
                 if event.id in seen:
@@ -236,7 +235,7 @@ class EventConsumer:
             ("dlq_original_topic", topic.encode()),
             ("dlq_original_partition", str(record.partition).encode()),
             ("dlq_original_offset", str(record.offset).encode()),
-            ("dlq_time", datetime.now(UTC).isoformat().encode()),
+            ("dlq_time", clock.now().isoformat().encode()),
         ]
         await self._bus.publish(dead_letter_topic(topic), record.key, record.value or b"", headers)
 

@@ -10,10 +10,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Table, func, select, text, update
 
+from shared import clock
 from shared.aio import wait_until_set
 from shared.db import Database
 from shared.events.bus import KafkaBus
@@ -84,7 +85,7 @@ class OutboxRelay:
                 await connection.execute(
                     update(outbox)
                     .where(outbox.c.seq.in_([row.seq for row in rows]))
-                    .values(published_at=datetime.now(UTC))
+                    .values(published_at=clock.now())
                 )
                 await connection.commit()
             published += len(rows)

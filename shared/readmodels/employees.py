@@ -5,7 +5,7 @@ the columns, the handlers and the read route are the same for all, so they live 
 tables of its own, keyed by NIP, for what only it needs.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.contracts.employee import (
     EmployeePositionChanged,
@@ -78,7 +79,7 @@ async def _apply(connection: AsyncConnection, table: Table, nip: str, values: di
     """Insert or change the row; only columns this read model keeps are taken from the event."""
     values = {k: v for k, v in values.items() if k in table.c and k not in ("nip", "version", "updated_at")}
     version = await connection.scalar(select(table.c.version).where(table.c.nip == nip))
-    now = datetime.now(UTC)
+    now = clock.now()
     if version is None:
         await connection.execute(
             insert(table).values({**values, "nip": nip, "version": 1, "updated_at": now})

@@ -2,13 +2,13 @@
 
 import json
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import select
 
 from services.mutation.adapters.tables import employees, metadata
+from shared import clock
 from shared.events.bus import KafkaBus
 from shared.events.inbox import Outcome, Subscription
 from shared.readmodels.employees import employee_subscriptions
@@ -36,7 +36,7 @@ def registered(nip: str, **data_overrides: object) -> dict[str, object]:
         "id": str(uuid.uuid4()),
         "source": "/asn/employee",
         "type": "asn.employee.employee.registered",
-        "time": datetime.now(UTC).isoformat(),
+        "time": clock.now().isoformat(),
         "subject": nip,
         "dataversion": "1",
         "correlationid": str(uuid.uuid4()),

@@ -24,7 +24,7 @@ from shared.broker import ChildProcess, describe_exit
 from shared.dev import Platform
 from shared.net import free_port
 from shared.settings import SERVICE_PORTS, Settings
-from shared.testing import DatabaseFactory, eventually
+from shared.testing import TEST_CLOCK_START, DatabaseFactory, eventually
 from tests.browser.support import DESKTOP, PHONE, Session, WebPlatform, token
 
 CHROMIUM = Path(os.environ.get("ASN_CHROMIUM", "/usr/bin/chromium"))
@@ -85,6 +85,7 @@ async def web_platform(
         database_urls=database_urls,
         extra_env={
             "ASN_ENVIRONMENT": "test",
+            "ASN_CLOCK_START": TEST_CLOCK_START.isoformat(),
             "ASN_LOG_JSON": "false",
             "ASN_UPSTREAM_TIMEOUT_SECONDS": "10",
             "ASN_DATABASE_POOL_SIZE": "2",

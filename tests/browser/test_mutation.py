@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
+from shared import clock
 from tests.browser.support import PHONE, Session, WebPlatform, api_as
 
 pytestmark = pytest.mark.browser
@@ -83,7 +84,7 @@ async def test_an_hr_officer_proposes_a_move_and_reads_why_a_check_failed(
     async with api_as(web_platform, "bkd.prov") as client:
         # Someone less than two years in their post: moving them needs an organisational reason, and
         # without one the minimum-posting check fails.
-        today = date.today()
+        today = clock.today()
         recent = (date(today.year - 2, today.month, 1) + timedelta(days=31)).isoformat()
         person = next(
             e for e in await _candidates(web_platform, client) if (e["position_tmt"] or "") > recent

@@ -2,7 +2,6 @@
 evaluations, and potential assessments, by the database's bulk path (`shared.db.bulk_insert`)."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from services.appraisal.adapters.tables import (
 )
 from services.appraisal.domain.periods import AppraisalPeriod
 from services.appraisal.domain.skp import Skp
+from shared import clock
 from shared.db import bulk_insert
 
 
@@ -33,7 +33,7 @@ async def periods_of(connection: AsyncConnection, agency_codes: Sequence[str], y
 
 
 async def add_periods(connection: AsyncConnection, periods: Sequence[AppraisalPeriod]) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     await bulk_insert(
         connection,
         appraisal_periods,
@@ -99,7 +99,7 @@ async def add_periods(connection: AsyncConnection, periods: Sequence[AppraisalPe
 
 async def add_skps(connection: AsyncConnection, planned: Sequence[Skp]) -> None:
     """SKPs with their indicators and evaluations, as planned and rated (and finalised)."""
-    now = datetime.now(UTC)
+    now = clock.now()
     await bulk_insert(
         connection,
         skps,
@@ -208,6 +208,6 @@ async def add_skps(connection: AsyncConnection, planned: Sequence[Skp]) -> None:
 async def add_potential_assessments(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
-    now = datetime.now(UTC)
+    now = clock.now()
     columns = (*rows[0], "recorded_at")
     await bulk_insert(connection, potential_assessments, columns, [(*r.values(), now) for r in rows])

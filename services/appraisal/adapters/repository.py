@@ -3,7 +3,7 @@ work's connection)."""
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -44,11 +44,12 @@ from services.appraisal.domain.skp import (
     Verdict,
 )
 from services.appraisal.domain.talent import Potential, PotentialPolicy
+from shared import clock
 from shared.errors import PreconditionFailed
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 async def _upsert(

@@ -19,6 +19,7 @@ from sqlalchemy import (
 
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
+from shared.idempotency import idempotency_table
 from shared.readmodels.employees import employee_read_model
 
 metadata = MetaData()
@@ -222,3 +223,4 @@ mutation_baselines = Table(
 employees = employee_read_model(metadata)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)

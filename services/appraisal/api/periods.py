@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Response, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from services.appraisal.api.access import KEEPERS, require_acting_as
 from services.appraisal.api.common import AgencyCode, Nip, cursor_key
@@ -22,6 +22,7 @@ from services.appraisal.service import periods as service
 from shared.auth import STAFF_ROLES, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/appraisal-periods", tags=["appraisal periods"])
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/api/v1/appraisal-periods", tags=["appraisal periods"
 WindowDays = Annotated[int, Field(ge=0, le=365, description="days after finalising to object")]
 
 
-class PeriodCreate(BaseModel):
+class PeriodCreate(RequestModel):
     agency_code: AgencyCode
     year: int = Field(ge=2000, le=2100)
     frequency: Frequency = Field(description="how often the agency evaluates during the year")
@@ -41,10 +42,8 @@ class PeriodCreate(BaseModel):
     )
 
 
-class PeriodUpdate(BaseModel):
+class PeriodUpdate(RequestModel):
     """Send only what changes; the cadence and the behaviour rule are fixed when the period opens."""
-
-    model_config = ConfigDict(extra="forbid")
 
     organisation_predicate: OrganisationPredicate | None = None
     approver_nip: Nip | None = None
@@ -161,12 +160,12 @@ class DistributionPublic(BaseModel):
     )
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(RequestModel):
     approver_nip: Nip
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class FinalisationRequest(BaseModel):
+class FinalisationRequest(RequestModel):
     override: OverrideIn | None = Field(
         default=None, description="the period's approver finalising despite distribution violations"
     )

@@ -12,7 +12,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.appraisal.adapters.repository import SkpFilter
 from services.appraisal.api.access import (
@@ -40,6 +40,7 @@ from services.appraisal.service.skp import IndicatorPlan
 from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/skp", tags=["SKP"])
@@ -48,7 +49,7 @@ IfMatch = Annotated[str | None, Header()]
 Note = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
-class TargetIn(BaseModel):
+class TargetIn(RequestModel):
     quantity: Amount = Field(gt=0)
     quantity_unit: str = Field(min_length=1, max_length=50, examples=["dokumen"])
     quality_percent: Percent
@@ -69,7 +70,7 @@ class TargetIn(BaseModel):
         )
 
 
-class IndicatorIn(BaseModel):
+class IndicatorIn(RequestModel):
     description: str = Field(min_length=1, max_length=2000)
     target: TargetIn
 
@@ -77,7 +78,7 @@ class IndicatorIn(BaseModel):
         return IndicatorPlan(self.description, self.target.target())
 
 
-class SkpCreate(BaseModel):
+class SkpCreate(RequestModel):
     period_id: UUID
     nip: Nip
     appraiser_nip: Nip = Field(description="the appraising supervisor (pejabat penilai kinerja)")
@@ -92,16 +93,14 @@ class SkpCreate(BaseModel):
     indicators: list[IndicatorIn] = Field(min_length=1)
 
 
-class SkpUpdate(BaseModel):
+class SkpUpdate(RequestModel):
     """Send only what changes."""
-
-    model_config = ConfigDict(extra="forbid")
 
     appraiser_nip: Nip | None = None
     reviewer_nip: Nip | None = None
 
 
-class RealisationIn(BaseModel):
+class RealisationIn(RequestModel):
     recorded_by: Nip = Field(description="the employee or the appraiser")
     quantity: Amount | None = None
     quality_percent: Percent | None = None
@@ -110,13 +109,13 @@ class RealisationIn(BaseModel):
     evidence: Note = Field(description="what shows the realisation (documents, links, notes)")
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(RequestModel):
     author_nip: Nip = Field(description="the appraiser or the employee")
     note: Note
     indicator_id: UUID | None = None
 
 
-class RatingIn(BaseModel):
+class RatingIn(RequestModel):
     appraiser_nip: Nip = Field(description="who rates: must be the SKP's appraiser")
     results: Rating
     behaviour_values: dict[CoreValue, Rating] = Field(description="each of the seven BerAKHLAK values")
@@ -125,12 +124,12 @@ class RatingIn(BaseModel):
     )
 
 
-class ObjectionIn(BaseModel):
+class ObjectionIn(RequestModel):
     nip: Nip = Field(description="who objects: must be the appraised employee")
     reason: Note
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(RequestModel):
     decider_nip: Nip = Field(description="who decides: must be the appraiser's supervisor")
     decision: ObjectionDecision
     note: Note

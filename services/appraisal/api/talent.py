@@ -26,6 +26,7 @@ from services.appraisal.service import talent as service
 from shared.auth import STAFF_ROLES, PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/talent", tags=["talent"])
@@ -34,7 +35,7 @@ Level = Annotated[int, Field(ge=0, le=5)]
 BOX_OF = {box: cell for cell, box in NINE_BOX.items()}
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(RequestModel):
     medium_from: Percent = Field(description="potential score from which potential is medium")
     high_from: Percent = Field(description="potential score from which potential is high")
     weights: dict[str, Annotated[Decimal, Field(ge=0)]] = Field(
@@ -49,7 +50,7 @@ class PolicyPublic(PolicyIn):
     version: int = Field(description="0: the default policy, not yet set by the agency")
 
 
-class AssessmentIn(BaseModel):
+class AssessmentIn(RequestModel):
     nip: Nip
     agency_code: AgencyCode
     assessed_on: date

@@ -3,7 +3,6 @@ evaluation points (PermenPANRB 6/2022)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +14,7 @@ from services.appraisal.domain.periods import AppraisalPeriod, Finalisation, Fre
 from services.appraisal.domain.predicate import BehaviourRule, Predicate
 from services.appraisal.service import outcomes
 from services.appraisal.service.outcomes import FinalEvaluation
+from shared import clock
 from shared.contracts.appraisal import PeriodFinalised, PeriodViolation
 from shared.errors import Conflict, NotFound
 from shared.etag import check_version
@@ -122,7 +122,7 @@ async def finalise_point(
     period = await get_period(uow.connection, period_id)
     version = period.version
     ratings = await skps.point_ratings(period_id, point)
-    at = datetime.now(UTC)
+    at = clock.now()
     finalisation = period.finalise(
         point,
         {r.nip: r.evaluation.verdict.predicate if r.evaluation else None for r in ratings},

@@ -6,7 +6,7 @@ waits on that row and is refused (412) instead of colliding on the parts' keys."
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -31,6 +31,7 @@ from services.appraisal.domain.skp import (
 from services.appraisal.service import outcomes
 from services.appraisal.service.outcomes import FinalEvaluation
 from services.appraisal.service.periods import get_period
+from shared import clock
 from shared.errors import Conflict, NotFound
 from shared.etag import check_version
 from shared.uow import UnitOfWork
@@ -43,7 +44,7 @@ class IndicatorPlan:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 async def get_skp(connection: AsyncConnection, skp_id: UUID) -> Skp:

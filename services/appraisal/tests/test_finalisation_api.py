@@ -131,7 +131,16 @@ async def test_fixing_the_ratings_lets_the_point_finalise_without_override(make_
             "kurang": 0,
             "sangat_kurang": 0,
         }
-        late = await client.post("/api/v1/skp", json={**skps[0], "nip": nip(9)})
+        late = await client.post(
+            "/api/v1/skp",
+            json={
+                "period_id": period["id"],
+                "nip": nip(9),
+                "appraiser_nip": skps[0]["appraiser_nip"],
+                "position_type": "pelaksana",
+                "indicators": [{k: skps[0]["indicators"][0][k] for k in ("description", "target")}],
+            },
+        )
         assert late.status_code == 409 and late.json()["type"] == "/problems/period-closed"
 
 

@@ -8,7 +8,6 @@ earlier placements and ranks, education and assessed competencies).
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +29,7 @@ from services.employee.adapters.tables import (
 from services.employee.domain.model import Employee, Placement, Rank
 from services.employee.domain.organisation import Position, Unit
 from services.employee.domain.workload import TaskList, workload_minutes
+from shared import clock
 from shared.db import bulk_insert, existing_keys
 
 
@@ -66,7 +66,7 @@ def new_employees(
 ) -> NewEmployees:
     """`reason`: why the employees hold their current placement; `histories` (one per employee, if any):
     their earlier placements and ranks."""
-    now = datetime.now(UTC)
+    now = clock.now()
     nips = [str(e.nip) for e in batch]
     values = [row_values(e) for e in batch]
     earlier = list(zip(nips, histories, strict=True)) if histories is not None else []
@@ -155,7 +155,7 @@ async def set_unit_heads(connection: AsyncConnection, revised: Sequence[Unit]) -
         update(units)
         .where(units.c.id == bindparam("unit_id"))
         .values(
-            head_position_id=bindparam("head"), version=bindparam("new_version"), updated_at=datetime.now(UTC)
+            head_position_id=bindparam("head"), version=bindparam("new_version"), updated_at=clock.now()
         ),
         [{"unit_id": u.id, "head": u.head_position_id, "new_version": u.version} for u in revised],
     )
@@ -164,7 +164,7 @@ async def set_unit_heads(connection: AsyncConnection, revised: Sequence[Unit]) -
 async def _add(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    now = datetime.now(UTC)
+    now = clock.now()
     columns = (*rows[0], "created_at", "updated_at")
     await bulk_insert(connection, table, columns, [(*row.values(), now, now) for row in rows])
 

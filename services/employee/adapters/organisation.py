@@ -1,6 +1,5 @@
 """Loads and saves agencies, units and positions (Core statements on the unit of work's connection)."""
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.employee.adapters.tables import agencies, positions, units
 from services.employee.domain.model import EducationLevel
 from services.employee.domain.organisation import Agency, AgencyKind, Position, PositionType, Unit, UnitKind
+from shared import clock
 from shared.errors import PreconditionFailed
 
 
@@ -67,7 +67,7 @@ async def save_position(connection: AsyncConnection, position: Position, *, expe
 
 
 async def _insert(connection: AsyncConnection, table: Table, values: dict[str, Any]) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     await connection.execute(insert(table).values(**values, created_at=now, updated_at=now))
 
 
@@ -84,7 +84,7 @@ async def _update(
     result = await connection.execute(
         update(table)
         .where(where, table.c.version == expected_version)
-        .values(**values, updated_at=datetime.now(UTC))
+        .values(**values, updated_at=clock.now())
     )
     if result.rowcount != 1:
         raise PreconditionFailed(f"{what} was changed by someone else; reload it and try again")

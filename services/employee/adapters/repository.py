@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CompoundSelect, Integer, Select, and_, func, insert, literal, select, update
@@ -27,6 +27,7 @@ from services.employee.domain.model import (
     Rank,
 )
 from services.employee.domain.nip import parse_nip
+from shared import clock
 from shared.db import UtcDateTime
 from shared.errors import PreconditionFailed
 
@@ -142,7 +143,7 @@ class EmployeeRepository:
         return employee
 
     async def add(self, employee: Employee, *, reason: str | None = None) -> None:
-        now = datetime.now(UTC)
+        now = clock.now()
         nip = str(employee.nip)
         await self.connection.execute(
             insert(employees).values(
@@ -165,7 +166,7 @@ class EmployeeRepository:
             .where(employees.c.nip == str(employee.nip), employees.c.version == expected_version)
             .values(
                 version=expected_version + 1,
-                updated_at=datetime.now(UTC),
+                updated_at=clock.now(),
                 **row_values(employee),
                 **record_keeping,
             )
@@ -181,7 +182,7 @@ class EmployeeRepository:
         await self.connection.execute(
             insert(position_history).from_select(
                 [*(c.name for c in _PLACEMENT_HISTORY_COLUMNS), "recorded_at"],
-                select(*_PLACEMENT_ON_RECORD, literal(datetime.now(UTC), UtcDateTime())).where(
+                select(*_PLACEMENT_ON_RECORD, literal(clock.now(), UtcDateTime())).where(
                     employees.c.nip == str(employee.nip)
                 ),
             )
@@ -198,7 +199,7 @@ class EmployeeRepository:
         await self.connection.execute(
             insert(rank_history).from_select(
                 [*(c.name for c in _RANK_HISTORY_COLUMNS), "recorded_at"],
-                select(*_RANK_ON_RECORD, literal(datetime.now(UTC), UtcDateTime())).where(
+                select(*_RANK_ON_RECORD, literal(clock.now(), UtcDateTime())).where(
                     employees.c.nip == str(employee.nip), employees.c.rank_code.is_not(None)
                 ),
             )

@@ -4,6 +4,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, MetaData,
 
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
+from shared.idempotency import idempotency_table
 from shared.jobs import jobs_table
 
 metadata = MetaData()
@@ -92,6 +93,7 @@ competency_assessments = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
 jobs = jobs_table(metadata)
 
 agencies = Table(

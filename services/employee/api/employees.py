@@ -27,6 +27,7 @@ from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import UowDep
 from shared.errors import Forbidden
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
@@ -64,14 +65,14 @@ def scoped(principal: Principal, where: EmployeeFilter) -> EmployeeFilter | None
 Gender = Literal["M", "F"]
 
 
-class EducationIn(BaseModel):
+class EducationIn(RequestModel):
     level: EducationLevel
     institution: str = Field(min_length=1, max_length=200)
     major: str | None = Field(default=None, max_length=200)
     graduation_year: int = Field(ge=1940, le=2100)
 
 
-class EmployeeCreate(BaseModel):
+class EmployeeCreate(RequestModel):
     nip: str = Field(examples=["198503122010011001"], description="18-digit NIP")
     name: str = Field(min_length=1, max_length=200)
     front_title: str | None = Field(default=None, max_length=50, examples=["Dr."])
@@ -95,10 +96,10 @@ class EmployeeCreate(BaseModel):
         default=None, description="defaults to TMT CPNS + 10 years for appointments from 2021"
     )
     disciplinary_status: DisciplinaryStatus = DisciplinaryStatus.NONE
-    education: list[EducationIn] = []
+    education: list[EducationIn] = Field(default_factory=list)
 
 
-class EmployeeUpdate(BaseModel):
+class EmployeeUpdate(RequestModel):
     """Corrections of plain record fields; send only what changes."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -187,19 +188,19 @@ class EmployeePublic(BaseModel):
         )
 
 
-class StatusChange(BaseModel):
+class StatusChange(RequestModel):
     status: EmployeeStatus
     effective_date: date
     reason: str | None = Field(default=None, max_length=500)
 
 
-class RankChange(BaseModel):
+class RankChange(RequestModel):
     rank_code: str = Field(examples=["III/b"])
     tmt: date
     decree_number: str | None = Field(default=None, max_length=100)
 
 
-class PositionChange(BaseModel):
+class PositionChange(RequestModel):
     agency_code: str = Field(min_length=1, max_length=20)
     unit_id: str | None = None
     position_id: str | None = None
@@ -207,7 +208,7 @@ class PositionChange(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class CompetencyAssessment(BaseModel):
+class CompetencyAssessment(RequestModel):
     competency: str = Field(min_length=1, max_length=100)
     level: int = Field(ge=1, le=5)
     assessed_on: date

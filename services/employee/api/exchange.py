@@ -4,7 +4,7 @@ them as a file."""
 import asyncio
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -27,6 +27,7 @@ from services.employee.domain import exchange
 from services.employee.domain.exchange import Cell, Mapping
 from services.employee.domain.model import EmployeeStatus
 from services.employee.service import exchange as service
+from shared import clock
 from shared.auth import Principal, PrincipalDep
 from shared.deps import RuntimeDep
 from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, FieldProblem, Forbidden, Problem
@@ -158,7 +159,7 @@ async def export_employees(
     where = scoped(principal, requested) or requested
     header = exchange.header(mapping)
     date_format = exchange.DATE_FORMATS[mapping]
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    stamp = clock.now().strftime("%Y%m%d")
     disposition = {"Content-Disposition": f'attachment; filename="employees-{stamp}.{file_format.value}"'}
     if file_format is FileFormat.CSV:
         return StreamingResponse(
@@ -322,7 +323,7 @@ async def _export(
     file_format: FileFormat,
 ) -> Response:
     date_format = exchange.DATE_FORMATS[mapping]
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    stamp = clock.now().strftime("%Y%m%d")
     disposition = {"Content-Disposition": f'attachment; filename="{name}-{stamp}.{file_format.value}"'}
     async with runtime.db.connect() as connection:
         rows = [row async for batch in rows_of(connection) for row in batch]

@@ -15,6 +15,7 @@ from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.errors import NotFound
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
@@ -31,7 +32,7 @@ CompetencyName = Annotated[str, StringConstraints(max_length=100)]
 IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
 
 
-class AgencyCreate(BaseModel):
+class AgencyCreate(RequestModel):
     code: AgencyCode = Field(examples=["7601"])
     name: Name = Field(examples=["Pemerintah Kabupaten Mamuju"])
     kind: AgencyKind
@@ -49,7 +50,7 @@ def _refuse_null(value: object) -> object:
     return value
 
 
-class AgencyUpdate(BaseModel):
+class AgencyUpdate(RequestModel):
     name: Name | None = None
     province_code: AgencyCode | None = None
 
@@ -74,7 +75,7 @@ class AgencyPublic(BaseModel):
         )
 
 
-class UnitCreate(BaseModel):
+class UnitCreate(RequestModel):
     agency_code: AgencyCode
     parent_id: UUID | None = Field(default=None, description="the unit it sits in; none at the top")
     name: Name = Field(examples=["Bidang Mutasi dan Promosi"])
@@ -82,7 +83,7 @@ class UnitCreate(BaseModel):
     location: Place | None = Field(default=None, examples=["Mamuju"], description="kabupaten/kota")
 
 
-class UnitUpdate(BaseModel):
+class UnitUpdate(RequestModel):
     parent_id: UUID | None = None
     name: Name | None = None
     kind: UnitKind | None = None
@@ -116,7 +117,7 @@ class UnitPublic(BaseModel):
         )
 
 
-class PositionCreate(BaseModel):
+class PositionCreate(RequestModel):
     unit_id: UUID
     name: Name = Field(examples=["Analis Sumber Daya Manusia Aparatur"])
     type: PositionType
@@ -134,7 +135,7 @@ class PositionCreate(BaseModel):
     )
 
 
-class PositionUpdate(BaseModel):
+class PositionUpdate(RequestModel):
     name: Name | None = None
     type: PositionType | None = None
     job_class: int | None = Field(default=None, description="kelas jabatan, 1 to 17")

@@ -15,6 +15,7 @@ from services.employee.service.workload import SORT_FIELDS, Level, PositionWorkl
 from shared.auth import STAFF_ROLES, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["workload"])
@@ -24,7 +25,7 @@ OutputUnit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 MAX_TASKS = 500
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(RequestModel):
     name: TaskName = Field(examples=["Menyusun usulan mutasi pegawai"])
     yearly_volume: Decimal = Field(
         max_digits=10, decimal_places=2, description="units of output a year, zero or more", examples=[120]
@@ -35,7 +36,7 @@ class TaskCreate(BaseModel):
     )
 
 
-class TaskListUpdate(BaseModel):
+class TaskListUpdate(RequestModel):
     tasks: list[TaskCreate] = Field(max_length=MAX_TASKS, description="the whole list; replaces the old one")
 
 

@@ -10,7 +10,7 @@ import random
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -28,6 +28,7 @@ from services.employee.domain.organisation import Position, Unit
 from services.employee.domain.workload import TaskList
 from services.employee.service.employees import snapshot
 from services.employee.service.organisation import position_event, unit_event
+from shared import clock
 from shared.contracts.employee import (
     CompetenciesAssessed,
     CompetencyLevel,
@@ -180,7 +181,7 @@ class _Import:
             return
         employees = [employee for _, employee in checked]
         rows = bulk.new_employees(employees, reason=IMPORTED)
-        now = datetime.now(UTC)
+        now = clock.now()
         outbox_rows = [self._registered(e, now) for e in employees]
         self._batches.put_nowait(_Batch(lines, nips, rows, outbox_rows))
 
@@ -236,7 +237,7 @@ class _RegisteredEvents:
         # A random version-4 id from the process's generator (seeded from the OS): a third of `uuid4`'s
         # cost, which asks the OS for every id.
         event_id = UUID(int=random.getrandbits(128), version=4)
-        payload = self._copies.to_json(event_id, datetime.now(UTC), nip, agency, data)
+        payload = self._copies.to_json(event_id, clock.now(), nip, agency, data)
         return outbox_row(self._copies.first, event_id, nip, payload, created_at)
 
 
@@ -260,7 +261,7 @@ async def register_employees(
         batch = employees[start : start + WRITE_BATCH]
         these = histories[start : start + WRITE_BATCH] if histories is not None else None
         await bulk.add_employees(uow.connection, bulk.new_employees(batch, reason=reason, histories=these))
-        now = datetime.now(UTC)
+        now = clock.now()
         await uow.publish_records(
             [registered(e, now) for e in batch]
             + [outbox_record(assessed_event(e), now) for e in batch if e.competencies]

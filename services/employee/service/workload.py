@@ -3,7 +3,6 @@ positions, units and agencies whose staff do not match their workload."""
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
@@ -28,6 +27,7 @@ from services.employee.domain.workload import (
     workload_minutes,
 )
 from services.employee.service.organisation import get_position
+from shared import clock
 from shared.contracts import employee as contracts
 from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.etag import check_version
@@ -63,7 +63,7 @@ async def put_tasks(
     position = await get_position(connection, position_id)
     current = await _task_list(connection, position_id)
     check_version(current.version, expected_version, f"the tasks of position {position_id}")
-    task_list = replace_tasks(current, tasks, at=datetime.now(UTC))
+    task_list = replace_tasks(current, tasks, at=clock.now())
     await repository.save_task_list(
         connection, task_list, minutes=workload_minutes(task_list.tasks), expected_version=current.version
     )

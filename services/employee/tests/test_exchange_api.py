@@ -6,7 +6,7 @@ import csv
 import io
 import sys
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -16,6 +16,7 @@ from services.employee.adapters.tables import employees, jobs, outbox
 from services.employee.app import create_app
 from services.employee.domain import exchange
 from services.employee.domain.exchange import Mapping
+from shared import clock
 from shared.contracts.employee import EmployeeRegistered
 from shared.db import Database
 from shared.events.envelope import CloudEvent
@@ -328,7 +329,7 @@ async def test_a_job_is_read_by_its_id_and_an_unknown_one_is_not_found(make_sett
 async def test_a_job_whose_process_died_is_marked_failed_when_the_service_starts(make_settings):
     settings = await make_settings("employee")
     database = Database(settings.resolved_database_url)
-    stale = datetime.now(UTC) - timedelta(hours=1)
+    stale = clock.now() - timedelta(hours=1)
     job_id = uuid.uuid4()
     async with database.connect() as connection:
         await connection.execute(

@@ -21,11 +21,13 @@ from sqlalchemy import (
 
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
+from shared.idempotency import idempotency_table
 
 metadata = MetaData()
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
 
 users = Table(
     "users",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from services.gateway.api.deps import GatewayDep, SessionDep
 from shared.auth import PrincipalDep
 from shared.errors import PROBLEM_MEDIA_TYPE, FieldProblem, InvalidInput, Problem, Unauthorized
+from shared.inputs import RequestModel
 
 public_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -40,7 +41,7 @@ class MePublic(BaseModel):
     nip: str | None
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(RequestModel):
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=256)
 

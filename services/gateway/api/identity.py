@@ -15,6 +15,7 @@ from services.gateway.domain.grants import Grant, ScopeKind
 from shared.auth import PrincipalDep, Role
 from shared.errors import FieldProblem, InvalidInput
 from shared.etag import check_version, set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/identity", tags=["identity administration"])
@@ -25,7 +26,7 @@ Nip = Annotated[str, Field(pattern=r"^\d{18}$")]
 IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
 
 
-class GrantIn(BaseModel):
+class GrantIn(RequestModel):
     role: Role
     scope_kind: ScopeKind = Field(description="agency, province (all its agencies) or all")
     scope_code: str | None = Field(default=None, max_length=20, description="the agency's or province's code")
@@ -57,7 +58,7 @@ class GrantPublic(GrantIn):
         )
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestModel):
     username: Username
     name: str = Field(min_length=1, max_length=200)
     password: str | None = Field(
@@ -65,17 +66,17 @@ class UserCreate(BaseModel):
     )
     nip: Nip | None = None
     external_subject: str | None = Field(default=None, max_length=200, description="`sub` at the OIDC issuer")
-    grants: list[GrantIn] = []
+    grants: list[GrantIn] = Field(default_factory=list)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     nip: Nip | None = None
     active: bool | None = None
     external_subject: str | None = Field(default=None, max_length=200)
 
 
-class PasswordSet(BaseModel):
+class PasswordSet(RequestModel):
     password: str = Field(min_length=1, max_length=256)
 
 
@@ -109,13 +110,13 @@ class UserPublic(BaseModel):
         )
 
 
-class ClientCreate(BaseModel):
+class ClientCreate(RequestModel):
     client_id: ClientId
     name: str = Field(min_length=1, max_length=200)
     agency_code: str = Field(min_length=1, max_length=20)
 
 
-class ClientUpdate(BaseModel):
+class ClientUpdate(RequestModel):
     active: bool
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import RowMapping
 from services.gateway.api.deps import GatewayDep, cursor_key
 from shared.auth import PrincipalDep
 from shared.etag import check_version, set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -19,14 +20,14 @@ DeliveryState = Literal["pending", "delivered", "failed"]
 EventTypes = Annotated[list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=200)]
 
 
-class SubscriptionCreate(BaseModel):
+class SubscriptionCreate(RequestModel):
     url: AnyHttpUrl = Field(
         description="where events are POSTed", examples=["https://sikep.example.go.id/asn"]
     )
     event_types: EventTypes = Field(examples=[["asn.employee.employee.position-changed"]])
 
 
-class SubscriptionUpdate(BaseModel):
+class SubscriptionUpdate(RequestModel):
     url: AnyHttpUrl | None = None
     event_types: EventTypes | None = None
     active: bool | None = None

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ from services.gateway.adapters.tables import webhook_deliveries as deliveries
 from services.gateway.adapters.tables import webhook_subscriptions as subscriptions
 from services.gateway.domain.webhooks import backoff_seconds, new_secret, signature
 from services.gateway.settings import GatewaySettings
+from shared import clock
 from shared.aio import wait_until_set
 from shared.auth import Principal, Role
 from shared.db import Database, bulk_insert
@@ -52,7 +53,7 @@ DELIVERY_COLUMNS = (
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def matches(subscription: RowMapping, event: CloudEvent) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy import (
 
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
+from shared.idempotency import idempotency_table
 from shared.readmodels.employees import employee_read_model
 
 metadata = MetaData()
@@ -323,6 +324,7 @@ audit_head = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
 
 # The placement sub-domain keeps its tables on this metadata; importing them here lets the migrations and
 # the runtime see the whole schema (a late import: that module takes `metadata` from this one).

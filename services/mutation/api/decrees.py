@@ -15,11 +15,12 @@ from services.mutation.service.decrees import Decree
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 
 router = APIRouter(prefix="/api/v1", tags=["decrees"])
 
 
-class SignatoryIn(BaseModel):
+class SignatoryIn(RequestModel):
     name: ShortText = Field(examples=["Drs. H. Ali Baal Masdar, M.Si."])
     title: ShortText = Field(examples=["Gubernur Sulawesi Barat"])
     nip: Nip | None = None
@@ -28,13 +29,13 @@ class SignatoryIn(BaseModel):
         return Signatory(self.name, self.title, self.nip)
 
 
-class DecreeCreate(BaseModel):
+class DecreeCreate(RequestModel):
     tmt: date = Field(description="terhitung mulai tanggal: when the move takes effect")
     place: ShortText = Field(examples=["Mamuju"], description="where the decree is signed")
     signatory: SignatoryIn
 
 
-class DecreeChange(BaseModel):
+class DecreeChange(RequestModel):
     reason: Reason
     tmt: date | None = Field(default=None, description="a new TMT (amendments only)")
     place: ShortText | None = None

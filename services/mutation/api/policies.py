@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.mutation.api.common import IfMatch
 from services.mutation.service import policies as service
@@ -12,14 +12,13 @@ from services.mutation.service.policies import PolicyVersion
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 
 router = APIRouter(prefix="/api/v1/mutation-policies", tags=["policies"])
 
 
-class PolicySettings(BaseModel):
+class PolicySettings(RequestModel):
     """Send only what changes; the rest is taken from the version in force."""
-
-    model_config = ConfigDict(extra="forbid")
 
     min_posting_years: int | None = Field(default=None, description="PP 11/2017 Pasal 190: 2")
     max_posting_years: int | None = Field(default=None, description="PP 11/2017 Pasal 190: 5")

@@ -2,7 +2,7 @@
 too), take workflow steps, override a failed check, let the employee accept or object, explain every
 decision, and the proposal's file of documents."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -20,10 +20,12 @@ from services.mutation.service import effective
 from services.mutation.service import proposals as service
 from services.mutation.service.common import actor_of
 from services.mutation.service.proposals import OverrideIn, ProposalDraft
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.errors import FieldProblem, InvalidInput
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/mutations", tags=["mutations"])
@@ -121,7 +123,7 @@ class ProposalPublic(BaseModel):
             submitted_at=p.submitted_at,
             verified_at=p.verified_at,
             due_at=p.due_at,
-            overdue=p.overdue(at or datetime.now(UTC)),
+            overdue=p.overdue(at or clock.now()),
             decided_at=p.decided_at,
             failure_reason=p.failure_reason,
             employee_response=p.employee_response,
@@ -139,7 +141,7 @@ class ProposalPublic(BaseModel):
         )
 
 
-class ProposalCreate(BaseModel):
+class ProposalCreate(RequestModel):
     nip: Nip
     target_position_id: str = Field(min_length=1, max_length=64)
     reason: Reason = Field(examples=["Pemerataan pegawai sesuai hasil ABK"])
@@ -173,7 +175,7 @@ class RoundItem(ProposalCreate):
         )
 
 
-class RoundCreate(BaseModel):
+class RoundCreate(RequestModel):
     name: ShortText = Field(examples=["Mutasi Semester I 2026"])
     plan_ref: str | None = Field(default=None, max_length=100, description="the placement plan, if any")
     items: list[RoundItem] = Field(min_length=1, max_length=MAX_ROUND)
@@ -194,18 +196,18 @@ class RoundCreated(RoundPublic):
     proposals: list[ProposalPublic]
 
 
-class OverrideBody(BaseModel):
+class OverrideBody(RequestModel):
     rule: str = Field(examples=["minimum_posting"], description="the failed check's rule")
     reason: Reason
 
 
-class TransitionBody(BaseModel):
+class TransitionBody(RequestModel):
     action: Action
     reason: Reason | None = None
     overrides: list[OverrideBody] = Field(default=[], description="failed checks the approver overrides")
 
 
-class RoundTransitionBody(BaseModel):
+class RoundTransitionBody(RequestModel):
     action: Action
     reason: Reason | None = None
 
@@ -218,12 +220,12 @@ class StepOutcomePublic(BaseModel):
     problem: str | None
 
 
-class ResponseBody(BaseModel):
+class ResponseBody(RequestModel):
     response: Literal["accepted", "objected"]
     reason: Reason | None = Field(default=None, description="required for an objection")
 
 
-class ObjectionAnswer(BaseModel):
+class ObjectionAnswer(RequestModel):
     decision: Literal["upheld", "dismissed"]
     note: Reason
 
@@ -495,7 +497,7 @@ async def list_proposals(
                 "the cursor is not one this list issued",
                 errors=[FieldProblem(field="cursor", message="invalid")],
             ) from None
-    at = datetime.now(UTC)
+    at = clock.now()
     states = [s.value for s in state] if state else None
     if overdue:
         states = [s.value for s in UNDER_DECISION if states is None or s.value in states]

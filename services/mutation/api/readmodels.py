@@ -1,7 +1,7 @@
 """What the mutation service knows of the organisation (from employee events) and what it records itself
 about people: relatives (conflict of interest) and service bonds."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -13,9 +13,11 @@ from services.mutation.adapters.readmodels import upsert
 from services.mutation.adapters.repository import FactsReader
 from services.mutation.adapters.tables import agencies, relatives, service_bonds
 from services.mutation.api.common import Nip, ShortText
+from shared import clock
 from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.errors import Forbidden, NotFound
+from shared.inputs import RequestModel
 
 router = APIRouter(prefix="/api/v1/mutation", tags=["read models"])
 
@@ -67,7 +69,7 @@ async def position_view(position_id: str, connection: ConnectionDep) -> Position
     return PositionView(**values, present=present, gap=gap)
 
 
-class RelativeIn(BaseModel):
+class RelativeIn(RequestModel):
     relative_nip: Nip
     relation: ShortText = Field(examples=["spouse", "sibling", "parent", "child", "in-law"])
 
@@ -77,7 +79,7 @@ class RelativePublic(RelativeIn):
     recorded_at: datetime
 
 
-class ServiceBondIn(BaseModel):
+class ServiceBondIn(RequestModel):
     until: date
     basis: ShortText = Field(examples=["Perjanjian tugas belajar No. 800/12/BKPSDM/2022"])
 
@@ -114,7 +116,7 @@ async def list_relatives(
 async def add_relative(nip: str, body: RelativeIn, uow: UowDep, principal: PrincipalDep) -> RelativePublic:
     """Record a family tie; the conflict-of-interest rule looks for relatives in the target unit."""
     await _require_hr(uow.connection, principal, nip)
-    at = datetime.now(UTC)
+    at = clock.now()
     await uow.connection.execute(
         delete(relatives).where(relatives.c.nip == nip, relatives.c.relative_nip == body.relative_nip)
     )
@@ -131,7 +133,7 @@ async def put_service_bond(
 ) -> ServiceBondPublic:
     """Record the employee's service bond (ikatan dinas); a move is refused while it runs."""
     await _require_hr(uow.connection, principal, nip)
-    at = datetime.now(UTC)
+    at = clock.now()
     values = {**body.model_dump(), "recorded_by": principal.subject, "recorded_at": at}
     await upsert(uow.connection, service_bonds, {"nip": nip}, values, newer_only=False)
     await _audit(

@@ -2,7 +2,7 @@
 and the audit record of a decision."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,13 +17,14 @@ from services.mutation.domain.workflow import (
     Proposal,
     State,
 )
+from shared import clock
 from shared.auth import Principal
 from shared.contracts import mutation as contracts
 from shared.events.envelope import CloudEvent, new_event
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def actor_of(principal: Principal) -> Actor:

@@ -10,7 +10,7 @@ once a minute, so a TMT in the past takes effect at once and a future one on its
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from services.mutation.service.common import (
     roles_of,
 )
 from services.mutation.service.proposals import get_proposal
+from shared import clock
 from shared.aio import wait_until_set
 from shared.auth import Principal
 from shared.contracts import mutation as contracts
@@ -38,14 +39,6 @@ from shared.runtime import ServiceRuntime
 from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-# TMT dates are calendar dates of Indonesia; the national reference is WIB (UTC+7).
-WIB = timezone(timedelta(hours=7), "WIB")
-
-
-def today_in_indonesia() -> date:
-    return datetime.now(WIB).date()
-
 
 def _effective_event(proposal: Proposal) -> CloudEvent:
     assert proposal.tmt is not None and proposal.target.unit_id and proposal.target.position_id
@@ -203,7 +196,7 @@ class EffectiveDateScheduler:
         runtime: ServiceRuntime,
         *,
         interval: float = 60.0,
-        today: Callable[[], date] = today_in_indonesia,
+        today: Callable[[], date] = clock.today,
     ) -> None:
         self._runtime = runtime
         self._interval = interval

@@ -3,7 +3,7 @@ ETags, checks that block a decision until an approver overrides them, the employ
 overdue list, the file of documents with its checksums, and the agency's versioned policy."""
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -24,6 +24,7 @@ from services.mutation.tests.support import (
     wait_for_predicates,
     wait_for_read_models,
 )
+from shared import clock
 from shared.testing import serve_in_process
 
 pytestmark = pytest.mark.integration
@@ -233,7 +234,7 @@ async def test_overdue_files_are_listed(world):
             proposal = (await step(mutation, proposal, action)).json()
         made.append(proposal)
     assert made[0]["due_at"] is not None and not made[0]["overdue"]
-    late = datetime.now(UTC) - timedelta(days=16)
+    late = clock.now() - timedelta(days=16)
     async with app.state.runtime.db.connect() as connection:
         # Verified 16 days ago: past the 15-day SLA.
         await connection.execute(

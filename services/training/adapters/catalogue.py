@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,13 +13,14 @@ from services.training.adapters.tables import enrolments, programmes, sessions
 from services.training.domain.catalogue import CompetencyTarget, Form, Programme
 from services.training.domain.development import SessionOption
 from services.training.domain.sessions import Delivery, EnrolmentStatus, Session
+from shared import clock
 from shared.errors import PreconditionFailed
 
 SEATED = (EnrolmentStatus.ENROLLED.value, EnrolmentStatus.COMPLETED.value)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def programme_of(row: Row[Any]) -> Programme:

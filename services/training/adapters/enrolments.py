@@ -3,7 +3,7 @@ entries, Kirkpatrick outcomes, due reminders (Core SQLAlchemy on the unit of wor
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -28,13 +28,14 @@ from services.training.domain.sessions import (
     FollowUp,
     Reaction,
 )
+from shared import clock
 from shared.errors import PreconditionFailed
 
 COMPLETED = EnrolmentStatus.COMPLETED.value
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def enrolment_of(row: Row[Any], certificate: Certificate | None = None) -> Enrolment:

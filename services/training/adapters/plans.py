@@ -1,7 +1,7 @@
 """Loads and saves development plans with their items (Core SQLAlchemy on the unit of work's connection)."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -21,11 +21,12 @@ from services.training.domain.development import (
     PlanStatus,
     Recommendation,
 )
+from shared import clock
 from shared.errors import PreconditionFailed
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _iso(value: date | None) -> str | None:

@@ -3,7 +3,7 @@ their competency standards, the unit tree with each unit's head, and assessed co
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, Table, select
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.training.adapters.tables import employee_competencies, employees, positions, units
 from services.training.domain.competencies import competency_key
 from services.training.domain.development import Colleague, UnitNode
+from shared import clock
 from shared.contracts.employee import CompetencyLevel, PositionState, UnitState
 
 ACTIVE = "active"
@@ -104,7 +105,7 @@ class ReadModels:
                 "job_class": position.job_class,
                 "competency_standard": dict(position.competency_standard),
                 "version": position.version,
-                "updated_at": datetime.now(UTC),
+                "updated_at": clock.now(),
             },
         )
 
@@ -120,7 +121,7 @@ class ReadModels:
                 "name": unit.name,
                 "head_position_id": unit.head_position_id,
                 "version": unit.version,
-                "updated_at": datetime.now(UTC),
+                "updated_at": clock.now(),
             },
         )
 

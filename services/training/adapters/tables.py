@@ -20,6 +20,7 @@ from sqlalchemy import (
 
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
+from shared.idempotency import idempotency_table
 from shared.jobs import jobs_table
 from shared.readmodels.employees import employee_read_model
 
@@ -248,4 +249,5 @@ development_plan_items = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
 jobs = jobs_table(metadata)

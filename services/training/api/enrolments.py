@@ -17,6 +17,7 @@ from services.training.service.enrolments import EnrolmentDetail
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/enrolments", tags=["enrolments"])
@@ -202,7 +203,7 @@ async def get_enrolment(
     return await _answer(connection, principal, response, enrolment_id)
 
 
-class CancellationIn(BaseModel):
+class CancellationIn(RequestModel):
     reason: Note | None = None
 
 
@@ -219,7 +220,7 @@ async def cancel_enrolment(
     return await _answer(uow.connection, principal, response, enrolment_id)
 
 
-class CompletionIn(BaseModel):
+class CompletionIn(RequestModel):
     completed_on: date | None = Field(
         default=None, description="default: the session's last day (or today, if it has not come)"
     )
@@ -238,7 +239,7 @@ async def complete_enrolment(
     return await _answer(uow.connection, principal, response, enrolment_id)
 
 
-class TestScoresIn(BaseModel):
+class TestScoresIn(RequestModel):
     pre_test: Score | None = None
     post_test: Score | None = None
 
@@ -254,7 +255,7 @@ async def record_test_scores(
     return await _answer(uow.connection, principal, response, enrolment_id)
 
 
-class ReactionIn(BaseModel):
+class ReactionIn(RequestModel):
     ratings: dict[str, Rating] = Field(
         description=f"1-5 for each of: {', '.join(REACTION_QUESTIONS)}",
         examples=[dict.fromkeys(REACTION_QUESTIONS, 4)],
@@ -271,7 +272,7 @@ async def submit_reaction(
     return await _answer(uow.connection, principal, response, enrolment_id)
 
 
-class FollowUpIn(BaseModel):
+class FollowUpIn(RequestModel):
     behaviour: Rating = Field(description="applies what was learnt on the job (Kirkpatrick level 3)")
     results: Rating = Field(description="contribution to the unit's results (Kirkpatrick level 4)")
     notes: Note | None = None

@@ -17,6 +17,7 @@ from services.training.service.access import MANAGERS
 from shared.auth import Principal, PrincipalDep
 from shared.deps import ConnectionDep, RuntimeDep, UowDep
 from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, Problem
+from shared.inputs import RequestModel
 from shared.jobs import JobPublic, JobsDep, Progress, job_location
 from shared.runtime import ServiceRuntime
 
@@ -71,7 +72,7 @@ class CompliancePublic(BaseModel):
     below: list[BelowPublic] = Field(description="everyone below the right, fewest JP first")
 
 
-class ExternalRecordIn(BaseModel):
+class ExternalRecordIn(RequestModel):
     nip: Nip
     title: Text200 = Field(examples=["Diklat Teknis Pengadaan Barang/Jasa"])
     provider: Text200 | None = Field(default=None, examples=["LKPP"])

@@ -27,6 +27,7 @@ from services.training.service import plans as service
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/development-plans", tags=["development plans"])
@@ -171,7 +172,7 @@ def _answer(response: Response, plan: DevelopmentPlan) -> PlanPublic:
     return PlanPublic.of(plan)
 
 
-class PlanRequest(BaseModel):
+class PlanRequest(RequestModel):
     nip: Nip
     position_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
         default=None, description="default: the current position; another for a planned move"
@@ -238,7 +239,7 @@ async def get_plan(
     return _answer(response, await service.get_plan(connection, principal, plan_id))
 
 
-class ChoiceIn(BaseModel):
+class ChoiceIn(RequestModel):
     item: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
         description="the competency of the item, or `coaching`"
     )
@@ -248,7 +249,7 @@ class ChoiceIn(BaseModel):
     note: Note | None = None
 
 
-class PlanAdjustment(BaseModel):
+class PlanAdjustment(RequestModel):
     items: list[ChoiceIn] = Field(default=[], description="only the items that change")
     mentor_nip: Nip | None = Field(default=None, description="another mentor; null: none. Leave out to keep")
 
@@ -276,7 +277,7 @@ async def adjust_plan(
     return _answer(response, plan)
 
 
-class AcceptanceIn(BaseModel):
+class AcceptanceIn(RequestModel):
     side: Side | None = Field(
         default=None, description="needed only by who may act for both, e.g. HR recording a paper acceptance"
     )

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from services.training.adapters.catalogue import ProgrammeFilter
 from services.training.api.common import AgencyCode, IfMatch, Note, Text200, cursor_key
@@ -18,6 +18,7 @@ from services.training.service.evaluation import programme_evaluation
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/programmes", tags=["catalogue"])
@@ -30,12 +31,12 @@ Code = Annotated[
 ]
 
 
-class CompetencyIn(BaseModel):
+class CompetencyIn(RequestModel):
     competency: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     level: int = Field(ge=1, le=5, description="the level the programme develops it to")
 
 
-class ProgrammeCreate(BaseModel):
+class ProgrammeCreate(RequestModel):
     code: Code = Field(examples=["PKP-2026"], description="unique; certificates are numbered after it")
     title: Text200 = Field(examples=["Pelatihan Kepemimpinan Pengawas"])
     form: Form
@@ -60,10 +61,8 @@ def _refuse_null(value: object) -> object:
     return value
 
 
-class ProgrammeUpdate(BaseModel):
+class ProgrammeUpdate(RequestModel):
     """Send only what changes; the code stays."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Text200 | None = None
     form: Form | None = None

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from services.training.adapters.catalogue import SessionFilter
 from services.training.api.common import IfMatch, Nip, cursor_key
@@ -18,6 +18,7 @@ from services.training.service.enrolments import Mark
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
@@ -30,7 +31,7 @@ Room = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
 Percent = Annotated[int, Field(ge=1, le=100)]
 
 
-class SessionCreate(BaseModel):
+class SessionCreate(RequestModel):
     starts_on: date
     ends_on: date
     delivery: Delivery
@@ -42,10 +43,8 @@ class SessionCreate(BaseModel):
     min_attendance_percent: Percent = Field(default=100, description="of the training days, to complete")
 
 
-class SessionUpdate(BaseModel):
+class SessionUpdate(RequestModel):
     """Send only what changes; more seats move people up from the waiting list."""
-
-    model_config = ConfigDict(extra="forbid")
 
     starts_on: date | None = None
     ends_on: date | None = None
@@ -177,7 +176,7 @@ async def revise_session(
     return SessionPublic.of(session, programme, seats_taken=occupancy.seats_taken, waiting=occupancy.waiting)
 
 
-class EnrolmentCreate(BaseModel):
+class EnrolmentCreate(RequestModel):
     nip: Nip
     join_waiting_list: bool = Field(default=True, description="when the session is full")
 
@@ -196,12 +195,12 @@ async def enrol(
     return EnrolmentPublic.of(detail)
 
 
-class MarkIn(BaseModel):
+class MarkIn(RequestModel):
     nip: Nip
     present: bool
 
 
-class AttendanceIn(BaseModel):
+class AttendanceIn(RequestModel):
     attendance: list[MarkIn] = Field(min_length=1, description="everyone holding a seat, present or not")
 
 

@@ -15,6 +15,7 @@ from services.training.service.reminders import EXPIRY_NOTICE_DAYS, send_due_rem
 from shared.auth import PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.errors import NotFound
+from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/training", tags=["certificates and reminders"])
@@ -75,7 +76,7 @@ async def search_certificates(
     )
 
 
-class ReminderScan(BaseModel):
+class ReminderScan(RequestModel):
     on: date | None = Field(default=None, description="the day to scan for; default today")
 
 

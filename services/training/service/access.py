@@ -2,19 +2,14 @@
 catalogue, sessions and enrolments; employees see and act on their own enrolments and plans; supervisors on
 those of the people they supervise."""
 
-from datetime import UTC, date, datetime, timedelta, timezone
 
+from shared import clock
 from shared.auth import Principal, Role
 from shared.errors import Forbidden
 
 MANAGERS = (Role.ADMIN, Role.HR_OFFICER)
-# Training days and JP years follow the calendar in Indonesia's western time zone (WIB), where the
-# provincial and most central offices work.
-WIB = timezone(timedelta(hours=7), "WIB")
-
-
-def today() -> date:
-    return datetime.now(UTC).astimezone(WIB).date()
+# Training days and JP years are Indonesian calendar dates (WIB).
+today = clock.today
 
 
 def manages(principal: Principal, agency_code: str | None) -> bool:

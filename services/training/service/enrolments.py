@@ -4,7 +4,7 @@ follow-up."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -35,6 +35,7 @@ from services.training.service.access import (
     today,
 )
 from services.training.service.people import supervisor_of
+from shared import clock
 from shared.auth import STAFF_ROLES, Principal
 from shared.contracts import training as contracts
 from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
@@ -126,7 +127,7 @@ async def enrol(
         waiting=occupancy.waiting,
         join_waiting_list=join_waiting_list,
     )
-    now = datetime.now(UTC)
+    now = clock.now()
     enrolment = Enrolment(
         id=uuid4(),
         session_id=session_id,
@@ -156,7 +157,7 @@ async def fill_seats(
         return []
     repository = EnrolmentRepository(uow.connection)
     promoted = waiting_order(await repository.of_session(session.id, EnrolmentStatus.WAITLISTED))[:free]
-    now = datetime.now(UTC)
+    now = clock.now()
     for enrolment in promoted:
         enrolment.promote(now)
         await repository.save(enrolment)
@@ -171,7 +172,7 @@ async def cancel(uow: UnitOfWork, principal: Principal, enrolment_id: UUID, reas
     if not manages(principal, programme.agency_code):
         require_self_or_manager(principal, enrolment.nip, enrolment.agency_code)
     repository = EnrolmentRepository(uow.connection)
-    freed = enrolment.cancel(datetime.now(UTC), reason)
+    freed = enrolment.cancel(clock.now(), reason)
     await repository.save(enrolment)
     if freed:
         occupancy = await SessionRepository(uow.connection).occupancy(session.id)
@@ -332,7 +333,7 @@ async def react(
     if not principal.is_self(enrolment.nip):
         raise Forbidden("only the participant fills in their evaluation form", code="participant-only")
     session, _ = await _session_and_programme(uow.connection, enrolment.session_id)
-    enrolment.react(Reaction(ratings, comment, datetime.now(UTC)), session, today())
+    enrolment.react(Reaction(ratings, comment, clock.now()), session, today())
     await EnrolmentRepository(uow.connection).save(enrolment)
     await uow.commit()
     return enrolment
@@ -351,7 +352,7 @@ async def follow_up(
     enrolment = await _enrolment(uow.connection, enrolment_id)
     if not (supervises(principal, enrolment.supervisor_nip) or manages(principal, enrolment.agency_code)):
         raise Forbidden("only the participant's supervisor or the agency's HR unit evaluate the follow-up")
-    enrolment.evaluate_follow_up(FollowUp(behaviour, results, notes, principal.subject, datetime.now(UTC)))
+    enrolment.evaluate_follow_up(FollowUp(behaviour, results, notes, principal.subject, clock.now()))
     await EnrolmentRepository(uow.connection).save(enrolment)
     await uow.commit()
     return enrolment

@@ -4,7 +4,7 @@ them; adjusted and accepted by the employee and the supervisor."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -39,6 +39,7 @@ from services.training.domain.development import (
 )
 from services.training.service.access import manages, supervises, today
 from services.training.service.people import supervisor_of
+from shared import clock
 from shared.auth import STAFF_ROLES, Principal
 from shared.contracts import training as contracts
 from shared.contracts.appraisal import EvaluationFinalised
@@ -461,7 +462,7 @@ async def accept_plan(
     elif side not in sides:
         raise Forbidden(f"you cannot accept this plan for the {side.value}")
     check_version(plan.version, expected_version, f"development plan {plan_id}")
-    plan.accept(side, principal.subject, datetime.now(UTC))
+    plan.accept(side, principal.subject, clock.now())
     await PlanRepository(uow.connection).save(plan)
     _publish(uow, plan, created=False, caused_by=None)
     await uow.commit()

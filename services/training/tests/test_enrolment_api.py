@@ -2,6 +2,8 @@
 cancellation, attendance per day, completion with JP and certificate, the Kirkpatrick evaluation, and the
 reminders; bad input gets a clear 4xx and changes nothing."""
 
+from datetime import date, timedelta
+
 import pytest
 
 from services.training.app import create_app
@@ -229,7 +231,7 @@ async def test_reminders_go_out_once_for_due_follow_ups_and_expiring_certificate
     async with serve_in_process(app) as client:
         await register(app, A)
         await known(client, A)
-        programme = await create_programme(client, "K3-01", certificate_validity_months=3, follow_up_weeks=1)
+        programme = await create_programme(client, "K3-01", certificate_validity_months=6, follow_up_weeks=1)
         session = await schedule(client, programme, starts=0, length=1)
         enrolment = (await enrol(client, session, A)).json()
         await client.put(
@@ -238,21 +240,27 @@ async def test_reminders_go_out_once_for_due_follow_ups_and_expiring_certificate
         )
         completed = (await client.post(f"/api/v1/enrolments/{enrolment['id']}/completion")).json()
         assert completed["follow_up"]["due_on"] == days(7).isoformat()
+        valid_until = date.fromisoformat(completed["certificate"]["valid_until"])
+        assert valid_until - days(0) > timedelta(days=180)
 
         # Nothing is due today: the follow-up comes a week after, the expiry notice 90 days before the end.
         today = (await client.post("/api/v1/training/reminders", json={})).json()
         assert (today["certificates_expiring"], today["follow_ups_requested"]) == (0, 0)
         forbidden = await client.post("/api/v1/training/reminders", json={}, headers=as_hr(app))
         assert forbidden.status_code == 403
-        later = {"on": days(10).isoformat()}
-        sent = (await client.post("/api/v1/training/reminders", json=later)).json()
-        assert (sent["certificates_expiring"], sent["follow_ups_requested"]) == (1, 1)
-        again = (await client.post("/api/v1/training/reminders", json=later)).json()
-        assert (again["certificates_expiring"], again["follow_ups_requested"]) == (0, 0)
+        week_later = {"on": days(10).isoformat()}
+        sent = (await client.post("/api/v1/training/reminders", json=week_later)).json()
+        assert (sent["certificates_expiring"], sent["follow_ups_requested"]) == (0, 1)
+        notice = {"on": (valid_until - timedelta(days=90)).isoformat()}
+        sent = (await client.post("/api/v1/training/reminders", json=notice)).json()
+        assert (sent["certificates_expiring"], sent["follow_ups_requested"]) == (1, 0)
+        for again_on in (week_later, notice):
+            again = (await client.post("/api/v1/training/reminders", json=again_on)).json()
+            assert (again["certificates_expiring"], again["follow_ups_requested"]) == (0, 0)
 
         (expiring,) = await outbox_events(app, "asn.training.certificate.expiring")
         assert expiring["data"]["number"] == completed["certificate"]["number"]
-        assert 0 < expiring["data"]["days_left"] <= 90
+        assert expiring["data"]["days_left"] == 90
         (follow_up,) = await outbox_events(app, "asn.training.follow-up.requested")
         assert (follow_up["data"]["nip"], follow_up["data"]["due_on"]) == (A, days(7).isoformat())
         certificates = (await client.get("/api/v1/training/certificates", params={"nip": A})).json()["items"]

@@ -2,7 +2,6 @@
 bad row reported with its line number), an employee's year against the 20 JP right, and the compliance
 report of an agency and of a unit with its sub-units."""
 
-from datetime import date
 
 import pytest
 
@@ -16,13 +15,13 @@ from services.training.tests.support import (
     nip,
     register,
 )
-from shared.testing import serve_in_process
+from shared.testing import TEST_CLOCK_START, serve_in_process
 
 pytestmark = pytest.mark.integration
 
 A, B, C, D = (nip(i) for i in range(1, 5))
 ELSEWHERE = nip(5)
-LAST_YEAR = date.today().year - 1
+LAST_YEAR = TEST_CLOCK_START.year - 1
 
 
 def csv_file(text: str) -> dict:

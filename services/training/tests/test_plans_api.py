@@ -2,7 +2,7 @@
 Perbaikan or below, and after a mutation whose position's standard arrives late; recommendations in order,
 the mentor, the supervisor; adjusting and accepting by the employee and the supervisor."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
@@ -25,6 +25,7 @@ from services.training.tests.support import (
     register,
     schedule,
 )
+from shared import clock
 from shared.contracts.appraisal import EvaluationFinalised, Predicate
 from shared.contracts.mutation import ProposalEffective
 from shared.testing import eventually, serve_in_process
@@ -236,7 +237,7 @@ async def test_a_poor_appraisal_makes_a_coaching_plan_withdrawn_when_an_objectio
                 predicate=predicate,
                 position_type="fungsional",
                 credit_points=None,
-                finalised_at=datetime.now(UTC),
+                finalised_at=clock.now(),
                 objection_id=objection,
             )
 

@@ -31,7 +31,7 @@ from services.mutation.placement.domain.rounds import ScopeKind
 from services.mutation.placement.domain.scoring import Weights
 from services.mutation.placement.service import plans as plan_service
 from services.mutation.placement.service import rounds as round_service
-from services.mutation.service.effective import today_in_indonesia
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, RuntimeDep, UowDep
 from shared.errors import FieldProblem, InvalidInput
@@ -137,7 +137,7 @@ async def solve_round(
     plan_service.check_may_solve(principal, row)
 
     async def work(progress: Progress) -> dict[str, Any]:
-        return await plan_service.solve_round(runtime, principal, round_id, progress, on=today_in_indonesia())
+        return await plan_service.solve_round(runtime, principal, round_id, progress, on=clock.today())
 
     return await _submit(jobs, "placement.solve", work, {"round_id": str(round_id)}, response, wait)
 

@@ -15,6 +15,7 @@ from services.mutation.placement.domain.rounds import (
     SelfRequest,
     UnitCaps,
 )
+from shared.inputs import RequestModel
 
 Nip = Annotated[str, Field(pattern=r"^\d{18}$", description="18-digit NIP")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -22,7 +23,7 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Weight = Annotated[float, Field(ge=0, le=1000)]
 
 
-class WeightsIn(BaseModel):
+class WeightsIn(RequestModel):
     """Points a component adds at its full scale (0 switches it off); omitted ones keep their value."""
 
     job_person_match: Weight | None = None
@@ -37,32 +38,32 @@ class WeightsIn(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
-class LongPosting(BaseModel):
+class LongPosting(RequestModel):
     kind: Literal["long_posting"]
     min_years: int = Field(5, ge=0, le=40, description="more years than this in the same position")
 
 
-class OverStaffedUnits(BaseModel):
+class OverStaffedUnits(RequestModel):
     kind: Literal["over_staffed_units"]
 
 
-class SuccessionPool(BaseModel):
+class SuccessionPool(RequestModel):
     kind: Literal["succession_pool"]
 
 
-class SelfRequestIn(BaseModel):
+class SelfRequestIn(RequestModel):
     nip: Nip
     preferred_locations: list[Name] = Field(
         default_factory=list, max_length=5, description="first choice first"
     )
 
 
-class SelfRequests(BaseModel):
+class SelfRequests(RequestModel):
     kind: Literal["self_requests"]
     requests: list[SelfRequestIn] = Field(min_length=1, max_length=20_000)
 
 
-class Explicit(BaseModel):
+class Explicit(RequestModel):
     kind: Literal["explicit"]
     nips: list[Nip] = Field(min_length=1, max_length=200_000)
 
@@ -88,7 +89,7 @@ def pool_rule(
     return PoolRule(kind)
 
 
-class Scope(BaseModel):
+class Scope(RequestModel):
     kind: ScopeKind
     code: Code = Field(description="the agency's code, or the province's (e.g. 7200)")
 
@@ -96,7 +97,7 @@ class Scope(BaseModel):
 UnitLimit = Annotated[int, Field(ge=0, le=100_000)]
 
 
-class UnitLimits(BaseModel):
+class UnitLimits(RequestModel):
     """A unit's own move limits; a limit left out is the round's."""
 
     unit_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -123,7 +124,7 @@ UnitLimitList = Annotated[
 ]
 
 
-class RoundCreate(BaseModel):
+class RoundCreate(RequestModel):
     name: Name
     scope: Scope
     pool: list[PoolDefinition] = Field(min_length=1, max_length=20)
@@ -136,7 +137,7 @@ class RoundCreate(BaseModel):
     unit_limits: UnitLimitList = Field(default_factory=list)
 
 
-class RoundUpdate(BaseModel):
+class RoundUpdate(RequestModel):
     name: Name | None = None
     pool: list[PoolDefinition] | None = Field(None, min_length=1, max_length=20)
     weights: WeightsIn | None = None
@@ -220,12 +221,12 @@ class MovePublic(BaseModel):
         return cls(**{k: row[k] for k in cls.model_fields})
 
 
-class PairIn(BaseModel):
+class PairIn(RequestModel):
     nip: Nip
     position_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-class WhatIfIn(BaseModel):
+class WhatIfIn(RequestModel):
     """Added to the base plan's own locks and forbids; weight changes apply to its weights."""
 
     locks: list[PairIn] = Field(default_factory=list, max_length=5000)

@@ -1,0 +1,52 @@
+"""The contract every write is held to (ARCHITECTURE.md §7): what a caller sends is refused whole, with the
+field named, unless every part of it is understood.
+
+- A request body is a `RequestModel`: a field the API does not define is refused (an integrator must never
+  believe a value was saved that was silently dropped), types are checked before anything changes.
+- Text carries no control characters but tab, line feed and carriage return: NUL cannot be stored by
+  PostgreSQL and would be by SQLite, and the others corrupt files, logs and the documents the platform
+  prints. The rule is the same whatever the database; `shared.web` applies it to query strings and paths.
+"""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+# C0 controls and DEL, except tab, line feed and carriage return.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character_in(text: str) -> str | None:
+    """The first forbidden control character in `text`, written as U+XXXX; None when there is none."""
+    found = _CONTROL_CHARACTER.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key)
+            yield from _texts(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _texts(item)
+
+
+class RequestModel(BaseModel):
+    """Base of every request body and of the models nested in one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        # Nested request models checked their own fields; plain text, lists and mappings are checked here.
+        for text in _texts(value):
+            character = control_character_in(text)
+            if character is not None:
+                raise ValueError(f"contains the control character {character}, which text may not hold")
+        return value
