@@ -1,12 +1,14 @@
 """Async SQLAlchemy engine and connections for SQLite (aiosqlite) and PostgreSQL (asyncpg), chosen by URL."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from sqlalchemy import ARRAY, DateTime, Table, any_, bindparam, event, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -90,6 +92,23 @@ async def existing_keys(connection: AsyncConnection, column: Any, keys: Sequence
         )
         found.update(await connection.scalars(select(column).where(where)))
     return found
+
+
+async def versioned_upsert(
+    connection: AsyncConnection, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]
+) -> None:
+    """Insert a read model's row, or bring it to `values`, unless it already holds a newer `version`: an
+    event replayed or delivered late never moves a copy back. One statement, so two consumers applying
+    events of one row at once cannot interleave a read and a write (PostgreSQL and SQLite alike)."""
+    dialect = connection.dialect.name
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = make_insert(table).values({**key, **values})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: statement.excluded[name] for name in values},
+        where=table.c.version < statement.excluded.version,
+    )
+    await connection.execute(statement)
 
 
 def _bound(

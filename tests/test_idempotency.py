@@ -60,7 +60,9 @@ async def test_a_retry_with_the_same_key_gets_the_first_answer_and_changes_nothi
         assert (await client.post("/api/v1/employees", json=person)).status_code == 409
 
         # A key is the caller's own: another caller's identical key is another request.
-        someone_else = auth_headers(app.state.runtime.settings, principal("admin", agencies=None, subject="b"))
+        someone_else = auth_headers(
+            app.state.runtime.settings, principal("admin", agencies=None, subject="b")
+        )
         theirs = await client.post(
             "/api/v1/employees", json=employee_payload(3), headers={**key, **someone_else}
         )

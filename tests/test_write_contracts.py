@@ -70,7 +70,9 @@ def _path_value(name: str, schema: dict[str, Any]) -> str:
     return "7601"
 
 
-def _write_operations(app: FastAPI, service: str) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+def _write_operations(
+    app: FastAPI, service: str
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
     """(method, concrete path, operation, JSON body schema) of each write route with a JSON body."""
     spec = app.openapi()
     for template, operations in spec["paths"].items():
@@ -143,4 +145,6 @@ async def test_every_write_route_refuses_unknown_fields_wrong_types_and_control_
                     if not _named(nul, name) or "control character" not in nul.text:
                         failures.append(f"{where}: {name} with a NUL got {nul.status_code} {nul.text[:200]}")
         assert routes > 0
-        assert not failures, f"{len(failures)} contract holes in {routes} write routes:\n" + "\n".join(failures)
+        assert not failures, f"{len(failures)} contract holes in {routes} write routes:\n" + "\n".join(
+            failures
+        )

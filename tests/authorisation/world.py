@@ -77,7 +77,7 @@ class World:
     sides: dict[str, Side]  # "own", "other"
     people: dict[str, str]  # self (every caller's NIP), colleague, boss, outsider
     callers: dict[Role, Caller]
-    _serial: count[int]
+    _serial: "count[int]"
 
     def serial(self) -> int:
         """A number no other request of this world used: for NIPs, codes and names that must be new."""
@@ -107,16 +107,22 @@ async def world(make_settings: Any) -> AsyncIterator[World]:
         gateway = gateway_app(config)
         await stack.enter_async_context(gateway.router.lifespan_context(gateway))
         door = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway", timeout=30)
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=gateway), base_url="http://gateway", timeout=30
+            )
         )
         system = auth_headers(settings["employee"])
         sides, people = await _organisation(urls, system)
         await _agencies_known(gateway)
-        callers = await _callers(gateway, door, people["self"], config.internal_token_secret.get_secret_value())
+        callers = await _callers(
+            gateway, door, people["self"], config.internal_token_secret.get_secret_value()
+        )
         yield World(urls, gateway, door, system, sides, people, callers, count(1000))
 
 
-async def _organisation(urls: Mapping[str, str], system: dict[str, str]) -> tuple[dict[str, Side], dict[str, str]]:
+async def _organisation(
+    urls: Mapping[str, str], system: dict[str, str]
+) -> tuple[dict[str, Side], dict[str, str]]:
     async with httpx.AsyncClient(base_url=urls["employee"], headers=system, timeout=30) as employee:
         for code, kind, province in (
             (PROVINCE, "province", PROVINCE),
@@ -201,7 +207,9 @@ async def _callers(gateway: FastAPI, door: httpx.AsyncClient, nip: str, secret: 
         await identity.create_user(
             username=f"user.{role}", name=f"User {role}", password=PASSWORD, nip=nip, grants=[grant]
         )
-    _, client_secret = await identity.create_client(client_id="simpeg-7601", name="SIMPEG 7601", agency_code=OWN)
+    _, client_secret = await identity.create_client(
+        client_id="simpeg-7601", name="SIMPEG 7601", agency_code=OWN
+    )
     tokens = {role: await login(door, f"user.{role}", PASSWORD) for role in GRANTS}
     signed_in = await door.post(
         "/api/v1/auth/token",

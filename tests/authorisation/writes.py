@@ -120,7 +120,9 @@ def _judge(
         return [f"{where}: expected 403, got {answer.status_code} {answer.text[:200]}"]
     # Refused for the body alone (the caller may write here): the refusal names the field.
     own_body = Cell(cell.path, OWN_SIDE)
-    refused_for_body = cell.body == OTHER_SIDE and route.allows(role, own_body, through_gateway=through_gateway)
+    refused_for_body = cell.body == OTHER_SIDE and route.allows(
+        role, own_body, through_gateway=through_gateway
+    )
     if refused_for_body and route.body_field is not None:
         fields = {(p.get("field") or "") for p in answer.json().get("errors", [])}
         if not any(f == route.body_field or f.endswith("." + route.body_field) for f in fields):
@@ -128,7 +130,9 @@ def _judge(
     return []
 
 
-def require_every_route(openapi: dict[str, Any], routes: Iterable[WriteRoute], *, gateway: bool = False) -> None:
+def require_every_route(
+    openapi: dict[str, Any], routes: Iterable[WriteRoute], *, gateway: bool = False
+) -> None:
     """Every write route of the document is in the matrix (the gateway's: only its own routes)."""
     covered = {(r.method.lower(), r.template) for r in routes}
     missing = [
