@@ -23,7 +23,6 @@ app.add_typer(gateway_cli.users_app, name="users")
 app.add_typer(gateway_cli.clients_app, name="clients")
 
 
-
 @app.callback()
 def _business_clock() -> None:
     """Every command reads business dates from the clock the settings pin (tests, demonstrations)."""
@@ -229,8 +228,9 @@ def export_employees(
 if TYPE_CHECKING:
     from services.appraisal.service.seeding import Appraisee
     from services.employee.demo.generator import DemoProvince
+    from services.training.demo.catalogue import Demand
 
-SEEDED_SERVICES = ("employee", "appraisal", "gateway")
+SEEDED_SERVICES = ("employee", "appraisal", "training", "gateway")
 # Yearly credit points of functional positions by level (PermenPANRB 1/2023), for the demo's SKPs.
 CREDIT_COEFFICIENTS = {
     "Terampil": "5",
@@ -246,7 +246,10 @@ CREDIT_COEFFICIENTS = {
 @app.command()
 def seed(
     service: Annotated[
-        str | None, typer.Option("--service", "-s", help="employee or appraisal; both when omitted")
+        str | None,
+        typer.Option(
+            "--service", "-s", help="one of employee, appraisal, training, gateway; all when omitted"
+        ),
     ] = None,
     employees: Annotated[
         int, typer.Option(min=1, max=100_000, help="how many employees the demo province has")
@@ -291,6 +294,12 @@ def seed(
                 )
             )
             report["added"] = {"users": created, "password": DEMO_PASSWORD}
+        elif name == "training":
+            from services.training import cli as training_cli
+
+            report["added"] = training_cli.seed_demo(
+                training_input(province), seed=seed_number, database_url=url
+            )
         else:
             from services.appraisal import cli as appraisal_cli
 
@@ -343,6 +352,34 @@ def appraisal_input(province: "DemoProvince") -> tuple[list["Appraisee"], dict[s
             )
         )
     return appraisees, approvers
+
+
+def training_input(province: "DemoProvince") -> "Demand":
+    """The demo province as the training catalogue is drawn for: each agency with the town its classes meet in
+    (its capital) and the levels its positions require each competency at; the national competencies."""
+    from collections import defaultdict
+
+    from services.employee.domain import competencies
+    from services.training.demo.catalogue import Demand, DemoAgency
+
+    required: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for position in province.positions:
+        for competency, level in position.competency_standard.items():
+            required[position.agency_code][competency].add(level)
+    seats: dict[str, str] = {}
+    for unit in province.units:
+        seats.setdefault(unit.agency_code, unit.location or "")
+    agencies = tuple(
+        DemoAgency(
+            code=agency.code,
+            name=agency.name,
+            kind=agency.kind.value,
+            seat=seats[agency.code],
+            required={name: frozenset(levels) for name, levels in required[agency.code].items()},
+        )
+        for agency in province.agencies
+    )
+    return Demand(agencies, competencies.MANAGERIAL, competencies.SOCIO_CULTURAL)
 
 
 if __name__ == "__main__":

@@ -386,7 +386,7 @@ def _seed(platform: Platform) -> None:
             log_path=platform.log_path(f"seed-{name}"),
             env=platform.env_of(name),
         )
-        for name in ("employee", "appraisal", "gateway")
+        for name in ("employee", "appraisal", "training", "gateway")
         if name in platform.service_ports
     }
     _run_to_end(runs.values(), time.monotonic() + 300)
