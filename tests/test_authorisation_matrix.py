@@ -407,10 +407,25 @@ async def _world(urls: Mapping[str, str], system: dict[str, str]) -> dict[str, s
             assert response.status_code == 201, response.text
         ids = {name: person["nip"] for name, person in people.items()}
 
+        async def copied_everywhere() -> bool:
+            for service in ("appraisal", "mutation", "training"):
+                for name in ("self", "colleague", "boss", "outsider"):
+                    seen = await client.get(f"{urls[service]}/api/v1/{service}/employees/{ids[name]}")
+                    if seen.status_code != 200:
+                        return False
+            for code in (OWN, OTHER):
+                seen = await client.get(f"{urls['appraisal']}/api/v1/appraisal/agencies/{code}")
+                if seen.status_code != 200:
+                    return False
+            return True
+
+        # The appraisal service checks the agencies and people its records name against its read models.
+        await eventually(copied_everywhere, timeout=30, what="the agencies and employees in every read model")
+
         appraisal = httpx.AsyncClient(base_url=urls["appraisal"], headers=system, timeout=20)
         async with appraisal:
-            own_period = await open_period(appraisal, agency_code=OWN)
-            other_period = await open_period(appraisal, agency_code=OTHER)
+            own_period = await open_period(appraisal, agency_code=OWN, approver_nip=ids["boss"])
+            other_period = await open_period(appraisal, agency_code=OTHER, approver_nip=ids["boss"])
             ids["period_own"], ids["period_other"] = own_period["id"], other_period["id"]
             boss = {"appraiser_nip": ids["boss"], "reviewer_nip": None}
             ids["skp_self"] = (await plan_skp(appraisal, own_period["id"], ids["self"], **boss))["id"]
@@ -432,16 +447,6 @@ async def _world(urls: Mapping[str, str], system: dict[str, str]) -> dict[str, s
                     },
                 )
                 assert response.status_code == 201, response.text
-
-        async def copied_everywhere() -> bool:
-            for service in ("appraisal", "mutation", "training"):
-                for name in ("self", "colleague", "outsider"):
-                    seen = await client.get(f"{urls[service]}/api/v1/{service}/employees/{ids[name]}")
-                    if seen.status_code != 200:
-                        return False
-            return True
-
-        await eventually(copied_everywhere, timeout=30, what="the employees in every read model")
     return ids
 
 

@@ -2,10 +2,11 @@
 
 from fastapi import FastAPI
 
-from services.appraisal.adapters.tables import employees, metadata
+from services.appraisal.adapters.tables import agencies, employees, metadata
 from services.appraisal.api import periods, reports, skp, talent
 from services.appraisal.events.handlers import SUBSCRIPTIONS
 from shared import health
+from shared.readmodels.agencies import agency_read_model_router
 from shared.readmodels.employees import employee_read_model_router
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             talent.router,
             reports.router,
             employee_read_model_router("appraisal", employees),
+            agency_read_model_router("appraisal", agencies),
         ],
         lifespan=runtime.lifespan,
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
 from shared.idempotency import idempotency_table
+from shared.readmodels.agencies import agency_read_model
 from shared.readmodels.employees import employee_read_model
 
 metadata = MetaData()
@@ -220,6 +221,7 @@ mutation_baselines = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
 )
 
+agencies = agency_read_model(metadata)
 employees = employee_read_model(metadata)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

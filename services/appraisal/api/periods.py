@@ -19,6 +19,7 @@ from services.appraisal.domain.periods import (
 )
 from services.appraisal.domain.predicate import BehaviourRule, Predicate
 from services.appraisal.service import periods as service
+from services.appraisal.service.references import ReferenceCheck
 from shared.auth import STAFF_ROLES, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
@@ -181,7 +182,11 @@ async def open_period(
     body: PeriodCreate, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> PeriodPublic:
     """Open an agency's appraisal year with its evaluation cadence."""
-    principal.require_any(KEEPERS, body.agency_code)
+    principal.require_role(*KEEPERS)
+    check = ReferenceCheck(uow.connection, principal)
+    await check.agency("agency_code", body.agency_code)
+    await check.employee("approver_nip", body.approver_nip)
+    check.settle()
     period = await service.open_period(uow, **body.model_dump())
     response.headers["Location"] = f"{router.prefix}/{period.id}"
     return _answer(response, period)
@@ -232,8 +237,12 @@ async def revise_period(
     principal: PrincipalDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> PeriodPublic:
-    """Set the organisation predicate, the approver or the objection window; needs If-Match."""
+    """Set the organisation predicate, the approver or the objection window; needs If-Match. A request that
+    changes nothing keeps the version."""
     principal.require_any(KEEPERS, (await service.get_period(uow.connection, period_id)).agency_code)
+    check = ReferenceCheck(uow.connection, principal)
+    await check.employee("approver_nip", body.approver_nip)
+    check.settle()
     expected = version_from_if_match(if_match)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
     period = await service.revise_period(uow, period_id, expected_version=expected, changes=changes)
@@ -273,6 +282,9 @@ async def finalise_point(
     agency = (await service.get_period(uow.connection, period_id)).agency_code
     principal.require_any((*KEEPERS, Role.APPROVER), agency)
     if body and body.override:
+        check = ReferenceCheck(uow.connection, principal)
+        await check.employee("override.approver_nip", body.override.approver_nip)
+        check.settle()
         require_acting_as(principal, body.override.approver_nip, agency)
     override = Override(body.override.approver_nip, body.override.reason) if body and body.override else None
     finalisation = await service.finalise_point(uow, period_id, point, override=override)

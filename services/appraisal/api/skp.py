@@ -1,5 +1,7 @@
 """HTTP routes for SKPs: planning, realisations, feedback, ratings and objections.
 
+Every NIP a request names must be an employee this service knows (422 naming the field otherwise), inside
+the caller's agencies (403 naming the field), before the acting person is checked and anything changes.
 Who acts is named in the request (`appraiser_nip`, `recorded_by`, ...): it must be the caller's own NIP
 (or the caller records on someone's behalf as the agency's record keeper), and the SKP checks that NIP
 against the people it names, answering 403 otherwise.
@@ -34,8 +36,8 @@ from services.appraisal.domain.skp import (
     Target,
     Verdict,
 )
-from services.appraisal.service import periods as periods_service
 from services.appraisal.service import skp as service
+from services.appraisal.service.references import ReferenceCheck
 from services.appraisal.service.skp import IndicatorPlan
 from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
@@ -320,6 +322,14 @@ async def _skp(uow: UowDep, skp_id: UUID) -> Skp:
     return await service.get_skp(uow.connection, skp_id)
 
 
+async def _require_known(uow: UowDep, principal: Principal, **people: str | None) -> None:
+    """Each NIP given under its field names an employee inside the caller's agencies."""
+    check = ReferenceCheck(uow.connection, principal)
+    for field, nip in people.items():
+        await check.employee(field, nip)
+    check.settle()
+
+
 def _own_or_scoped(principal: Principal, where: SkpFilter) -> SkpFilter | None:
     """A search within the caller's scope: an employee sees their own SKPs, staff their agencies'."""
     if not principal.is_staff:
@@ -335,10 +345,16 @@ def _own_or_scoped(principal: Principal, where: SkpFilter) -> SkpFilter | None:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SkpPublic)
 async def plan_skp(body: SkpCreate, uow: UowDep, response: Response, principal: PrincipalDep) -> SkpPublic:
-    """Plan an employee's SKP for an appraisal year: appraiser, indicators and targets."""
-    agency = (await periods_service.get_period(uow.connection, body.period_id)).agency_code
-    if not (principal.is_self(body.nip) or principal.is_self(body.appraiser_nip)):
-        principal.require_any((*RECORDERS, Role.SUPERVISOR), agency)
+    """Plan an employee's SKP for an appraisal year: appraiser, indicators and targets. The employee belongs
+    to the period's agency and holds the position named."""
+    check = ReferenceCheck(uow.connection, principal)
+    period = await check.period("period_id", body.period_id)
+    if period is not None and not (principal.is_self(body.nip) or principal.is_self(body.appraiser_nip)):
+        principal.require_any((*RECORDERS, Role.SUPERVISOR), period.agency_code)
+    await check.appraised(period, body.nip, body.position_id)
+    await check.employee("appraiser_nip", body.appraiser_nip)
+    await check.employee("reviewer_nip", body.reviewer_nip)
+    check.settle()
     skp = await service.plan_skp(
         uow,
         period_id=body.period_id,
@@ -405,8 +421,10 @@ async def assign(
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> SkpPublic:
-    """Name another appraiser or appraiser's supervisor; needs If-Match."""
+    """Name another appraiser or appraiser's supervisor; needs If-Match. A request that changes nothing keeps
+    the version."""
     principal.require_any(KEEPERS, (await _skp(uow, skp_id)).agency_code)
+    await _require_known(uow, principal, appraiser_nip=body.appraiser_nip, reviewer_nip=body.reviewer_nip)
     expected = version_from_if_match(if_match)
     skp = await service.assign(
         uow, skp_id, expected_version=expected, changes=body.model_dump(exclude_unset=True)
@@ -436,6 +454,7 @@ async def record_realisation(
     if_match: IfMatch = None,
 ) -> SkpPublic:
     """Record (or correct) what an indicator achieved in an evaluation period, with evidence."""
+    await _require_known(uow, principal, recorded_by=body.recorded_by)
     require_acting_as(principal, body.recorded_by, (await _skp(uow, skp_id)).agency_code)
     expected = version_from_if_match(if_match)
     skp = await service.record_realisation(
@@ -453,8 +472,13 @@ async def record_realisation(
 async def give_feedback(
     skp_id: UUID, body: FeedbackIn, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> SkpPublic:
-    """Add a continuous-feedback entry."""
-    require_acting_as(principal, body.author_nip, (await _skp(uow, skp_id)).agency_code)
+    """Add a continuous-feedback entry, on the whole SKP or one of its indicators."""
+    skp = await _skp(uow, skp_id)
+    check = ReferenceCheck(uow.connection, principal)
+    await check.employee("author_nip", body.author_nip)
+    check.indicator("indicator_id", skp, body.indicator_id)
+    check.settle()
+    require_acting_as(principal, body.author_nip, skp.agency_code)
     skp, _ = await service.give_feedback(
         uow, skp_id, author_nip=body.author_nip, note=body.note, indicator_id=body.indicator_id
     )
@@ -472,6 +496,7 @@ async def rate(
     if_match: IfMatch = None,
 ) -> SkpPublic:
     """The appraiser rates results and behaviour for an evaluation point (403 for anyone else)."""
+    await _require_known(uow, principal, appraiser_nip=body.appraiser_nip)
     require_acting_as(principal, body.appraiser_nip, (await _skp(uow, skp_id)).agency_code)
     expected = version_from_if_match(if_match)
     skp, _ = await service.rate(
@@ -494,6 +519,7 @@ async def file_objection(
     skp_id: UUID, point: str, body: ObjectionIn, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> SkpPublic:
     """The employee objects to a final evaluation within the period's window."""
+    await _require_known(uow, principal, nip=body.nip)
     require_acting_as(principal, body.nip, (await _skp(uow, skp_id)).agency_code)
     skp, _ = await service.file_objection(uow, skp_id, point, by_nip=body.nip, reason=body.reason)
     return _answer(response, skp)
@@ -509,6 +535,7 @@ async def decide_objection(
     principal: PrincipalDep,
 ) -> SkpPublic:
     """The appraiser's supervisor upholds (with revised ratings) or rejects an objection."""
+    await _require_known(uow, principal, decider_nip=body.decider_nip)
     require_acting_as(principal, body.decider_nip, (await _skp(uow, skp_id)).agency_code)
     skp, _ = await service.decide_objection(
         uow,

@@ -23,6 +23,7 @@ from services.appraisal.domain.talent import (
     PotentialPolicy,
 )
 from services.appraisal.service import talent as service
+from services.appraisal.service.references import ReferenceCheck
 from shared.auth import STAFF_ROLES, PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
@@ -147,6 +148,9 @@ async def set_policy(
 ) -> PolicyPublic:
     """Set the agency's potential policy; needs If-Match (`W/"0"` replaces the default)."""
     principal.require_any(KEEPERS, agency_code)
+    check = ReferenceCheck(uow.connection, principal)
+    await check.agency("agency_code", agency_code)
+    check.settle()
     expected = version_from_if_match(if_match)
     policy = PotentialPolicy(body.medium_from, body.high_from, body.weights)
     version = await service.set_policy(uow, agency_code, policy, expected_version=expected)
@@ -155,8 +159,13 @@ async def set_policy(
 
 @router.post("/assessments", status_code=status.HTTP_201_CREATED, response_model=AssessmentPublic)
 async def assess_potential(body: AssessmentIn, uow: UowDep, principal: PrincipalDep) -> AssessmentPublic:
-    """Record an assessment: job-person match and other scores give the potential and the 9-box."""
-    principal.require_any(RECORDERS, body.agency_code)
+    """Record an assessment of an employee of the agency: job-person match and other scores give the
+    potential and the 9-box."""
+    principal.require_role(*RECORDERS)
+    check = ReferenceCheck(uow.connection, principal)
+    await check.agency("agency_code", body.agency_code)
+    await check.employee("nip", body.nip, of_agency=body.agency_code)
+    check.settle()
     assessment = await service.assess_potential(uow, **body.model_dump())
     return AssessmentPublic(
         id=str(assessment.id),

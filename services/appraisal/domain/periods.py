@@ -138,9 +138,9 @@ class AppraisalPeriod:
             raise Conflict(f"evaluation point {key} of {self.year} is final", code="point-final")
         return point
 
-    def revise(self, changes: Mapping[str, object]) -> None:
+    def revise(self, changes: Mapping[str, object]) -> bool:
         """Change the agency's settings for the year; the cadence and the behaviour rule stay as opened,
-        so every evaluation of the year is made the same way."""
+        so every evaluation of the year is made the same way. False when every value already was so."""
         fixed = sorted(set(changes) - REVISABLE)
         if fixed:
             raise InvalidInput(
@@ -151,8 +151,10 @@ class AppraisalPeriod:
             raise Conflict(
                 f"the annual evaluation {self.year} is final; the period is closed", code="period-closed"
             )
-        for name, value in changes.items():
+        changed = {name: value for name, value in changes.items() if getattr(self, name) != value}
+        for name, value in changed.items():
             setattr(self, name, value)
+        return bool(changed)
 
     def check(self, key: str, predicates: Mapping[str, Predicate | None]) -> list[Violation]:
         """The distribution violations of a point's predicates (NIP -> predicate, None when unrated)."""

@@ -149,11 +149,14 @@ class Skp:
         self._require_open()
         self.indicators.append(indicator)
 
-    def assign(self, *, appraiser_nip: str, reviewer_nip: str | None) -> None:
-        """Name another appraiser (or their supervisor, who decides objections)."""
+    def assign(self, *, appraiser_nip: str, reviewer_nip: str | None) -> bool:
+        """Name another appraiser (or their supervisor, who decides objections); False when both were so."""
         self._require_open()
         _check_people(self.nip, appraiser_nip, reviewer_nip)
+        if (self.appraiser_nip, self.reviewer_nip) == (appraiser_nip, reviewer_nip):
+            return False
         self.appraiser_nip, self.reviewer_nip = appraiser_nip, reviewer_nip
+        return True
 
     def record_realisation(self, point: EvaluationPoint, realisation: Realisation) -> None:
         """What was achieved on an indicator in one evaluation period, with the evidence for it."""

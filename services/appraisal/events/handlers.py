@@ -1,15 +1,17 @@
 """Events the appraisal service consumes: the table event type -> handler.
 
-The employee read model follows every employee event. A move (`position-changed`) also opens the
+The agencies and employee read models (what requests' agency codes and NIPs are checked against) follow
+the employee service's agency and employee events. A move (`position-changed`) also opens the
 post-mutation monitoring baseline, in the same transaction as the read-model update: the consumer keys
 handlers by event type, so the read model's handler for that type is wrapped, not added to.
 """
 
-from services.appraisal.adapters.tables import employees
+from services.appraisal.adapters.tables import agencies, employees
 from services.appraisal.service import monitoring
 from shared.contracts.employee import EmployeePositionChanged
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import Subscription
+from shared.readmodels.agencies import agency_subscriptions
 from shared.readmodels.employees import employee_subscriptions
 from shared.uow import UnitOfWork
 
@@ -25,6 +27,7 @@ async def on_position_changed(uow: UnitOfWork, event: CloudEvent, data: Employee
 
 
 SUBSCRIPTIONS: list[Subscription] = [
+    *agency_subscriptions(agencies),
     *(s for s in _read_model.values() if s.type != POSITION_CHANGED),
     Subscription(POSITION_CHANGED, on_position_changed),
 ]

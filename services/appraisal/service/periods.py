@@ -76,10 +76,12 @@ async def search_periods(
 async def revise_period(
     uow: UnitOfWork, period_id: UUID, *, expected_version: int, changes: Mapping[str, object]
 ) -> AppraisalPeriod:
-    """Change the organisation predicate, the approver or the objection window."""
+    """Change the organisation predicate, the approver or the objection window; a request that changes
+    nothing leaves the period (and its version) as it is."""
     period = await get_period(uow.connection, period_id)
     check_version(period.version, expected_version, f"period {period_id}")
-    period.revise(changes)
+    if not period.revise(changes):
+        return period
     await PeriodRepository(uow.connection).save(period, expected_version=expected_version)
     await uow.commit()
     return period

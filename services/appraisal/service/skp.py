@@ -104,12 +104,14 @@ async def search_skps(
 async def assign(
     uow: UnitOfWork, skp_id: UUID, *, expected_version: int, changes: Mapping[str, str | None]
 ) -> Skp:
-    """Name another appraiser or appraiser's supervisor; what `changes` leaves out stays."""
+    """Name another appraiser or appraiser's supervisor; what `changes` leaves out stays, and a request that
+    changes nothing leaves the SKP (and its version) as it is."""
     skp = await get_skp(uow.connection, skp_id)
     check_version(skp.version, expected_version, f"SKP {skp_id}")
     appraiser_nip = changes.get("appraiser_nip") or skp.appraiser_nip
     reviewer_nip = changes["reviewer_nip"] if "reviewer_nip" in changes else skp.reviewer_nip
-    skp.assign(appraiser_nip=appraiser_nip, reviewer_nip=reviewer_nip)
+    if not skp.assign(appraiser_nip=appraiser_nip, reviewer_nip=reviewer_nip):
+        return skp
     await SkpRepository(uow.connection).save(skp, expected_version=expected_version)
     await uow.commit()
     return skp

@@ -1,18 +1,25 @@
-"""Helpers the appraisal service's HTTP tests share: the people, the ratings that give each predicate, and
-short-hands for opening a period, planning an SKP, rating and finalising."""
+"""Helpers the appraisal service's HTTP tests share: the people (made known to the service by the employee
+service's events), the ratings that give each predicate, and short-hands for opening a period, planning an
+SKP, rating and finalising."""
 
 import json
+from datetime import date
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
-from services.appraisal.adapters.tables import outbox
+from services.appraisal.adapters.tables import agencies, employees, outbox
+from shared.contracts.employee import AgencyDefined, EmployeeRegistered
+from shared.events.envelope import new_event
+from shared.testing import eventually
 
 APPRAISER = "197001011995031001"
 REVIEWER = "196501011990031001"
 APPROVER = "196001011985031001"
-OUTSIDER = "199001012015031001"
+OUTSIDER = "199001012015031001"  # an employee of the agency whom the SKPs of the tests do not name
+STAFF = (APPRAISER, REVIEWER, APPROVER, OUTSIDER)
+AGENCY = "7601"
 
 CORE_VALUES = (
     "berorientasi_pelayanan",
@@ -36,6 +43,41 @@ RATINGS_FOR = {
 
 def nip(number: int) -> str:
     return f"19850312201001{1000 + number}"
+
+
+async def register(app: Any, *nips: str, agency: str = AGENCY) -> None:
+    """Make the service know the agency and the employees of it, as the employee service's events do (every
+    agency code and NIP a request names must be known), and wait until it does."""
+    bus = app.state.runtime.bus
+    defined = AgencyDefined(
+        code=agency, name=f"Instansi {agency}", kind="kabupaten", province_code=f"{agency[:2]}00", version=1
+    )
+    event = new_event("asn.employee.agency.defined", subject=agency, agency=agency, data=defined)
+    await bus.publish("asn.employee.events", agency.encode(), event.to_json())
+    for employee in nips:
+        registered = EmployeeRegistered(
+            nip=employee,
+            name=f"Pegawai {employee[-4:]}",
+            agency_code=agency,
+            birth_date=date(int(employee[:4]), int(employee[4:6]), int(employee[6:8])),
+            gender="M" if employee[14] == "1" else "F",
+            employment_type="PNS",
+            status="active",
+        )
+        event = new_event(
+            "asn.employee.employee.registered", subject=employee, agency=agency, data=registered
+        )
+        await bus.publish("asn.employee.events", employee.encode(), event.to_json())
+
+    async def known() -> bool:
+        async with app.state.runtime.db.connect() as connection:
+            agency_known = await connection.scalar(select(agencies.c.code).where(agencies.c.code == agency))
+            placed = await connection.scalars(
+                select(employees.c.nip).where(employees.c.nip.in_(nips), employees.c.agency_code == agency)
+            )
+            return agency_known is not None and set(placed) == set(nips)
+
+    await eventually(known, what=f"agency {agency} and its {len(nips)} employees in the read models")
 
 
 def if_match(resource: dict[str, Any]) -> dict[str, str]:

@@ -12,6 +12,7 @@ from services.appraisal.tests.support import (
     MEETS,
     OUTSIDER,
     REVIEWER,
+    STAFF,
     finalise,
     if_match,
     nip,
@@ -19,6 +20,7 @@ from services.appraisal.tests.support import (
     outbox_events,
     plan_skp,
     rate,
+    register,
 )
 from shared.testing import serve_in_process
 
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.integration
 async def test_a_distribution_the_organisation_predicate_forbids_is_refused_until_overridden(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(0), nip(1), nip(2))
         period = await open_period(client, organisation_predicate="baik")
         skps = [await plan_skp(client, period["id"], nip(i)) for i in range(3)]
         for skp in skps:
@@ -91,6 +94,7 @@ async def test_a_distribution_the_organisation_predicate_forbids_is_refused_unti
 async def test_fixing_the_ratings_lets_the_point_finalise_without_override(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(0), nip(1), nip(2), nip(9))
         period = await open_period(client, organisation_predicate=None)
         skps = [await plan_skp(client, period["id"], nip(i)) for i in range(3)]
         await rate(client, skps[0], "annual", "baik")
@@ -147,6 +151,7 @@ async def test_fixing_the_ratings_lets_the_point_finalise_without_override(make_
 async def test_an_objection_is_decided_by_the_appraisers_supervisor_and_history_keeps_both(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1))
         period = await open_period(client)
         employee = nip(1)
         skp = await plan_skp(client, period["id"], employee)
@@ -195,6 +200,7 @@ async def test_an_objection_is_decided_by_the_appraisers_supervisor_and_history_
 async def test_a_rejected_objection_leaves_the_evaluation(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1))
         period = await open_period(client)
         employee = nip(1)
         skp = await plan_skp(client, period["id"], employee)

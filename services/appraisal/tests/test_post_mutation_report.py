@@ -7,7 +7,17 @@ from datetime import date
 import pytest
 
 from services.appraisal.app import create_app
-from services.appraisal.tests.support import appraise, nip
+from services.appraisal.tests.support import (
+    APPROVER,
+    STAFF,
+    appraise,
+    finalise,
+    nip,
+    open_period,
+    plan_skp,
+    rate,
+    register,
+)
 from shared.contracts.employee import EmployeePositionChanged, EmployeeRegistered, Placement
 from shared.events.envelope import new_event
 from shared.testing import eventually, serve_in_process
@@ -56,8 +66,14 @@ async def publish_move(app, employee: str, agency: str, tmt: date) -> None:
 async def test_the_report_compares_each_move_and_the_cohort_before_and_after(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, A, B, C, E, F)
+        await register(app, D, agency="7605")
+        await register(app, agency=RECEIVING)
         # D's last year before the move was appraised in another agency, before the move arrived.
         await appraise(client, {D: "kurang"}, year=2025, agency_code="7605")
+        # The others' SKPs of 2025 were planned in their agency before they moved.
+        year_2025 = await open_period(client, year=2025)
+        planned = {n: await plan_skp(client, year_2025["id"], n) for n in (A, B, C, E, F)}
         for employee, (agency, tmt) in MOVES.items():
             await publish_move(app, employee, agency, tmt)
 
@@ -77,8 +93,10 @@ async def test_the_report_compares_each_move_and_the_cohort_before_and_after(mak
             F: None,
         }
 
-        # The others' 2025 evaluations become final only after they moved: the baselines follow.
-        await appraise(client, {A: "baik", B: "baik", C: "sangat_baik", E: "baik", F: "baik"}, year=2025)
+        # Their 2025 evaluations become final only after they moved: the baselines follow.
+        for employee, predicate in {A: "baik", B: "baik", C: "sangat_baik", E: "baik", F: "baik"}.items():
+            assert (await rate(client, planned[employee], "annual", predicate)).status_code == 200
+        assert (await finalise(client, year_2025["id"], "annual", override_by=APPROVER)).status_code == 200
         # 2026 counts as "after" only for A (moved on 1 January); the rest moved mid-year.
         await appraise(
             client,

@@ -9,11 +9,13 @@ from services.appraisal.tests.support import (
     CORE_VALUES,
     MEETS,
     OUTSIDER,
+    STAFF,
     if_match,
     nip,
     open_period,
     plan_skp,
     rate,
+    register,
 )
 from shared.testing import serve_in_process
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.integration
 async def test_only_the_appraiser_rates_and_only_with_the_current_etag(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1))
         period = await open_period(client)
         skp = await plan_skp(client, period["id"], nip(1))
         url = f"/api/v1/skp/{skp['id']}/evaluations/S1"
@@ -56,6 +59,7 @@ async def test_only_the_appraiser_rates_and_only_with_the_current_etag(make_sett
 async def test_a_rating_needs_every_core_value_and_the_periods_behaviour_rule(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1))
         majority = await open_period(client, behaviour_rule="majority")
         skp = await plan_skp(client, majority["id"], nip(1))
         url = f"/api/v1/skp/{skp['id']}/evaluations/annual"
@@ -85,6 +89,7 @@ async def test_a_rating_needs_every_core_value_and_the_periods_behaviour_rule(ma
 async def test_functional_positions_earn_credit_points_pro_rata(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1))
         period = await open_period(client, frequency="quarterly")
         refused = await client.post(
             "/api/v1/skp",
@@ -104,6 +109,7 @@ async def test_functional_positions_earn_credit_points_pro_rata(make_settings):
 async def test_realisations_and_feedback_come_from_the_people_the_skp_names(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1))
         period = await open_period(client)
         employee = nip(1)
         skp = await plan_skp(client, period["id"], employee)
@@ -144,6 +150,7 @@ async def test_realisations_and_feedback_come_from_the_people_the_skp_names(make
 async def test_an_skp_per_employee_and_year_and_unknown_things_are_not_found(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1))
         period = await open_period(client)
         await plan_skp(client, period["id"], nip(1))
         again = await client.post("/api/v1/skp", json=await _skp_body(period["id"]))
@@ -181,6 +188,7 @@ async def _skp_body(period_id: str) -> dict:
 async def test_lists_page_stably_and_refuse_foreign_cursors(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, *(nip(i) for i in range(5)))
         period = await open_period(client)
         planned = {(await plan_skp(client, period["id"], nip(i)))["id"] for i in range(5)}
         for year in (2027, 2028):

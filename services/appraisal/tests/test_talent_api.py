@@ -4,7 +4,7 @@ the latest annual predicate x potential, the grid and the succession pool."""
 import pytest
 
 from services.appraisal.app import create_app
-from services.appraisal.tests.support import appraise, nip, outbox_events
+from services.appraisal.tests.support import STAFF, appraise, nip, outbox_events, register
 from shared.testing import serve_in_process
 
 pytestmark = pytest.mark.integration
@@ -26,6 +26,7 @@ def assessment(employee: str, actual: dict[str, int], **fields) -> dict:
 async def test_potential_and_the_annual_predicate_place_employees_in_the_grid(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1), nip(2), nip(3))
         star, steady, struggling = nip(1), nip(2), nip(3)
         await appraise(client, {star: "sangat_baik", steady: "baik", struggling: "kurang"}, year=2026)
 
@@ -85,6 +86,7 @@ async def test_potential_and_the_annual_predicate_place_employees_in_the_grid(ma
 async def test_the_agency_policy_decides_the_potential_band(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1))
         employee = nip(1)
         await appraise(client, {employee: "baik"}, year=2026)
         default = await client.get("/api/v1/talent/policies/7601")
@@ -120,6 +122,7 @@ async def test_the_agency_policy_decides_the_potential_band(make_settings):
 async def test_an_employee_without_an_annual_predicate_has_no_box_yet(make_settings):
     app = create_app(await make_settings("appraisal"))
     async with serve_in_process(app) as client:
+        await register(app, *STAFF, nip(1))
         employee = nip(1)
         assert (await client.get(f"/api/v1/talent/employees/{employee}")).status_code == 404
         await client.post("/api/v1/talent/assessments", json=assessment(employee, STANDARD))

@@ -10,11 +10,13 @@ from services.appraisal.app import create_app as create_appraisal_app
 from services.appraisal.tests.support import (
     MEETS,
     REVIEWER,
+    STAFF,
     finalise,
     nip,
     open_period,
     plan_skp,
     rate,
+    register,
 )
 from services.mutation.adapters.tables import talent_boxes
 from services.mutation.app import create_app as create_mutation_app
@@ -28,6 +30,7 @@ async def test_final_annual_predicates_reach_the_mutation_read_model(make_settin
     mutation_app = create_mutation_app(await make_settings("mutation"))
     async with serve_in_process(appraisal_app) as appraisal, serve_in_process(mutation_app) as mutation:
         andi, sari = nip(1), nip(2)
+        await register(appraisal_app, *STAFF, andi, sari)
         period = await open_period(appraisal, year=2026)
         skps = {employee: await plan_skp(appraisal, period["id"], employee) for employee in (andi, sari)}
         for employee, predicate in ((andi, "butuh_perbaikan"), (sari, "sangat_baik")):
@@ -82,6 +85,7 @@ async def test_the_talent_box_reaches_the_mutation_read_model(make_settings):
     mutation_app = create_mutation_app(await make_settings("mutation"))
     async with serve_in_process(appraisal_app) as appraisal, serve_in_process(mutation_app):
         andi, sari = nip(1), nip(2)
+        await register(appraisal_app, *STAFF, andi, sari)
         period = await open_period(appraisal, year=2026)
         # Two people, so the year's distribution stays within the organisation's caps.
         for employee, predicate in ((andi, "butuh_perbaikan"), (sari, "sangat_baik")):
