@@ -131,9 +131,8 @@ def _period_values(period: AppraisalPeriod) -> dict[str, Any]:
 
 
 async def known_employee(connection: AsyncConnection, nip: str) -> Row[Any] | None:
-    """The employee read model's row of `nip` (its agency and position); None for a NIP no event named."""
-    columns = (employees.c.nip, employees.c.agency_code, employees.c.position_id)
-    return (await connection.execute(select(*columns).where(employees.c.nip == nip))).first()
+    """The employee read model's row of `nip` (its agency, its position...); None for a NIP no event named."""
+    return (await connection.execute(select(employees).where(employees.c.nip == nip))).first()
 
 
 class PeriodRepository:
