@@ -2,7 +2,7 @@
 of the event catalogue. Pure functions of their inputs."""
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,6 +14,9 @@ TOKEN_URL = "/api/v1/auth/token"
 SECURITY_SCHEME = "OAuth2"
 PUBLIC_OPERATIONS = frozenset({"/api/v1/auth/token", "/api/v1/openapi.json", "/api/v1/asyncapi.json"})
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+SCHEMA_REF = "#/components/schemas/"
+# The name the gateway's own document goes by when its schema names clash with a service's.
+GATEWAY = "gateway"
 
 SYNC_GUIDE = """
 ## Keeping an agency system in sync
@@ -40,31 +43,27 @@ def merge_openapi(
 ) -> dict[str, Any]:
     """The gateway's own document plus each service's `/api/v1` paths (those the gateway routes to it).
 
-    Schema names two services use for different shapes are prefixed with the service's name; identical
-    ones are kept once. Every operation is secured by the gateway's OAuth2 token endpoint, not by the
+    Schemas are named as `unique_schema_names` says, and every `$ref` of a document is rewritten to its
+    own document's schema. Every operation is secured by the gateway's OAuth2 token endpoint, not by the
     internal token the services document.
     """
+    documents = {GATEWAY: gateway, **services}
+    renames = unique_schema_names(documents)
     merged: dict[str, Any] = copy.deepcopy(dict(gateway))
-    paths: dict[str, Any] = merged.setdefault("paths", {})
-    schemas: dict[str, Any] = merged.setdefault("components", {}).setdefault("schemas", {})
-    tags = {tag["name"]: tag for tag in merged.get("tags", [])}
-    for service, doc in sorted(services.items()):
-        doc = copy.deepcopy(dict(doc))
-        renames: dict[str, str] = {}
-        for name, schema in doc.get("components", {}).get("schemas", {}).items():
-            if name in schemas and schemas[name] != schema:
-                renames[name] = f"{service}_{name}"
-        if renames:
-            doc = _rename_refs(doc, renames)
-            components = doc["components"]
-            components["schemas"] = {renames.get(k, k): v for k, v in components["schemas"].items()}
-        for name, schema in doc.get("components", {}).get("schemas", {}).items():
-            schemas.setdefault(name, schema)
-        for path, item in doc.get("paths", {}).items():
-            if owner_of(path) == service:
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    tags: dict[str, Any] = {}
+    for name, document in [(GATEWAY, gateway), *sorted(services.items())]:
+        renamed = _rename_refs(document, renames[name])
+        for schema_name, schema in renamed.get("components", {}).get("schemas", {}).items():
+            schemas.setdefault(renames[name].get(schema_name, schema_name), schema)
+        for path, item in renamed.get("paths", {}).items():
+            if name == GATEWAY or owner_of(path) == name:
                 paths[path] = item
-        for tag in doc.get("tags", []):
+        for tag in renamed.get("tags", []):
             tags.setdefault(tag["name"], tag)
+    merged["paths"] = paths
+    merged.setdefault("components", {})["schemas"] = schemas
     for path, item in paths.items():
         for method in HTTP_METHODS:
             operation = item.get(method)
@@ -105,14 +104,62 @@ def merge_openapi(
     return merged
 
 
+def unique_schema_names(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    """The schemas each document must rename in the merged document: {document: {name: new name}}.
+
+    A name stays as the service's model names it when every document defining it means the same by it:
+    the same schema, referring only to schemas that are themselves the same everywhere. Otherwise every
+    document defining it prefixes it with its own name (`appraisal_MovePublic`, `mutation_MovePublic`),
+    so that no document's meaning wins by the order of merging and each `$ref` names its own document's
+    schema. Prefixing only such names, rather than all, keeps generated clients' types as the services
+    name them (`EmployeePublic`, not `employee_EmployeePublic`) and the shapes every service shares
+    (`Problem`, `FieldProblem`) one type.
+    """
+    definitions: dict[str, list[Any]] = {}
+    for content in documents.values():
+        for name, schema in content.get("components", {}).get("schemas", {}).items():
+            definitions.setdefault(name, []).append(schema)
+    defined_by_several = {name: found for name, found in definitions.items() if len(found) > 1}
+    prefixed = {name for name, found in defined_by_several.items() if any(s != found[0] for s in found)}
+    # Alike schemas differ once a schema they refer to is prefixed: their $refs are rewritten apart.
+    spreading = True
+    while spreading:
+        spreading = False
+        for name, found in defined_by_several.items():
+            if name not in prefixed and any(ref in prefixed for schema in found for ref in _refs(schema)):
+                prefixed.add(name)
+                spreading = True
+    return {
+        document: {
+            name: f"{document}_{name}"
+            for name in content.get("components", {}).get("schemas", {})
+            if name in prefixed
+        }
+        for document, content in documents.items()
+    }
+
+
+def _refs(node: Any) -> Iterator[str]:
+    """The names of the component schemas `node` refers to."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(SCHEMA_REF):
+                yield value[len(SCHEMA_REF) :]
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
 def _rename_refs(node: Any, renames: Mapping[str, str]) -> Any:
-    prefix = "#/components/schemas/"
-    if isinstance(node, dict):
+    """A copy of `node` whose schema `$ref`s name the renamed schemas."""
+    if isinstance(node, Mapping):
         renamed = {}
         for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith(prefix):
-                name = value[len(prefix) :]
-                renamed[key] = prefix + renames.get(name, name)
+            if key == "$ref" and isinstance(value, str) and value.startswith(SCHEMA_REF):
+                name = value[len(SCHEMA_REF) :]
+                renamed[key] = SCHEMA_REF + renames.get(name, name)
             else:
                 renamed[key] = _rename_refs(value, renames)
         return renamed

@@ -169,15 +169,53 @@ def test_the_merged_document_keeps_each_service_path_prefixes_clashing_schemas_a
         "/api/v1/skp",
     }
     schemas = merged["components"]["schemas"]
-    assert schemas["PositionType"] == {"enum": ["pelaksana"]}
+    assert set(schemas) == {"Problem", "appraisal_PositionType", "employee_PositionType"}
+    assert schemas["appraisal_PositionType"] == {"enum": ["pelaksana"]}
     assert schemas["employee_PositionType"] == {"enum": ["jpt"]}
-    ref = merged["paths"]["/api/v1/employees/{nip}"]["get"]["responses"]["200"]["content"]["application/json"]
-    assert ref["schema"]["$ref"] == "#/components/schemas/employee_PositionType"
+    for path, service in (("/api/v1/employees/{nip}", "employee"), ("/api/v1/skp", "appraisal")):
+        answer = merged["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert answer["schema"]["$ref"] == f"#/components/schemas/{service}_PositionType"
     assert "security" not in merged["paths"]["/api/v1/employees/{nip}"]["get"]
     assert merged["paths"]["/api/v1/auth/token"]["post"]["security"] == []
     assert merged["security"] == [{"OAuth2": []}]
     assert "`/api/v1/employees`" in merged["info"]["description"]
     assert merged["x-missing-services"] == ["training"]
+
+
+def test_a_schema_alike_in_two_documents_is_prefixed_when_a_schema_it_refers_to_differs():
+    def page_of(name):
+        return {"properties": {"items": {"items": {"$ref": f"#/components/schemas/{name}"}}}}
+
+    def listing(path, schema):
+        answer = {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+        return {path: {"get": {"responses": {"200": answer}}}}
+
+    appraisal = {
+        "paths": listing("/api/v1/appraisal/moves", "Page_Move_"),
+        "components": {"schemas": {"Page_Move_": page_of("Move"), "Move": {"required": ["seq"]}}},
+    }
+    mutation = {
+        "paths": listing("/api/v1/placement-rounds/{round_id}/moves", "Page_Move_"),
+        "components": {"schemas": {"Page_Move_": page_of("Move"), "Move": {"required": ["nip"]}}},
+    }
+    gateway = {
+        "paths": listing("/api/v1/dossiers/{nip}", "Dossier"),
+        "components": {"schemas": {"Dossier": page_of("Move"), "Move": {"required": ["nip"]}}},
+    }
+    merged = merge_openapi(gateway, {"appraisal": appraisal, "mutation": mutation}, owner_of, missing=[])
+    schemas = merged["components"]["schemas"]
+    assert schemas["mutation_Page_Move_"] == page_of("mutation_Move")
+    assert schemas["appraisal_Page_Move_"] == page_of("appraisal_Move")
+    assert schemas["Dossier"] == page_of("gateway_Move")
+    assert schemas["gateway_Move"] == schemas["mutation_Move"] == {"required": ["nip"]}
+    assert schemas["appraisal_Move"] == {"required": ["seq"]}
+    assert "Move" not in schemas and "Page_Move_" not in schemas
+    for path, page in (
+        ("/api/v1/appraisal/moves", "appraisal_Page_Move_"),
+        ("/api/v1/placement-rounds/{round_id}/moves", "mutation_Page_Move_"),
+    ):
+        answer = merged["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert answer["schema"]["$ref"] == f"#/components/schemas/{page}"
 
 
 def test_the_asyncapi_document_has_a_message_for_every_catalogued_type():
