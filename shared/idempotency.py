@@ -155,25 +155,27 @@ class IdempotencyKeys:
     async def _run(self, scope: Scope, receive: Receive, send: Send, db: Database, claim: Claim) -> None:
         started: dict[str, Any] = {}
         chunks: list[bytes] = []
+        settled = False
 
         async def recording(message: Message) -> None:
+            nonlocal settled
             if message["type"] == "http.response.start":
                 started.update(message)
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Kept before the caller has the whole answer: a retry it sends next finds it.
+                    settled = True
+                    await _settle(db, claim, started["status"], started.get("headers", []), b"".join(chunks))
             await send(message)
 
         token = current_claim.set(claim)
-        completed = False
         try:
             await self.app(scope, receive, recording)
-            completed = True
         finally:
             current_claim.reset(token)
-            status = started.get("status", 500)
-            await _settle(
-                db, claim, status if completed else 500, started.get("headers", []), b"".join(chunks)
-            )
+            if not settled:  # the app failed before it answered: nothing of its answer is kept
+                await _settle(db, claim, 500, [], b"")
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,21 @@ class References:
         self.outside.append(FieldProblem(field=name, message=message, line=line))
         return False
 
+    def everywhere_in_scope(self, name: str, *, line: int | None = None) -> bool:
+        """Notes `name` when it refers to every agency and the caller's scope is narrower; True when not."""
+        if self.principal is None or self.principal.agencies is None:
+            return True
+        message = "refers to every agency, beyond your scope"
+        self.outside.append(FieldProblem(field=name, message=message, line=line))
+        return False
+
     def settle(self) -> None:
         if self.outside:
-            raise Forbidden(
-                "the request refers to records outside your agencies",
-                code="reference-scope",
-                errors=self.outside,
-            )
+            raise Forbidden(_summary(self.outside), code="reference-scope", errors=self.outside)
         if self.problems:
-            raise InvalidInput(
-                f"{len(self.problems)} reference(s) in the request do not hold",
-                code="unknown-reference",
-                errors=self.problems,
-            )
+            raise InvalidInput(_summary(self.problems), code="unknown-reference", errors=self.problems)
+
+
+def _summary(problems: list[FieldProblem]) -> str:
+    """One line naming every problem, for people and for the events that carry a refusal's reason."""
+    return "; ".join(f"{'' if p.line is None else f'line {p.line} '}{p.field}: {p.message}" for p in problems)

@@ -269,3 +269,18 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+async def define_agencies(client: httpx.AsyncClient, *codes: str) -> None:
+    """Each agency and, for a kabupaten or kota, its province (a code like 7601 belongs to province 7600),
+    defined through the organisation API that `client` reaches (the employee service or the gateway)."""
+    for code in codes:
+        province = code[:2] + "00"
+        for agency, kind in ((province, "province"), (code, "kabupaten")):
+            if (await client.get(f"/api/v1/agencies/{agency}")).status_code == 200:
+                continue
+            answer = await client.post(
+                "/api/v1/agencies",
+                json={"code": agency, "name": f"Instansi {agency}", "kind": kind, "province_code": province},
+            )
+            assert answer.status_code == 201, answer.text

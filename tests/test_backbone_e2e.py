@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from shared.testing import eventually
+from shared.testing import define_agencies, eventually
 from tests.support import employee_payload
 
 pytestmark = pytest.mark.e2e
@@ -11,6 +11,7 @@ pytestmark = pytest.mark.e2e
 
 async def test_an_employee_registered_through_the_gateway_reaches_mutation_and_training(gateway):
     employee = employee_payload(1)
+    await define_agencies(gateway, employee["agency_code"])
     created = await gateway.post("/api/v1/employees", json=employee, headers={"x-request-id": "e2e-1"})
     assert created.status_code == 201, created.text
     assert created.headers["x-request-id"] == "e2e-1"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from services.mutation.adapters.tables import employees as mutation_employees
 from services.mutation.adapters.tables import inbox as mutation_inbox
 from shared.db import Database
-from shared.testing import eventually
+from shared.testing import define_agencies, eventually
 from tests.support import employee_payload, internal_headers
 
 pytestmark = pytest.mark.integration
@@ -32,6 +32,7 @@ async def test_killing_services_mid_stream_loses_nothing_and_applies_nothing_twi
     async with httpx.AsyncClient(
         base_url=platform.url("employee"), headers=internal_headers(), timeout=10
     ) as employee:
+        await define_agencies(employee, employee_payload(0)["agency_code"])
         await register(employee, range(0, BATCH), registered)
         # The consumer dies while events of the next batch are being written and published.
         flowing = asyncio.create_task(register(employee, range(BATCH, 2 * BATCH), registered))
@@ -66,7 +67,11 @@ async def test_killing_services_mid_stream_loses_nothing_and_applies_nothing_twi
                     await connection.execute(select(mutation_employees.c.nip, mutation_employees.c.version))
                 ).all()
             )
-            inbox_rows = await connection.scalar(select(func.count()).select_from(mutation_inbox))
+            inbox_rows = await connection.scalar(
+                select(func.count())
+                .select_from(mutation_inbox)
+                .where(mutation_inbox.c.type == "asn.employee.employee.registered")
+            )
     finally:
         await database.dispose()
 

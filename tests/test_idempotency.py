@@ -17,7 +17,7 @@ from services.gateway.settings import gateway_settings
 from services.gateway.tests.support import serve_gateway, serving
 from shared import clock
 from shared.idempotency import CLAIM_LEASE
-from shared.testing import auth_headers, principal, serve_in_process
+from shared.testing import auth_headers, define_agencies, principal, serve_in_process
 from tests.support import employee_payload
 
 pytestmark = pytest.mark.integration
@@ -37,6 +37,7 @@ async def _outbox(app: Any) -> int:
 async def test_a_retry_with_the_same_key_gets_the_first_answer_and_changes_nothing(make_settings):
     app = employee_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_agencies(client, "7601")
         person = employee_payload(1)
         key = {"Idempotency-Key": "simpeg-7601-000001"}
         first = await client.post("/api/v1/employees", json=person, headers=key)
@@ -72,6 +73,7 @@ async def test_a_retry_with_the_same_key_gets_the_first_answer_and_changes_nothi
 async def test_a_refused_request_leaves_its_key_free_and_bad_keys_are_refused(make_settings):
     app = employee_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_agencies(client, "7601")
         key = {"Idempotency-Key": "retry-after-fix"}
         broken = {**employee_payload(4), "gender": "X"}
         assert (await client.post("/api/v1/employees", json=broken, headers=key)).status_code == 422
@@ -90,6 +92,7 @@ async def test_a_refused_request_leaves_its_key_free_and_bad_keys_are_refused(ma
 async def test_concurrent_requests_with_one_key_have_one_effect(make_settings):
     app = employee_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_agencies(client, "7601")
         key = {"Idempotency-Key": "burst"}
         person = employee_payload(6)
         answers = await asyncio.gather(
@@ -107,6 +110,7 @@ async def test_two_replicas_on_one_database_share_the_keys(make_settings):
     settings = await make_settings("employee")
     first, second = employee_app(settings), employee_app(settings)
     async with serve_in_process(first) as one, serve_in_process(second) as two:
+        await define_agencies(one, "7601")
         key = {"Idempotency-Key": "across-replicas"}
         person = employee_payload(7)
         created = await one.post("/api/v1/employees", json=person, headers=key)
@@ -119,6 +123,7 @@ async def test_two_replicas_on_one_database_share_the_keys(make_settings):
 async def test_a_lapsed_claim_is_taken_over_only_when_its_effect_was_not_saved(make_settings):
     app = employee_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_agencies(client, "7601")
         runtime = app.state.runtime
         table = runtime.metadata.tables["idempotency_keys"]
         key = {"Idempotency-Key": "crashed"}
@@ -150,6 +155,7 @@ async def test_the_key_passes_the_gateway_to_the_service_that_answers(make_setti
     async with serving(employee, lifespan="on") as employee_url:
         gateway = gateway_app(gateway_settings(await make_settings("gateway", employee_url=employee_url)))
         async with serve_gateway(gateway) as door:
+            await define_agencies(door, "7601")
             key = {"Idempotency-Key": "through-the-door"}
             person = employee_payload(9)
             answers: list[httpx.Response] = [

@@ -57,6 +57,7 @@ class EmployeeRankChanged(BaseModel):
     rank_code: str
     tmt: date
     decree_number: str | None = None
+    decree_date: date | None = None  # added within version 1 (additive)
 
 
 class Placement(BaseModel):
@@ -74,6 +75,9 @@ class EmployeePositionChanged(BaseModel):
     tmt: date
     reason: str | None = None
     mutation_id: str | None = None
+    # Added within version 1 (additive): the decree (SK) that made the move, when one did.
+    decree_number: str | None = None
+    decree_date: date | None = None
 
 
 class CompetencyLevel(BaseModel):

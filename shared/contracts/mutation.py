@@ -25,6 +25,7 @@ class ProposalEffective(BaseModel):
     from_agency_code: str | None = None
     mutation_type: str | None = None
     decree_id: str | None = None
+    decree_date: date | None = Field(default=None, description="the day the decree (SK) was signed")
 
 
 class Recipient(BaseModel):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from services.employee.app import create_app as create_employee_app
 from services.mutation.app import create_app as create_mutation_app
 from services.training.app import create_app as create_training_app
-from shared.testing import eventually, serve_in_process
+from shared.testing import define_agencies, eventually, serve_in_process
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +29,7 @@ async def test_registered_employee_reaches_mutation_and_training_read_models(mak
         serve_in_process(mutation_app) as mutation,
         serve_in_process(training_app) as training,
     ):
+        await define_agencies(employee, "7601")
         created = await employee.post("/api/v1/employees", json=EMPLOYEE)
         assert created.status_code == 201, created.text
 
@@ -49,6 +50,7 @@ async def test_replaying_the_outbox_twice_changes_nothing(make_settings):
     employee_app = create_employee_app(await make_settings("employee"))
     mutation_app = create_mutation_app(await make_settings("mutation"))
     async with serve_in_process(employee_app) as employee, serve_in_process(mutation_app) as mutation:
+        await define_agencies(employee, "7601")
         assert (await employee.post("/api/v1/employees", json=EMPLOYEE)).status_code == 201
         await eventually(lambda: _ok(mutation.get("/api/v1/mutation/employees/" + EMPLOYEE["nip"])))
 
@@ -57,7 +59,11 @@ async def test_replaying_the_outbox_twice_changes_nothing(make_settings):
         outbox = employee_runtime.outbox
         for _ in range(2):
             async with employee_runtime.db.connect() as connection:
-                await connection.execute(update(outbox).values(published_at=None))
+                await connection.execute(
+                    update(outbox)
+                    .where(outbox.c.type == "asn.employee.employee.registered")
+                    .values(published_at=None)
+                )
                 await connection.commit()
             assert await employee_runtime.relay.drain() == 1
 
@@ -68,7 +74,12 @@ async def test_replaying_the_outbox_twice_changes_nothing(make_settings):
         view = (await mutation.get("/api/v1/mutation/employees/" + EMPLOYEE["nip"])).json()
         assert view["version"] == 1
         async with mutation_runtime.db.connect() as connection:
-            inbox_rows = await connection.scalar(select(func.count()).select_from(mutation_runtime.inbox))
+            inbox = mutation_runtime.inbox
+            inbox_rows = await connection.scalar(
+                select(func.count())
+                .select_from(inbox)
+                .where(inbox.c.type == "asn.employee.employee.registered")
+            )
         assert inbox_rows == 1
 
 

@@ -6,7 +6,6 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -16,13 +15,14 @@ from sqlalchemy import select, text
 from services.employee.adapters.tables import employees
 from services.employee.app import create_app as create_employee_app
 from services.mutation.app import create_app as create_mutation_app
+from shared import clock
 from shared.db import Database
 from shared.events.bus import KafkaBus
 from shared.events.catalogue import dead_letter_topic
 from shared.events.outbox import mark_for_replay
 from shared.metrics import TRACE_ENDPOINT_VARIABLES, install_tracing
 from shared.settings import Settings
-from shared.testing import eventually, serve_in_process
+from shared.testing import define_agencies, eventually, serve_in_process
 
 pytestmark = pytest.mark.integration
 
@@ -85,6 +85,10 @@ async def test_metrics_show_backlog_lag_and_dead_letters_moving(make_settings):
     employee_app = create_employee_app(employee_settings)
     mutation_app = create_mutation_app(mutation_settings)
     async with serve_in_process(employee_app) as employee, serve_in_process(mutation_app) as mutation:
+        await define_agencies(employee, EMPLOYEE["agency_code"])
+        # The agency and its province reach the mutation service first: two events applied.
+        await eventually(lambda: _applied(mutation, 2), what="the agencies in the mutation read model")
+        since = clock.now()
         assert (await employee.post("/api/v1/employees", json=EMPLOYEE)).status_code == 201
         view = await eventually(
             lambda: _ok(mutation.get(f"/api/v1/mutation/employees/{EMPLOYEE['nip']}")),
@@ -114,13 +118,12 @@ async def test_metrics_show_backlog_lag_and_dead_letters_moving(make_settings):
             == 1
         )
         assert EMPLOYEE["nip"] not in exposition, "a raw path leaked into a label"
-        assert value(exposition, "asn_consumer_events_total", outcome="applied") == 1
+        assert value(exposition, "asn_consumer_events_total", outcome="applied") == 3
         dead_letters = dead_letter_topic(EMPLOYEE_TOPIC)
         assert total(exposition, "asn_dead_letter_topic_messages", topic=dead_letters) == 0
 
         # Another process (`asn replay`) marks the published event for republishing: the backlog shows it.
         employee_runtime = employee_app.state.runtime
-        since = datetime(2000, 1, 1, tzinfo=UTC)
         assert await mark_for_replay(employee_runtime.db, employee_runtime.outbox, since) == 1
         exposition = await scrape(employee)
         assert value(exposition, "asn_outbox_backlog_events") == 1
@@ -165,12 +168,17 @@ async def test_metrics_need_no_token_and_unknown_paths_share_one_series(make_set
     assert value(exposition, "process_open_fds") is not None
 
 
+async def _applied(client, count: int) -> bool:
+    return value(await scrape(client), "asn_consumer_events_total", outcome="applied") == count
+
+
 async def test_a_workflow_registered_by_a_service_is_counted_by_state(make_settings):
     app = create_employee_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
         app.state.runtime.track_states("employee", employees.c.status)
         exposition = await scrape(client)
         assert value(exposition, "asn_workflow_items", workflow="employee", state="active") is None
+        await define_agencies(client, EMPLOYEE["agency_code"])
         assert (await client.post("/api/v1/employees", json=EMPLOYEE)).status_code == 201
         exposition = await scrape(client)
         assert value(exposition, "asn_workflow_items", workflow="employee", state="active") == 1
@@ -223,6 +231,7 @@ class _Lines(logging.Handler):
 async def test_a_correlation_id_follows_the_request_into_logs_and_events(make_settings):
     app = create_employee_app(await make_settings("employee", log_json=True))
     async with serve_in_process(app) as client:
+        await define_agencies(client, EMPLOYEE["agency_code"])
         root = logging.getLogger()
         lines = _Lines(root.handlers[0])
         root.addHandler(lines)
@@ -236,7 +245,11 @@ async def test_a_correlation_id_follows_the_request_into_logs_and_events(make_se
         assert response.headers["x-correlation-id"] == "corr-mutasi-7601"
         runtime = app.state.runtime
         async with runtime.db.connect() as connection:
-            payload = await connection.scalar(select(runtime.outbox.c.payload))
+            payload = await connection.scalar(
+                select(runtime.outbox.c.payload).where(
+                    runtime.outbox.c.type == "asn.employee.employee.registered"
+                )
+            )
     # The event carries it to every consumer, whose inbox sets it as the context of the handler's logs.
     assert json.loads(payload)["correlationid"] == "corr-mutasi-7601"
     (access,) = [json.loads(line) for line in lines.lines if '"logger": "asn.access"' in line]

@@ -154,9 +154,7 @@ async def set_unit_heads(connection: AsyncConnection, revised: Sequence[Unit]) -
     await connection.execute(
         update(units)
         .where(units.c.id == bindparam("unit_id"))
-        .values(
-            head_position_id=bindparam("head"), version=bindparam("new_version"), updated_at=clock.now()
-        ),
+        .values(head_position_id=bindparam("head"), version=bindparam("new_version"), updated_at=clock.now()),
         [{"unit_id": u.id, "head": u.head_position_id, "new_version": u.version} for u in revised],
     )
 

@@ -188,6 +188,13 @@ def parents_first(found: list[Unit]) -> list[Unit]:
     return ordered
 
 
+async def organisation_of(connection: AsyncConnection, agency_code: str) -> tuple[list[Unit], list[Position]]:
+    """Every unit and position of an agency."""
+    unit_rows = await connection.execute(select(units).where(units.c.agency_code == agency_code))
+    position_rows = await connection.execute(select(positions).where(positions.c.agency_code == agency_code))
+    return [unit_of(row) for row in unit_rows], [position_of(row) for row in position_rows]
+
+
 async def units_by_id(connection: AsyncConnection, ids: Any) -> dict[UUID, Unit]:
     """The units of `ids` that exist."""
     wanted = sorted(set(ids))

@@ -17,6 +17,7 @@ from services.employee.adapters.tables import (
 )
 from services.employee.domain.model import (
     Assessment,
+    Decree,
     DisciplinaryStatus,
     Education,
     EducationLevel,
@@ -158,9 +159,9 @@ class EmployeeRepository:
         if employee.education:
             await self.add_education(nip, employee.education)
 
-    async def save(self, employee: Employee, *, expected_version: int, **record_keeping: str | None) -> None:
+    async def save(self, employee: Employee, *, expected_version: int, **record_keeping: object) -> None:
         """Write the changed record; a concurrent change since `expected_version` refuses the save.
-        `record_keeping`: the current placement's reason and mutation, the current rank's decree."""
+        `record_keeping`: the current placement's reason, mutation and decree, the current rank's decree."""
         result = await self.connection.execute(
             update(employees)
             .where(employees.c.nip == str(employee.nip), employees.c.version == expected_version)
@@ -176,7 +177,13 @@ class EmployeeRepository:
         employee.version = expected_version + 1
 
     async def move(
-        self, employee: Employee, *, expected_version: int, reason: str | None, mutation_id: str | None
+        self,
+        employee: Employee,
+        *,
+        expected_version: int,
+        reason: str | None,
+        mutation_id: str | None,
+        decree: Decree,
     ) -> None:
         """Save a moved employee: the placement left goes to the history as the record held it."""
         await self.connection.execute(
@@ -192,9 +199,11 @@ class EmployeeRepository:
             expected_version=expected_version,
             placement_reason=reason,
             placement_mutation_id=mutation_id,
+            placement_decree_number=decree.number,
+            placement_decree_date=decree.signed_on,
         )
 
-    async def promote(self, employee: Employee, *, expected_version: int, decree_number: str | None) -> None:
+    async def promote(self, employee: Employee, *, expected_version: int, decree: Decree) -> None:
         """Save a promoted employee: the rank left (if any) goes to the history as the record held it."""
         await self.connection.execute(
             insert(rank_history).from_select(
@@ -204,7 +213,12 @@ class EmployeeRepository:
                 ),
             )
         )
-        await self.save(employee, expected_version=expected_version, rank_decree_number=decree_number)
+        await self.save(
+            employee,
+            expected_version=expected_version,
+            rank_decree_number=decree.number,
+            rank_decree_date=decree.signed_on,
+        )
 
     async def add_assessments(self, nip: str, assessments: Sequence[Assessment]) -> None:
         await self.connection.execute(
@@ -275,18 +289,20 @@ def _oldest_first(entries: CompoundSelect) -> Select[Any]:
 
 # The current rank and placement on the record, as the history keeps them once they are replaced.
 _RANK_HISTORY_COLUMNS = (
-    rank_history.c.nip, rank_history.c.rank_code, rank_history.c.tmt, rank_history.c.decree_number
+    rank_history.c.nip, rank_history.c.rank_code, rank_history.c.tmt, rank_history.c.decree_number,
+    rank_history.c.decree_date,
 )  # fmt: skip
 _RANK_ON_RECORD = (
     employees.c.nip,
     employees.c.rank_code,
     employees.c.rank_tmt.label("tmt"),
     employees.c.rank_decree_number.label("decree_number"),
+    employees.c.rank_decree_date.label("decree_date"),
 )
 _PLACEMENT_HISTORY_COLUMNS = (
     position_history.c.nip, position_history.c.agency_code, position_history.c.unit_id,
     position_history.c.position_id, position_history.c.tmt, position_history.c.reason,
-    position_history.c.mutation_id,
+    position_history.c.mutation_id, position_history.c.decree_number, position_history.c.decree_date,
 )  # fmt: skip
 _PLACEMENT_ON_RECORD = (
     employees.c.nip,
@@ -296,4 +312,6 @@ _PLACEMENT_ON_RECORD = (
     employees.c.position_tmt.label("tmt"),
     employees.c.placement_reason.label("reason"),
     employees.c.placement_mutation_id.label("mutation_id"),
+    employees.c.placement_decree_number.label("decree_number"),
+    employees.c.placement_decree_date.label("decree_date"),
 )

@@ -29,12 +29,15 @@ employees = Table(
     # The current rank's and placement's record-keeping: `rank_history` and `position_history` hold the
     # earlier ones, each written there when it is replaced.
     Column("rank_decree_number", String(100)),
+    Column("rank_decree_date", Date),
     Column("agency_code", String(20), nullable=False, index=True),
     Column("unit_id", String(64), index=True),
     Column("position_id", String(64), index=True),
     Column("position_tmt", Date),
     Column("placement_reason", String(500)),
     Column("placement_mutation_id", String(64)),
+    Column("placement_decree_number", String(100)),
+    Column("placement_decree_date", Date),
     Column("work_location", String(100)),
     Column("ten_year_bond_until", Date),
     Column("disciplinary_status", String(20), nullable=False),
@@ -52,6 +55,7 @@ rank_history = Table(
     Column("rank_code", String(5), nullable=False),
     Column("tmt", Date, nullable=False),
     Column("decree_number", String(100)),
+    Column("decree_date", Date),
     Column("recorded_at", UtcDateTime, nullable=False),
 )
 
@@ -66,6 +70,8 @@ position_history = Table(
     Column("tmt", Date),
     Column("reason", String(500)),
     Column("mutation_id", String(64)),
+    Column("decree_number", String(100)),
+    Column("decree_date", Date),
     Column("recorded_at", UtcDateTime, nullable=False),
 )
 

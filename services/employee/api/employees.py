@@ -4,6 +4,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field
@@ -13,6 +14,7 @@ from services.employee.adapters.repository import EmployeeFilter
 from services.employee.adapters.tables import employees as employees_table
 from services.employee.domain.model import (
     Assessment,
+    Decree,
     DisciplinaryStatus,
     Education,
     EducationLevel,
@@ -88,8 +90,10 @@ class EmployeeCreate(RequestModel):
     rank_code: str | None = Field(default=None, examples=["III/a"])
     rank_tmt: date | None = None
     agency_code: str = Field(min_length=1, max_length=20)
-    unit_id: str | None = None
-    position_id: str | None = None
+    unit_id: UUID | None = Field(default=None, description="a unit of the agency")
+    position_id: UUID | None = Field(
+        default=None, description="a position of the unit (of the agency, when no unit is named)"
+    )
     position_tmt: date | None = None
     work_location: str | None = Field(default=None, max_length=100)
     ten_year_bond_until: date | None = Field(
@@ -197,15 +201,20 @@ class StatusChange(RequestModel):
 class RankChange(RequestModel):
     rank_code: str = Field(examples=["III/b"])
     tmt: date
-    decree_number: str | None = Field(default=None, max_length=100)
+    decree_number: str | None = Field(default=None, max_length=100, examples=["823.3/045/BKPSDM/2026"])
+    decree_date: date | None = Field(default=None, description="the day the decree (SK) was signed")
 
 
 class PositionChange(RequestModel):
     agency_code: str = Field(min_length=1, max_length=20)
-    unit_id: str | None = None
-    position_id: str | None = None
+    unit_id: UUID | None = Field(default=None, description="a unit of the agency")
+    position_id: UUID | None = Field(
+        default=None, description="a position of the unit (of the agency, when no unit is named)"
+    )
     tmt: date
     reason: str = Field(min_length=1, max_length=500)
+    decree_number: str | None = Field(default=None, max_length=100, examples=["821.2/112/BKPSDM/2026"])
+    decree_date: date | None = Field(default=None, description="the day the decree (SK) was signed")
 
 
 class CompetencyAssessment(RequestModel):
@@ -221,15 +230,20 @@ class HistoryEntry(BaseModel):
     agency_code: str | None = None
     unit_id: str | None = None
     position_id: str | None = None
-    reason: str | None = None
-    decree_number: str | None = None
-    mutation_id: str | None = None
+    reason: str | None = Field(default=None, description="why, in the words of whoever recorded it")
+    decree_number: str | None = Field(default=None, description="the decree (SK) behind the entry")
+    decree_date: date | None = Field(default=None, description="the day that decree was signed")
+    mutation_id: str | None = Field(default=None, description="the mutation that made the move")
 
 
 class EmployeeHistory(BaseModel):
     nip: str
     ranks: list[HistoryEntry]
     positions: list[HistoryEntry]
+
+
+def _text(identifier: UUID | None) -> str | None:
+    return None if identifier is None else str(identifier)
 
 
 def _public(employee: Employee, principal: Principal, *, reveal_nik: bool = False) -> EmployeePublic:
@@ -264,10 +278,17 @@ async def register_employee(
     body: EmployeeCreate, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> EmployeePublic:
     """Register a civil servant."""
-    principal.require_any(RECORD_KEEPERS, body.agency_code)
-    fields = body.model_dump(exclude={"education"})
+    principal.require_role(*RECORD_KEEPERS)
+    fields = body.model_dump(exclude={"education", "unit_id", "position_id"})
     education = [Education(e.level, e.institution, e.major, e.graduation_year) for e in body.education]
-    employee = await service.register_employee(uow, education=education, **fields)
+    employee = await service.register_employee(
+        uow,
+        principal=principal,
+        education=education,
+        unit_id=_text(body.unit_id),
+        position_id=_text(body.position_id),
+        **fields,
+    )
     response.headers["Location"] = f"/api/v1/employees/{employee.nip}"
     return _answer(response, employee, principal)
 
@@ -363,7 +384,7 @@ async def change_rank(
     """Record a new rank (pangkat/golongan) with its TMT."""
     await _keeper_of(uow, principal, nip)
     employee = await service.change_rank(
-        uow, nip, rank_code=body.rank_code, tmt=body.tmt, decree_number=body.decree_number
+        uow, nip, rank_code=body.rank_code, tmt=body.tmt, decree=Decree(body.decree_number, body.decree_date)
     )
     return _answer(response, employee, principal)
 
@@ -374,9 +395,10 @@ async def change_position(
 ) -> EmployeePublic:
     """Post the employee to another position outside a mutation (e.g. a first appointment)."""
     await _keeper_of(uow, principal, nip)
-    principal.require_agency(body.agency_code)
+    to = Placement(body.agency_code, _text(body.unit_id), _text(body.position_id), body.tmt)
+    decree = Decree(body.decree_number, body.decree_date)
     employee = await service.move_employee(
-        uow, nip, to=Placement(body.agency_code, body.unit_id, body.position_id, body.tmt), reason=body.reason
+        uow, nip, to=to, reason=body.reason, principal=principal, decree=decree
     )
     return _answer(response, employee, principal)
 
@@ -399,7 +421,12 @@ async def employee_history(nip: str, uow: UowDep, principal: PrincipalDep) -> Em
     ranks, positions = await service.employee_history(uow, nip)
     return EmployeeHistory(
         nip=nip,
-        ranks=[HistoryEntry(tmt=r.tmt, rank_code=r.rank_code, decree_number=r.decree_number) for r in ranks],
+        ranks=[
+            HistoryEntry(
+                tmt=r.tmt, rank_code=r.rank_code, decree_number=r.decree_number, decree_date=r.decree_date
+            )
+            for r in ranks
+        ],
         positions=[
             HistoryEntry(
                 tmt=p.tmt,
@@ -408,6 +435,8 @@ async def employee_history(nip: str, uow: UowDep, principal: PrincipalDep) -> Em
                 position_id=p.position_id,
                 reason=p.reason,
                 mutation_id=p.mutation_id,
+                decree_number=p.decree_number,
+                decree_date=p.decree_date,
             )
             for p in positions
         ],

@@ -13,10 +13,10 @@ from services.employee.service import organisation as service
 from services.employee.service import workload as workload_service
 from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
-from shared.errors import NotFound
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.references import References
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
 
@@ -198,7 +198,9 @@ async def define_agency(
     """Define an agency: a ministry or central agency, a province, a kabupaten or a kota."""
     principal.require_role(Role.ADMIN)
     # A province's administration adds the kabupaten and kota of its province; anything else is national.
-    principal.require_agency(body.province_code if body.province_code != body.code else None)
+    principal.require_agency(
+        body.province_code if body.province_code != body.code else None, field="province_code"
+    )
     agency = await service.define_agency(uow, **body.model_dump())
     _created(response, f"/api/v1/agencies/{agency.code}", agency.version)
     return AgencyPublic.of(agency)
@@ -224,7 +226,7 @@ async def update_agency(
     """Rename an agency or move a kabupaten/kota to another province; needs its ETag in If-Match."""
     principal.require_any((Role.ADMIN,), code)
     if body.province_code is not None:
-        principal.require_agency(body.province_code)
+        principal.require_agency(body.province_code, field="province_code")
     expected = version_from_if_match(if_match)
     changes = body.model_dump(exclude_unset=True)
     agency = await service.update_agency(uow, code, expected_version=expected, changes=changes)
@@ -237,7 +239,9 @@ async def define_unit(
     body: UnitCreate, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> UnitPublic:
     """Add a unit to an agency's organisation, at the top or below another of its units."""
-    principal.require_any(KEEPERS, body.agency_code)
+    principal.require_role(*KEEPERS)
+    principal.require_agency(body.agency_code, field="agency_code")
+    await _within_reach(uow, principal, units={"parent_id": body.parent_id})
     unit = await service.define_unit(uow, **body.model_dump())
     _created(response, f"/api/v1/units/{unit.id}", unit.version)
     return UnitPublic.of(unit)
@@ -262,6 +266,12 @@ async def update_unit(
 ) -> UnitPublic:
     """Change a unit: name, kind, parent, location or head position; needs its ETag in If-Match."""
     principal.require_any(KEEPERS, (await service.get_unit(uow.connection, unit_id)).agency_code)
+    await _within_reach(
+        uow,
+        principal,
+        units={"parent_id": body.parent_id},
+        positions={"head_position_id": body.head_position_id},
+    )
     expected = version_from_if_match(if_match)
     changes = body.model_dump(exclude_unset=True)
     unit = await service.update_unit(uow, unit_id, expected_version=expected, changes=changes)
@@ -274,14 +284,9 @@ async def define_position(
     body: PositionCreate, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> PositionPublic:
     """Add a position to a unit, with its job class, competency standard and requirements."""
-    try:
-        unit_agency = (await service.get_unit(uow.connection, body.unit_id)).agency_code
-    except NotFound:
-        unit_agency = None  # the definition refuses the unknown unit, naming the field
-    if unit_agency is not None:
-        principal.require_any(KEEPERS, unit_agency)
-    else:
-        principal.require_role(*KEEPERS)
+    principal.require_role(*KEEPERS)
+    # An unknown unit is refused by the definition, naming the field.
+    await _within_reach(uow, principal, units={"unit_id": body.unit_id})
     position = await service.define_position(uow, **body.model_dump())
     _created(response, f"/api/v1/positions/{position.id}", position.version)
     return PositionPublic.of(position)
@@ -311,6 +316,27 @@ async def update_position(
     position = await service.update_position(uow, position_id, expected_version=expected, changes=changes)
     set_etag(response, position.version)
     return PositionPublic.of(position)
+
+
+async def _within_reach(
+    uow: UowDep,
+    principal: Principal,
+    *,
+    units: dict[str, UUID | None] | None = None,
+    positions: dict[str, UUID | None] | None = None,
+) -> None:
+    """403 naming the field when a unit or position the body refers to (by field) is of an agency outside
+    the caller's scope; one that does not exist is refused by the organisation's own rules, naming it."""
+    references = References(principal)
+    for field_name, unit_id in (units or {}).items():
+        unit = await service.find_unit(uow.connection, unit_id) if unit_id else None
+        if unit is not None:
+            references.in_scope(field_name, unit.agency_code)
+    for field_name, position_id in (positions or {}).items():
+        position = await service.find_position(uow.connection, position_id) if position_id else None
+        if position is not None:
+            references.in_scope(field_name, position.agency_code)
+    references.settle()
 
 
 class PositionListed(PositionPublic):

@@ -30,6 +30,7 @@ from services.employee.domain.nip import InvalidNip, Nip, parse_nip
 from services.employee.domain.organisation import Position, PositionType, Unit, UnitKind
 from services.employee.domain.ranks import RankGrade, rank_by_code, rank_by_siasn_code
 from shared.errors import DomainError, FieldProblem, InvalidInput
+from shared.inputs import control_character_in
 
 # A spreadsheet stores numbers as doubles: beyond 15 digits (a NIP has 18, a NIK 16) the last ones are lost.
 SPREADSHEET_DIGITS = 15
@@ -101,8 +102,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("rank_code", "golRuangAkhirId", Kind.RANK),
     Column("rank_tmt", "tmtGolAkhir", Kind.DATE),
     Column("agency_code", "instansiKerjaId", required=True, max_length=20),
-    Column("unit_id", "unorId", max_length=64),
-    Column("position_id", "jabatanId", max_length=64),
+    Column("unit_id", "unorId", Kind.UUID),
+    Column("position_id", "jabatanId", Kind.UUID),
     Column("position_tmt", "tmtJabatan", Kind.DATE),
     Column("work_location", "lokasiKerja", max_length=100),
     Column("ten_year_bond_until", None, Kind.DATE),
@@ -345,7 +346,9 @@ def _employee(values: dict[str, Any]) -> Employee:
         name=values["name"],
         birth_date=values["birth_date"],
         gender=values["gender"],
-        placement=Placement(values["agency_code"], get("unit_id"), get("position_id"), get("position_tmt")),
+        placement=Placement(
+            values["agency_code"], _text_of(get("unit_id")), _text_of(get("position_id")), get("position_tmt")
+        ),
         employment_type=EmploymentType(get("employment_type") or EmploymentType.PNS),
         nik=get("nik"),
         tmt_cpns=get("tmt_cpns"),
@@ -356,6 +359,10 @@ def _employee(values: dict[str, Any]) -> Employee:
         # As a registration through the API: a rank without its TMT counts from the TMT CPNS.
         employee.rank = Rank(values["rank_code"], get("rank_tmt") or employee.tmt_cpns or employee.birth_date)
     return employee
+
+
+def _text_of(identifier: UUID | None) -> str | None:
+    return None if identifier is None else str(identifier)
 
 
 def _problem(layout: Layout, line: int, column: Column, message: str, value: Any) -> FieldProblem:
@@ -383,6 +390,8 @@ def _text_parser(column: Column, mapping: Mapping) -> Parser:
         text = cell.strip() if isinstance(cell, str) else _as_text(cell)
         if not text:
             return None
+        if (character := control_character_in(text)) is not None:
+            raise _BadCell(f"holds the control character {character}, which text may not hold")
         if limit is not None and len(text) > limit:
             raise _BadCell(f"at most {limit} characters, got {len(text)}")
         return text

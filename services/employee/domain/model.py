@@ -80,6 +80,17 @@ class Rank:
 
 
 @dataclass(frozen=True)
+class Decree:
+    """The decree (SK) behind a change of rank or placement, as the record keeps it."""
+
+    number: str | None = None
+    signed_on: date | None = None
+
+
+NO_DECREE = Decree()
+
+
+@dataclass(frozen=True)
 class Assessment:
     competency: str
     level: int

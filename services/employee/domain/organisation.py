@@ -305,3 +305,52 @@ def _problem(field: str, message: str, value: Any) -> FieldProblem:
 def _raise_if_any(problems: list[FieldProblem]) -> None:
     if problems:
         raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), errors=problems)
+
+
+def unchanged(revised: Agency | Unit | Position, current: Agency | Unit | Position) -> bool:
+    """A revision that changes nothing but the version: it is not saved, and announces nothing."""
+    return replace(revised, version=current.version) == current
+
+
+@dataclass(frozen=True)
+class ReferenceProblem:
+    """What does not hold in a reference of a record to the organisation. `agency_code` is the agency the
+    referenced record belongs to when that is the problem, so the caller can tell a mismatch from a
+    reference outside the requester's scope."""
+
+    field: str
+    message: str
+    unknown: bool = False
+    agency_code: str | None = None
+
+
+def placement_problems(
+    agency_code: str,
+    unit_id: str | None,
+    position_id: str | None,
+    *,
+    agency: Agency | None,
+    unit: Unit | None,
+    position: Position | None,
+) -> list[ReferenceProblem]:
+    """A placement's references, as looked up: the agency exists, the unit is one of the agency's and the
+    position one of the unit's (of the agency's, when no unit is named)."""
+    problems = []
+    if agency is None:
+        problems.append(ReferenceProblem("agency_code", f"no agency {agency_code}", unknown=True))
+    if unit_id is not None:
+        if unit is None:
+            problems.append(ReferenceProblem("unit_id", f"no unit {unit_id}", unknown=True))
+        elif unit.agency_code != agency_code:
+            message = f"unit {unit.id} is of agency {unit.agency_code}, not {agency_code}"
+            problems.append(ReferenceProblem("unit_id", message, agency_code=unit.agency_code))
+    if position_id is not None:
+        if position is None:
+            problems.append(ReferenceProblem("position_id", f"no position {position_id}", unknown=True))
+        elif position.agency_code != agency_code:
+            message = f"position {position.id} is of agency {position.agency_code}, not {agency_code}"
+            problems.append(ReferenceProblem("position_id", message, agency_code=position.agency_code))
+        elif unit is not None and position.unit_id != unit.id:
+            message = f"position {position.id} is of unit {position.unit_id}, not {unit.id}"
+            problems.append(ReferenceProblem("position_id", message))
+    return problems

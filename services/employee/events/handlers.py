@@ -1,6 +1,6 @@
 """Events the employee service consumes: the table event type -> handler."""
 
-from services.employee.domain.model import Placement
+from services.employee.domain.model import Decree, Placement
 from services.employee.service import employees
 from shared.contracts.employee import EmployeeMoveFailed
 from shared.contracts.mutation import ProposalEffective
@@ -13,11 +13,18 @@ from shared.uow import UnitOfWork
 async def on_proposal_effective(uow: UnitOfWork, event: CloudEvent, data: ProposalEffective) -> None:
     """The mutation saga's step here (ARCHITECTURE.md §5): move the person, or say why not."""
     target = Placement(data.to_agency_code, data.to_unit_id, data.to_position_id, data.tmt)
-    reason = f"mutation, decree {data.decree_number}" if data.decree_number else "mutation"
     try:
         # move_employee checks every rule before it writes, so a refusal leaves nothing half-done.
         await employees.move_employee(
-            uow, data.nip, to=target, reason=reason, mutation_id=data.mutation_id, caused_by=event
+            uow,
+            data.nip,
+            to=target,
+            # The history names the mutation and its decree: no reason in words of its own.
+            reason=None,
+            principal=None,
+            decree=Decree(data.decree_number, data.decree_date),
+            mutation_id=data.mutation_id,
+            caused_by=event,
         )
     except DomainError as refusal:
         uow.publish(

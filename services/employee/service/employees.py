@@ -1,14 +1,20 @@
 """Use cases of the employee record."""
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.employee.adapters import organisation as organisation_repository
 from services.employee.adapters.repository import EmployeeFilter, EmployeeRepository
 from services.employee.domain import model
 from services.employee.domain.model import (
+    NO_DECREE,
     Assessment,
+    Decree,
     Education,
     Employee,
     EmployeeStatus,
@@ -16,11 +22,14 @@ from services.employee.domain.model import (
     Rank,
 )
 from services.employee.domain.nip import parse_nip
+from services.employee.domain.organisation import Position, Unit, placement_problems
 from services.employee.domain.ranks import rank_by_code
+from shared.auth import Principal
 from shared.contracts import employee as contracts
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
+from shared.references import References
 from shared.uow import UnitOfWork
 
 
@@ -59,6 +68,52 @@ def _event(kind: str, employee: Employee, data: Any, caused_by: CloudEvent | Non
     )
 
 
+async def check_placement(
+    connection: AsyncConnection, placement: Placement, references: References
+) -> Placement:
+    """The placement, its unit taken from its position when only the position is named. Every id that names
+    nothing, does not belong with the others, or lies outside the caller's agencies is noted in
+    `references` under its field (`settle()` then refuses the request)."""
+    unit = await _unit(connection, placement.unit_id)
+    position = await _position(connection, placement.position_id)
+    problems = placement_problems(
+        placement.agency_code,
+        placement.unit_id,
+        placement.position_id,
+        agency=await organisation_repository.get_agency(connection, placement.agency_code),
+        unit=unit,
+        position=position,
+    )
+    references.in_scope("agency_code", placement.agency_code)
+    for problem in problems:
+        if problem.unknown:
+            references.problems.append(FieldProblem(field=problem.field, message=problem.message))
+        elif references.in_scope(problem.field, problem.agency_code or placement.agency_code):
+            references.mismatch(problem.field, problem.message)
+    if position is not None and placement.unit_id is None:
+        return replace(placement, unit_id=str(position.unit_id))
+    return placement
+
+
+async def _unit(connection: AsyncConnection, unit_id: str | None) -> Unit | None:
+    key = _uuid(unit_id)
+    return None if key is None else await organisation_repository.get_unit(connection, key)
+
+
+async def _position(connection: AsyncConnection, position_id: str | None) -> Position | None:
+    key = _uuid(position_id)
+    return None if key is None else await organisation_repository.get_position(connection, key)
+
+
+def _uuid(value: str | None) -> UUID | None:
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
 def _check_rank(code: str | None) -> None:
     if code is not None and rank_by_code(code) is None:
         raise InvalidInput(
@@ -70,6 +125,7 @@ def _check_rank(code: str | None) -> None:
 async def register_employee(
     uow: UnitOfWork,
     *,
+    principal: Principal | None,
     nip: str,
     agency_code: str,
     unit_id: str | None = None,
@@ -80,13 +136,17 @@ async def register_employee(
     education: list[Education] | None = None,
     **details: Any,
 ) -> Employee:
+    """Register a civil servant, placed in an agency (and a unit and position of it) within the reach of
+    `principal` (None: the platform itself)."""
     parsed = parse_nip(nip)
     _check_rank(rank_code)
+    # The record's own rules first, then what it refers to.
     employee = model.register(
-        nip=parsed,
-        placement=Placement(agency_code, unit_id, position_id, position_tmt),
-        **details,
+        nip=parsed, placement=Placement(agency_code, unit_id, position_id, position_tmt), **details
     )
+    references = References(principal)
+    employee.placement = await check_placement(uow.connection, employee.placement, references)
+    references.settle()
     if rank_code is not None:
         employee.rank = Rank(rank_code, rank_tmt or employee.tmt_cpns or employee.birth_date)
     employee.education = list(education or [])
@@ -116,6 +176,8 @@ async def update_employee(
     employee = await get_employee(uow, nip)
     check_version(employee.version, expected_version, f"employee {nip}")
     updated = model.revise(employee, **changes)
+    if updated == employee:  # nothing changes: no new version, no event
+        return employee
     await EmployeeRepository(uow.connection).save(updated, expected_version=expected_version)
     uow.publish(_event("updated", updated, contracts.EmployeeUpdated(**snapshot(updated))))
     await uow.commit()
@@ -146,15 +208,13 @@ async def change_status(
     return employee
 
 
-async def change_rank(
-    uow: UnitOfWork, nip: str, *, rank_code: str, tmt: date, decree_number: str | None
-) -> Employee:
+async def change_rank(uow: UnitOfWork, nip: str, *, rank_code: str, tmt: date, decree: Decree) -> Employee:
     _check_rank(rank_code)
     repository = EmployeeRepository(uow.connection)
     employee = await get_employee(uow, nip)
     version = employee.version
     previous = employee.promote(Rank(rank_code, tmt))
-    await repository.promote(employee, expected_version=version, decree_number=decree_number)
+    await repository.promote(employee, expected_version=version, decree=decree)
     uow.publish(
         _event(
             "rank-changed",
@@ -164,7 +224,8 @@ async def change_rank(
                 previous_rank_code=previous.code if previous else None,
                 rank_code=rank_code,
                 tmt=tmt,
-                decree_number=decree_number,
+                decree_number=decree.number,
+                decree_date=decree.signed_on,
             ),
         )
     )
@@ -178,14 +239,22 @@ async def move_employee(
     *,
     to: Placement,
     reason: str | None,
+    principal: Principal | None,
+    decree: Decree = NO_DECREE,
     mutation_id: str | None = None,
     caused_by: CloudEvent | None = None,
 ) -> Employee:
+    """Post the employee to another placement within the reach of `principal` (None: the platform)."""
     repository = EmployeeRepository(uow.connection)
     employee = await get_employee(uow, nip)
+    references = References(principal)
+    to = await check_placement(uow.connection, to, references)
+    references.settle()
     version = employee.version
     previous = employee.move(to)
-    await repository.move(employee, expected_version=version, reason=reason, mutation_id=mutation_id)
+    await repository.move(
+        employee, expected_version=version, reason=reason, mutation_id=mutation_id, decree=decree
+    )
     uow.publish(
         _event(
             "position-changed",
@@ -203,6 +272,8 @@ async def move_employee(
                 tmt=to.tmt,
                 reason=reason,
                 mutation_id=mutation_id,
+                decree_number=decree.number,
+                decree_date=decree.signed_on,
             ),
             caused_by=caused_by,
         )

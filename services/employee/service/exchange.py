@@ -24,7 +24,7 @@ from services.employee.adapters.spreadsheets import Sheet
 from services.employee.domain import exchange, organisation
 from services.employee.domain.exchange import Cell, InvalidFile, InvalidRows, Layout, Mapping
 from services.employee.domain.model import Employee
-from services.employee.domain.organisation import Position, Unit
+from services.employee.domain.organisation import Agency, Position, Unit, placement_problems
 from services.employee.domain.workload import TaskList
 from services.employee.service.employees import snapshot
 from services.employee.service.organisation import position_event, unit_event
@@ -132,6 +132,7 @@ class _Import:
         self._progress = progress
         self._batches: asyncio.Queue[_Batch | None] = asyncio.Queue()
         self._registered = _RegisteredEvents()
+        self._organisation = _Organisation(uow.connection)
         self.problems: list[FieldProblem] = []
         self.written = 0
         self._handed_over = 0
@@ -156,6 +157,10 @@ class _Import:
                 outcome = exchange.check_row(self._layout, line, cells)
                 if isinstance(outcome, list):
                     self.problems.extend(outcome)
+                    continue
+                placed = await self._organisation.check(self._layout, line, outcome)
+                if placed:
+                    self.problems.extend(placed)
                     continue
                 nip = str(outcome.nip)
                 earlier = first_line.setdefault(nip, line)
@@ -214,6 +219,52 @@ class _Import:
             if nip in known
         )
         return bool(known)
+
+
+class _Organisation:
+    """The agencies, units and positions rows of an import refer to, each agency read once: a row's agency
+    must exist, its unit be one of the agency's and its position one of the unit's."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self._agencies: dict[str, tuple[Agency | None, dict[str, Unit], dict[str, Position]]] = {}
+
+    async def check(self, layout: Layout, line: int, employee: Employee) -> list[FieldProblem]:
+        """The problems of the employee's placement; none: its unit is filled in from its position."""
+        placement = employee.placement
+        known = self._agencies.get(placement.agency_code)
+        if known is None:
+            agency = await organisation_repository.get_agency(self._connection, placement.agency_code)
+            found_units, found_positions = await organisation_repository.organisation_of(
+                self._connection, placement.agency_code
+            )
+            known = (agency, {str(u.id): u for u in found_units}, {str(p.id): p for p in found_positions})
+            self._agencies[placement.agency_code] = known
+        agency, units, positions = known
+        unit = units.get(placement.unit_id) if placement.unit_id else None
+        position = positions.get(placement.position_id) if placement.position_id else None
+        problems = placement_problems(
+            placement.agency_code,
+            placement.unit_id,
+            placement.position_id,
+            agency=agency,
+            # A unit or position of another agency is not in this agency's index: it reads as unknown to
+            # the agency, which is what the row gets told.
+            unit=unit,
+            position=position,
+        )
+        if problems:
+            referred = {
+                "agency_code": placement.agency_code,
+                "unit_id": placement.unit_id,
+                "position_id": placement.position_id,
+            }
+            return [
+                exchange.problem_at(layout, line, p.field, p.message, referred[p.field]) for p in problems
+            ]
+        if position is not None and placement.unit_id is None:
+            employee.placement = replace(placement, unit_id=str(position.unit_id))
+        return []
 
 
 class _RegisteredEvents:

@@ -54,6 +54,8 @@ async def update_agency(
     check_version(agency.version, expected_version, f"agency {code}")
     province = await _province(uow.connection, changes.get("province_code", agency.province_code))
     revised = organisation.revise_agency(agency, changes, province=province)
+    if organisation.unchanged(revised, agency):
+        return agency
     await repository.save_agency(uow.connection, revised, expected_version=agency.version)
     uow.publish(_agency_event("asn.employee.agency.updated", contracts.AgencyUpdated, revised))
     await uow.commit()
@@ -111,6 +113,8 @@ async def update_unit(
         tree=await repository.unit_tree(connection, unit.agency_code),
         head=await repository.get_position(connection, head_id) if head_id else None,
     )
+    if organisation.unchanged(revised, unit):
+        return unit
     await repository.save_unit(connection, revised, expected_version=unit.version)
     uow.publish(unit_event("asn.employee.unit.updated", contracts.UnitUpdated, revised))
     await uow.commit()
@@ -148,6 +152,14 @@ async def define_position(
     return position
 
 
+async def find_unit(connection: AsyncConnection, unit_id: UUID) -> Unit | None:
+    return await repository.get_unit(connection, unit_id)
+
+
+async def find_position(connection: AsyncConnection, position_id: UUID) -> Position | None:
+    return await repository.get_position(connection, position_id)
+
+
 async def get_position(connection: AsyncConnection, position_id: UUID) -> Position:
     position = await repository.get_position(connection, position_id)
     if position is None:
@@ -161,6 +173,8 @@ async def update_position(
     position = await get_position(uow.connection, position_id)
     check_version(position.version, expected_version, f"position {position_id}")
     revised = organisation.revise_position(position, changes)
+    if organisation.unchanged(revised, position):
+        return position
     await repository.save_position(uow.connection, revised, expected_version=position.version)
     uow.publish(position_event("asn.employee.position.updated", contracts.PositionUpdated, revised))
     await uow.commit()

@@ -64,14 +64,18 @@ async def put_tasks(
     current = await _task_list(connection, position_id)
     check_version(current.version, expected_version, f"the tasks of position {position_id}")
     task_list = replace_tasks(current, tasks, at=clock.now())
-    await repository.save_task_list(
-        connection, task_list, minutes=workload_minutes(task_list.tasks), expected_version=current.version
-    )
+    changed = task_list.tasks != current.tasks
+    if changed:
+        await repository.save_task_list(
+            connection, task_list, minutes=workload_minutes(task_list.tasks), expected_version=current.version
+        )
+    else:  # the same list again: no new version, no event
+        task_list = current
     figures = await _agency_figures(connection, position.agency_code)
-    # The list just put makes the position's ABK, so it and its unit have figures now.
-    own, unit = figures.positions[position.id], figures.units[position.unit_id]
-    uow.publish(_assessed(position, task_list, figures))
-    await uow.commit()
+    own, unit = figures.positions.get(position.id), figures.units.get(position.unit_id)
+    if changed:
+        uow.publish(_assessed(position, task_list, figures))
+        await uow.commit()
     return PositionWorkload(position, task_list, own, unit)
 
 

@@ -16,6 +16,7 @@ from services.employee.adapters.tables import employees, jobs, outbox
 from services.employee.app import create_app
 from services.employee.domain import exchange
 from services.employee.domain.exchange import Mapping
+from services.employee.tests.support import UNITS, define_organisation, position_id, unit_id
 from shared import clock
 from shared.contracts.employee import EmployeeRegistered
 from shared.db import Database
@@ -47,8 +48,11 @@ def varied(i: int) -> dict[str, str]:
     """A row using most columns, including values that differ from the defaults."""
     row = person(i, front_title="Dr." if i % 4 == 0 else "", back_title="S.Kom.", birth_place="Mamuju")
     row.update(nik=f"7601{i:012d}", rank_code=["III/a", "III/b", "IV/a"][i % 3], rank_tmt="2015-04-01")
+    agency = row["agency_code"]
     row.update(
-        unit_id=f"unit-{i % 3}", position_id=str(uuid.UUID(int=i, version=4)), position_tmt="2019-01-02"
+        unit_id=unit_id(agency, i % UNITS),
+        position_id=position_id(agency, i % UNITS),
+        position_tmt="2019-01-02",
     )
     row.update(work_location="Majene", tmt_pns="2006-06-01")
     if i % 5 == 0:
@@ -90,12 +94,16 @@ async def finished(client, location: str) -> dict:
 
 
 async def counts(app) -> tuple[int, int, int]:
+    """Employees, events about employees, and import jobs of employees."""
     async with app.state.runtime.db.connect() as connection:
-        return tuple(
-            [
-                await connection.scalar(select(func.count()).select_from(table))
-                for table in (employees, outbox, jobs)
-            ]
+        return (
+            await connection.scalar(select(func.count()).select_from(employees)),
+            await connection.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.type.like("asn.employee.employee.%"))
+            ),
+            await connection.scalar(
+                select(func.count()).select_from(jobs).where(jobs.c.kind == "employees.import")
+            ),
         )
 
 
@@ -111,6 +119,7 @@ async def records(app) -> list[dict]:
 async def test_a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row_by_its_line(make_settings):
     app = create_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_organisation(client, "7601", "7602")
         registered = person(50)
         assert (await client.post("/api/v1/employees", json=registered)).status_code == 201
         rows = [
@@ -151,6 +160,7 @@ async def test_a_file_good_but_for_a_registered_nip_imports_nothing_and_names_it
     batch is written, and that undoes the file."""
     app = create_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_organisation(client, "7601", "7602")
         registered = person(50)
         assert (await client.post("/api/v1/employees", json=registered)).status_code == 201
         response = await submit(
@@ -171,6 +181,7 @@ async def test_a_file_good_but_for_a_registered_nip_imports_nothing_and_names_it
 async def test_the_fixed_file_imports_every_row_with_one_registered_event_each(make_settings):
     app = create_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_organisation(client, "7601", "7602")
         rows = [varied(i) for i in range(1, 41)]
         response = await submit(client, "pegawai.csv", csv_bytes(rows))
         assert response.status_code == 202
@@ -184,7 +195,10 @@ async def test_the_fixed_file_imports_every_row_with_one_registered_event_each(m
         assert job["kind"] == "employees.import" and job["started_at"] and job["finished_at"]
         assert job["params"] == {"file": "pegawai.csv", "format": "csv", "mapping": "native"}
         async with app.state.runtime.db.connect() as connection:
-            events = [CloudEvent.from_json(p) for p in await connection.scalars(select(outbox.c.payload))]
+            payloads = await connection.scalars(
+                select(outbox.c.payload).where(outbox.c.type.like("asn.employee.employee.%"))
+            )
+            events = [CloudEvent.from_json(p) for p in payloads]
         assert sorted(e.subject for e in events) == sorted(r["nip"] for r in rows)
         assert {e.type for e in events} == {"asn.employee.employee.registered"}
         assert len({e.id for e in events}) == 40
@@ -197,7 +211,7 @@ async def test_the_fixed_file_imports_every_row_with_one_registered_event_each(m
         fetched = (await client.get(f"/api/v1/employees/{sample['nip']}")).json()
         assert (fetched["rank_code"], fetched["unit_id"], fetched["nik"]) == (
             "IV/a",
-            "unit-2",
+            unit_id("7601", 5 % UNITS),
             "7601**********05",
         )
         bonded = (await client.get(f"/api/v1/employees/{rows[6]['nip']}")).json()  # i = 7
@@ -264,6 +278,7 @@ async def test_an_export_imported_into_an_empty_database_gives_the_same_records(
             row.pop("disciplinary_status", None)
     source = create_app(await make_settings("employee"))
     async with serve_in_process(source) as client:
+        await define_organisation(client, "7601", "7602")
         loaded = await submit(client, "pegawai.csv", csv_bytes(rows), wait="true")
         assert loaded.status_code == 200 and loaded.json()["state"] == "succeeded", loaded.json()
         exported = await client.get(
@@ -275,6 +290,7 @@ async def test_an_export_imported_into_an_empty_database_gives_the_same_records(
 
     target = create_app(await make_settings("employee"))
     async with serve_in_process(target) as client:
+        await define_organisation(client, "7601", "7602")
         content_type = exported.headers["content-type"]
         response = await submit(
             client, f"export.{file_format}", exported.content, content_type, mapping=mapping
@@ -288,6 +304,7 @@ async def test_an_export_imported_into_an_empty_database_gives_the_same_records(
 async def test_an_export_takes_the_searchs_filters_and_writes_siasn_names(make_settings):
     app = create_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_organisation(client, "7601", "7602")
         rows = [varied(i) for i in range(1, 10)]
         await submit(client, "pegawai.csv", csv_bytes(rows), wait="true")
         exported = await client.get(
@@ -317,6 +334,7 @@ async def test_an_export_takes_the_searchs_filters_and_writes_siasn_names(make_s
 async def test_a_job_is_read_by_its_id_and_an_unknown_one_is_not_found(make_settings):
     app = create_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_organisation(client, "7601", "7602")
         response = await submit(client, "pegawai.csv", csv_bytes([person(1), person(2)]), wait="true")
         assert response.status_code == 200
         assert response.json()["state"] == "succeeded"
@@ -372,6 +390,8 @@ async def run_cli(*args: str) -> tuple[int, str, str]:
 
 async def test_the_cli_imports_all_or_nothing_and_exports_what_it_imported(make_settings, tmp_path):
     settings = await make_settings("employee")
+    async with serve_in_process(create_app(settings)) as client:
+        await define_organisation(client, "7601", "7602")
     url = settings.resolved_database_url
     bad = tmp_path / "bad.csv"
     bad.write_bytes(csv_bytes([person(1), person(2, gender="X"), person(3, birth_date="")]))
@@ -395,5 +415,8 @@ async def test_the_cli_imports_all_or_nothing_and_exports_what_it_imported(make_
     database = Database(url)
     async with database.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(employees)) == 30
-        assert await connection.scalar(select(func.count()).select_from(outbox)) == 30
+        registered = (
+            select(func.count()).select_from(outbox).where(outbox.c.type.like("asn.employee.employee.%"))
+        )
+        assert await connection.scalar(registered) == 30
     await database.dispose()

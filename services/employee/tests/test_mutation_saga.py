@@ -10,13 +10,15 @@ from sqlalchemy import select
 
 from services.employee.adapters.tables import outbox
 from services.employee.app import create_app
+from services.employee.tests.support import define_organisation, position_id, unit_id
 from shared.contracts.mutation import ProposalEffective
 from shared.events.envelope import new_event
 from shared.testing import eventually, serve_in_process
 
 pytestmark = pytest.mark.integration
 
-ANALIS, ANALIS_2 = "5d1f0c8e-4a3b-4c2d-9e1f-000000000001", "5d1f0c8e-4a3b-4c2d-9e1f-000000000002"
+UNIT, POSITION = unit_id("7601", 0), position_id("7601", 0)
+TARGET_UNIT, TARGET_POSITION = unit_id("7602", 1), position_id("7602", 1)
 
 ANDI = {
     "nip": "198503122010011001",
@@ -24,13 +26,13 @@ ANDI = {
     "birth_date": "1985-03-12",
     "gender": "M",
     "agency_code": "7601",
-    "unit_id": "unit-majene",
-    "position_id": ANALIS,
+    "unit_id": UNIT,
+    "position_id": POSITION,
     "position_tmt": "2019-01-02",
 }
 
 
-def effective(mutation_id: str) -> bytes:
+def effective(mutation_id: str, *, to_position_id: str = TARGET_POSITION) -> bytes:
     event = new_event(
         "asn.mutation.proposal.effective",
         subject=ANDI["nip"],
@@ -39,8 +41,8 @@ def effective(mutation_id: str) -> bytes:
             mutation_id=mutation_id,
             nip=ANDI["nip"],
             to_agency_code="7602",
-            to_unit_id="unit-mamuju",
-            to_position_id=ANALIS_2,
+            to_unit_id=TARGET_UNIT,
+            to_position_id=to_position_id,
             tmt="2026-12-01",
             decree_number="800/12/BKD/2026",
         ),
@@ -57,6 +59,7 @@ async def outbox_events(app, event_type):
 async def test_an_effective_mutation_moves_the_person_and_says_so(make_settings):
     app = create_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_organisation(client, "7601", "7602")
         assert (await client.post("/api/v1/employees", json=ANDI)).status_code == 201
         mutation_id = str(uuid.uuid4())
         payload = effective(mutation_id)
@@ -66,11 +69,11 @@ async def test_an_effective_mutation_moves_the_person_and_says_so(make_settings)
         (event,) = changed
         assert event["causationid"] == json.loads(payload)["id"]
         assert event["data"]["mutation_id"] == mutation_id
-        assert event["data"]["previous"]["unit_id"] == "unit-majene"
+        assert event["data"]["previous"]["unit_id"] == UNIT
         record = (await client.get(f"/api/v1/employees/{ANDI['nip']}")).json()
         assert (record["agency_code"], record["unit_id"], record["position_tmt"]) == (
             "7602",
-            "unit-mamuju",
+            TARGET_UNIT,
             "2026-12-01",
         )
         history = (await client.get(f"/api/v1/employees/{ANDI['nip']}/history")).json()["positions"]
@@ -86,6 +89,7 @@ async def test_an_effective_mutation_moves_the_person_and_says_so(make_settings)
 async def test_a_person_no_longer_active_gets_a_failure_reply(make_settings):
     app = create_app(await make_settings("employee"))
     async with serve_in_process(app) as client:
+        await define_organisation(client, "7601", "7602")
         await client.post("/api/v1/employees", json=ANDI)
         retired = await client.post(
             f"/api/v1/employees/{ANDI['nip']}/status",
@@ -101,4 +105,22 @@ async def test_a_person_no_longer_active_gets_a_failure_reply(make_settings):
         assert failure["data"]["mutation_id"] == mutation_id
         assert "retired" in failure["data"]["reason"]
         record = (await client.get(f"/api/v1/employees/{ANDI['nip']}")).json()
-        assert record["unit_id"] == "unit-majene"
+        assert record["unit_id"] == UNIT
+
+
+async def test_a_move_to_a_position_the_register_does_not_know_gets_a_failure_reply(make_settings):
+    app = create_app(await make_settings("employee"))
+    async with serve_in_process(app) as client:
+        await define_organisation(client, "7601", "7602")
+        assert (await client.post("/api/v1/employees", json=ANDI)).status_code == 201
+        mutation_id = str(uuid.uuid4())
+        unknown = str(uuid.uuid4())
+        await app.state.runtime.bus.publish(
+            "asn.mutation.events", ANDI["nip"].encode(), effective(mutation_id, to_position_id=unknown)
+        )
+
+        (failure,) = await eventually(lambda: outbox_events(app, "asn.employee.employee.move-failed"))
+        assert failure["data"]["mutation_id"] == mutation_id
+        assert failure["data"]["reason"] == f"position_id: no position {unknown}"
+        record = (await client.get(f"/api/v1/employees/{ANDI['nip']}")).json()
+        assert (record["unit_id"], record["position_id"]) == (UNIT, POSITION)

@@ -14,7 +14,7 @@ from services.gateway.tests.support import access_headers, serving
 from shared import health
 from shared.auth import Principal, Role
 from shared.net import free_port
-from shared.testing import auth_headers, principal
+from shared.testing import auth_headers, define_agencies, principal
 from shared.web import build_app
 from tests.support import employee_payload
 
@@ -70,6 +70,7 @@ async def world(make_settings):
 async def test_the_dossier_names_each_missing_part_and_still_answers_with_the_rest(world):
     gateway, door, direct = world
     person = employee_payload(7)
+    await define_agencies(direct, person["agency_code"])
     assert (await direct.post("/api/v1/employees", json=person)).status_code == 201
     # A silent service must not hold the answer: the client would give up long before the silence ends.
     response = await door.get(
@@ -95,6 +96,7 @@ async def test_the_dossier_names_each_missing_part_and_still_answers_with_the_re
 async def test_the_dossier_of_someone_unknown_or_out_of_scope_is_refused_whole(world):
     gateway, door, direct = world
     person = employee_payload(8, agency_code="7601")
+    await define_agencies(direct, "7601")
     assert (await direct.post("/api/v1/employees", json=person)).status_code == 201
     unknown = await door.get("/api/v1/dossiers/199901012020011001", headers=access_headers(gateway))
     assert unknown.status_code == 404

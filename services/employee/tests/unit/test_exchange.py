@@ -140,7 +140,7 @@ def test_a_siasn_row_maps_the_numeric_rank_code_and_the_siasn_names():
         instansiKerjaId="7601",
         golRuangAkhirId=31,
         tmtGolAkhir=datetime(2014, 4, 1),
-        unorId="unit-majene",
+        unorId="8AE4821B1C3A4F0E9D2B5C6A7E8F9012",
         tmtJabatan="2019-01-02",
     )
     employee = exchange.check_row(layout, 2, cells)
@@ -149,10 +149,22 @@ def test_a_siasn_row_maps_the_numeric_rank_code_and_the_siasn_names():
         "III/a",
         date(2014, 4, 1),
     )
-    assert (employee.placement.unit_id, employee.placement.tmt) == ("unit-majene", date(2019, 1, 2))
+    # SIASN writes its ids as 32 hex digits; the record keeps the canonical UUID.
+    assert (employee.placement.unit_id, employee.placement.tmt) == (
+        "8ae4821b-1c3a-4f0e-9d2b-5c6a7e8f9012",
+        date(2019, 1, 2),
+    )
     cells[SIASN.index("golRuangAkhirId")] = "35"
     bad = exchange.check_row(layout, 2, cells)
     assert isinstance(bad, list) and bad[0].message.startswith("unknown rank; expected a SIASN rank code")
+
+
+def test_a_control_character_in_a_cell_is_a_problem_of_its_line_and_column():
+    layout, cells = native(name="Andi\x00Palsu", birth_place="Mamuju\x1b")
+    problems = exchange.check_row(layout, 7, cells)
+    assert isinstance(problems, list)
+    assert [(p.line, p.field) for p in problems] == [(7, "name"), (7, "birth_place")]
+    assert "U+0000" in problems[0].message and "U+001B" in problems[1].message
 
 
 def test_a_nip_stored_as_a_spreadsheet_number_is_refused_rather_than_silently_changed():
@@ -173,7 +185,8 @@ def test_a_rank_tmt_without_a_rank_and_a_short_row_are_problems():
 def test_an_exported_row_reads_back_as_the_same_employee(mapping):
     layout, cells = native(
         rank_code="IV/a", rank_tmt="2020-04-01", nik="7601011203850001", back_title="S.Kom.",
-        unit_id="u1", position_id="6f1c3b52-7c7e-4b59-9d53-0c3f8a2b9e11", position_tmt="2021-01-04",
+        unit_id="2b6e1f40-3c5d-4e7f-8a9b-0c1d2e3f4a5b", position_id="6f1c3b52-7c7e-4b59-9d53-0c3f8a2b9e11",
+        position_tmt="2021-01-04",
         tmt_pns="2011-03-01",
     )  # fmt: skip
     employee = exchange.check_row(layout, 2, cells)
