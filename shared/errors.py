@@ -212,5 +212,5 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": HTTPStatus(status).phrase}
-    for status in (401, 403, 404, 409, 412, 422)
+    for status in (400, 401, 403, 404, 409, 412, 413, 422, 428)
 }

@@ -50,3 +50,11 @@ class RequestModel(BaseModel):
             if character is not None:
                 raise ValueError(f"contains the control character {character}, which text may not hold")
         return value
+
+
+def refuse_null(value: Any) -> Any:
+    """A `mode="before"` field validator for updates: an absent field keeps its value, and null is refused
+    where the field needs one (`_required = field_validator("name", mode="before")(refuse_null)`)."""
+    if value is None:
+        raise ValueError("cannot be null; leave the field out to keep its value")
+    return value

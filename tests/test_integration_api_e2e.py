@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from shared.events.catalogue import CATALOGUE
+from shared.testing import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -88,15 +89,27 @@ async def test_the_asyncapi_document_describes_every_event(platform):
 
 
 async def test_a_person_signs_in_reads_through_the_gateway_and_logs_out(gateway):
-    created = await gateway.post(
-        "/api/v1/identity/users",
-        json={
-            "username": "siti",
-            "name": "Siti Aminah",
-            "password": "Pantai-Manakarra-9",
-            "grants": [{"role": "hr_officer", "scope_kind": "agency", "scope_code": "7601"}],
-        },
-    )
+    for code, kind in (("7600", "province"), ("7601", "kabupaten")):
+        defined = await gateway.post(
+            "/api/v1/agencies",
+            json={"code": code, "name": f"Instansi {code}", "kind": kind, "province_code": "7600"},
+        )
+        assert defined.status_code == 201, defined.text
+
+    async def create_user() -> httpx.Response | None:
+        answer = await gateway.post(
+            "/api/v1/identity/users",
+            json={
+                "username": "siti",
+                "name": "Siti Aminah",
+                "password": "Pantai-Manakarra-9",
+                "grants": [{"role": "hr_officer", "scope_kind": "agency", "scope_code": "7601"}],
+            },
+        )
+        # 422 until the agency's event has reached the gateway; the refusal changed nothing.
+        return None if answer.status_code == 422 else answer
+
+    created = await eventually(create_user, timeout=30, what="the gateway to know agency 7601")
     assert created.status_code == 201, created.text
     async with httpx.AsyncClient(base_url=str(gateway.base_url), timeout=10) as client:
         tokens = (

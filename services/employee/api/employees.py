@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Body, Header, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import Select
 
@@ -33,6 +33,9 @@ from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
+
+# Assessments one request records: the managerial, socio-cultural and the agency's technical competencies.
+MAX_ASSESSMENTS = 100
 
 # Who keeps the register: the agency's HR unit, the administration, and agency systems.
 RECORD_KEEPERS = (Role.ADMIN, Role.HR_OFFICER, Role.INTEGRATION)
@@ -405,7 +408,11 @@ async def change_position(
 
 @router.post("/{nip}/competencies", response_model=EmployeePublic)
 async def assess_competencies(
-    nip: str, body: list[CompetencyAssessment], uow: UowDep, response: Response, principal: PrincipalDep
+    nip: str,
+    body: Annotated[list[CompetencyAssessment], Body(min_length=1, max_length=MAX_ASSESSMENTS)],
+    uow: UowDep,
+    response: Response,
+    principal: PrincipalDep,
 ) -> EmployeePublic:
     """Record assessed competency levels (1-5)."""
     await _keeper_of(uow, principal, nip)

@@ -116,7 +116,7 @@ async def test_a_file_naming_unknown_units_and_positions_imports_nothing_and_nam
             f"198604142010012002,Rina,14-04-1986,F,7601,{UNKNOWN},",
             f"198705162010011003,Budi,16-05-1987,M,7601,,{UNKNOWN}",
             f"198806182010012004,Sari,18-06-1988,F,7601,{unit_id('7602', 0)},",
-            f"198907202010011005,Dodi,20-07-1989,M,7699,,",
+            "198907202010011005,Dodi,20-07-1989,M,7699,,",
         ]
         job = await client.post(
             "/api/v1/employees/imports",
@@ -151,6 +151,8 @@ async def test_unknown_fields_wrong_types_and_control_characters_change_nothing(
             assert refused.status_code == 422 and field in _fields(refused), refused.text
         assert (await client.get(url)).headers["etag"] == etag
 
+        nothing_assessed = await client.post(f"{url}/competencies", json=[])
+        assert nothing_assessed.status_code == 422, nothing_assessed.text
         search = await client.get("/api/v1/employees", params={"name": "ab\u0000c"})
         assert search.status_code == 422 and _fields(search) == ["name"]
         assert await _state(app) == (1, 1)

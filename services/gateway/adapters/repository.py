@@ -2,7 +2,7 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -133,8 +133,11 @@ async def provinces(connection: AsyncConnection) -> dict[str, frozenset[str]]:
     return {province: frozenset(codes) for province, codes in members.items()}
 
 
-async def agency_exists(connection: AsyncConnection, code: str) -> bool:
-    return (await connection.scalar(select(agencies.c.code).where(agencies.c.code == code))) is not None
+async def known_agencies(connection: AsyncConnection, codes: Collection[str]) -> set[str]:
+    """Those of `codes` the agency read model knows."""
+    if not codes:
+        return set()
+    return set(await connection.scalars(select(agencies.c.code).where(agencies.c.code.in_(set(codes)))))
 
 
 async def upsert_agency(connection: AsyncConnection, values: Mapping[str, Any]) -> None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from services.gateway.api.deps import GatewayDep, SessionDep
 from shared.auth import PrincipalDep
-from shared.errors import PROBLEM_MEDIA_TYPE, FieldProblem, InvalidInput, Problem, Unauthorized
+from shared.errors import PROBLEM_MEDIA_TYPE, FieldProblem, Forbidden, InvalidInput, Problem, Unauthorized
 from shared.inputs import RequestModel
 
 public_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -122,6 +122,8 @@ async def logout(gateway: GatewayDep, session: SessionDep) -> Response:
 async def change_password(gateway: GatewayDep, principal: PrincipalDep, body: PasswordChange) -> Response:
     """Change your own password; every login of yours ends, this one too."""
     if principal.subject.startswith("client:"):
-        raise InvalidInput("agency clients have secrets, not passwords: rotate the secret instead")
+        raise Forbidden(
+            "agency clients have secrets, not passwords: rotate the secret instead", code="people-only"
+        )
     await gateway.identity.set_password(principal.subject, body.new_password, current=body.current_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,12 +1,12 @@
 """Administration of users, agency clients and their role grants (admin role; an administrator grants only
-within their own scope)."""
+within their own scope, and manages only the accounts whose grants all lie within it)."""
 
 import uuid
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import RowMapping
 
 from services.gateway.adapters.repository import StoredGrant, client_holder, user_holder
@@ -14,8 +14,8 @@ from services.gateway.api.deps import GatewayDep, cursor_key
 from services.gateway.domain.grants import Grant, ScopeKind
 from shared.auth import PrincipalDep, Role
 from shared.errors import FieldProblem, InvalidInput
-from shared.etag import check_version, set_etag, version_from_if_match
-from shared.inputs import RequestModel
+from shared.etag import set_etag, version_from_if_match
+from shared.inputs import RequestModel, refuse_null
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/identity", tags=["identity administration"])
@@ -31,12 +31,13 @@ class GrantIn(RequestModel):
     scope_kind: ScopeKind = Field(description="agency, province (all its agencies) or all")
     scope_code: str | None = Field(default=None, max_length=20, description="the agency's or province's code")
 
-    def grant(self) -> Grant:
+    def grant(self, at: str = "") -> Grant:
+        """The grant; `at` is where the body holds it (e.g. `grants.0.`), for the field a refusal names."""
         try:
             return Grant(self.role, self.scope_kind, self.scope_code)
         except ValueError as error:
             raise InvalidInput(
-                str(error), errors=[FieldProblem(field="scope_code", message=str(error))]
+                str(error), errors=[FieldProblem(field=f"{at}scope_code", message=str(error))]
             ) from None
 
 
@@ -71,9 +72,13 @@ class UserCreate(RequestModel):
 
 class UserUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    nip: Nip | None = None
+    nip: Nip | None = Field(default=None, description="null: no longer linked to an employee")
     active: bool | None = None
-    external_subject: str | None = Field(default=None, max_length=200)
+    external_subject: str | None = Field(
+        default=None, max_length=200, description="null: no longer linked to an external identity"
+    )
+
+    _required = field_validator("name", "active", mode="before")(refuse_null)
 
 
 class PasswordSet(RequestModel):
@@ -203,7 +208,7 @@ async def create_user(
         password=body.password,
         nip=body.nip,
         external_subject=body.external_subject,
-        grants=[g.grant() for g in body.grants],
+        grants=[g.grant(f"grants.{i}.") for i, g in enumerate(body.grants)],
         by=principal,
     )
     response.headers["Location"] = f"{router.prefix}/users/{body.username}"
@@ -232,7 +237,7 @@ async def update_user(
     _admin(principal)
     expected = version_from_if_match(if_match)
     await gateway.identity.update_user(
-        username, expected_version=expected, changes=body.model_dump(exclude_unset=True)
+        username, expected_version=expected, changes=body.model_dump(exclude_unset=True), by=principal
     )
     return await _user(gateway, username, response)
 
@@ -243,7 +248,7 @@ async def set_password(
 ) -> Response:
     """Set a user's password (e.g. a forgotten one); every login of the user ends."""
     _admin(principal)
-    await gateway.identity.set_password(username, body.password)
+    await gateway.identity.set_password(username, body.password, by=principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -253,7 +258,7 @@ async def unlock_user(
 ) -> UserPublic:
     """Lift a lockout after failed logins."""
     _admin(principal)
-    await gateway.identity.unlock(username)
+    await gateway.identity.unlock(username, by=principal)
     return await _user(gateway, username, response)
 
 
@@ -328,9 +333,7 @@ async def update_client(
     """Disable (its tokens stop working) or enable an agency system; needs If-Match."""
     _admin(principal)
     expected = version_from_if_match(if_match)
-    current = await gateway.identity.get_client(client_id)
-    check_version(current["version"], expected, f"client {client_id}")
-    await gateway.identity.set_client_active(client_id, body.active, by=principal)
+    await gateway.identity.set_client_active(client_id, body.active, expected_version=expected, by=principal)
     return await _client(gateway, client_id, response)
 
 

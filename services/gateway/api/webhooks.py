@@ -5,19 +5,23 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Response, status
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 from sqlalchemy.engine import RowMapping
 
 from services.gateway.api.deps import GatewayDep, cursor_key
 from shared.auth import PrincipalDep
 from shared.etag import check_version, set_etag, version_from_if_match
-from shared.inputs import RequestModel
+from shared.inputs import RequestModel, refuse_null
 from shared.pagination import Cursor, Limit, Page, encode_cursor
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 DeliveryState = Literal["pending", "delivered", "failed"]
 EventTypes = Annotated[list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=200)]
+AgencyFilter = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=20)]],
+    Field(min_length=1, max_length=1000, examples=[["7601"]]),
+]
 
 
 class SubscriptionCreate(RequestModel):
@@ -25,12 +29,21 @@ class SubscriptionCreate(RequestModel):
         description="where events are POSTed", examples=["https://sikep.example.go.id/asn"]
     )
     event_types: EventTypes = Field(examples=[["asn.employee.employee.position-changed"]])
+    agencies: AgencyFilter | None = Field(
+        default=None,
+        description="events of these agencies only, each within your scope (default: all of your scope)",
+    )
 
 
 class SubscriptionUpdate(RequestModel):
     url: AnyHttpUrl | None = None
     event_types: EventTypes | None = None
+    agencies: AgencyFilter | None = Field(
+        default=None, description="events of these agencies only, each within your scope"
+    )
     active: bool | None = None
+
+    _required = field_validator("url", "event_types", "agencies", "active", mode="before")(refuse_null)
 
 
 class SubscriptionPublic(BaseModel):
@@ -89,7 +102,7 @@ async def subscribe(
     body: SubscriptionCreate, gateway: GatewayDep, principal: PrincipalDep, response: Response
 ) -> SubscriptionWithSecret:
     """Subscribe to event types; only events of your agencies are delivered, signed with the secret."""
-    created = await gateway.webhooks.subscribe(principal, str(body.url), body.event_types)
+    created = await gateway.webhooks.subscribe(principal, str(body.url), body.event_types, body.agencies)
     response.headers["Location"] = f"{router.prefix}/subscriptions/{created.subscription['id']}"
     assert created.secret is not None
     return SubscriptionWithSecret(subscription=_answer(response, created.subscription), secret=created.secret)

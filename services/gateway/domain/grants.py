@@ -52,23 +52,36 @@ def grant_problem(grant: Grant) -> str | None:
     return None
 
 
+def reach(grant: Grant, provinces: Mapping[str, frozenset[str]]) -> frozenset[str] | None:
+    """The agencies a grant covers (None: every agency); `provinces` maps a province's code to the codes of
+    its agencies (the province's own included)."""
+    if grant.scope_kind is ScopeKind.ALL:
+        return None
+    assert grant.scope_code is not None
+    if grant.scope_kind is ScopeKind.PROVINCE:
+        return frozenset({grant.scope_code}) | provinces.get(grant.scope_code, frozenset())
+    return frozenset({grant.scope_code})
+
+
+def within(grant: Grant, scope: frozenset[str] | None, provinces: Mapping[str, frozenset[str]]) -> bool:
+    """The grant covers no agency outside `scope` (None: every agency): an administrator hands out and
+    manages only what lies within their own scope."""
+    covered = reach(grant, provinces)
+    return scope is None or (covered is not None and covered <= scope)
+
+
 def resolve(
     grants: Iterable[Grant], provinces: Mapping[str, frozenset[str]]
 ) -> tuple[frozenset[Role], frozenset[str] | None]:
-    """The roles and the agencies in scope (None: every agency) of a holder of `grants`; `provinces` maps a
-    province's code to the codes of its agencies (the province's own included)."""
+    """The roles and the agencies in scope (None: every agency) of a holder of `grants`."""
     roles: set[Role] = set()
     agencies: set[str] = set()
     everywhere = False
     for grant in grants:
         roles.add(grant.role)
-        if grant.scope_kind is ScopeKind.ALL:
+        covered = reach(grant, provinces)
+        if covered is None:
             everywhere = True
-        elif grant.scope_kind is ScopeKind.PROVINCE:
-            assert grant.scope_code is not None
-            agencies.add(grant.scope_code)
-            agencies.update(provinces.get(grant.scope_code, ()))
         else:
-            assert grant.scope_code is not None
-            agencies.add(grant.scope_code)
+            agencies |= covered
     return frozenset(roles), None if everywhere else frozenset(agencies)

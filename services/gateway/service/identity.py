@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.gateway.adapters import repository as repo
 from services.gateway.adapters.repository import StoredGrant, client_holder, user_holder
 from services.gateway.adapters.tables import outbox
-from services.gateway.domain.grants import Grant, ScopeKind, grant_problem, resolve
+from services.gateway.domain.grants import Grant, ScopeKind, grant_problem, reach, resolve, within
 from services.gateway.domain.passwords import password_problems
 from services.gateway.service.tokens import AccessTokens, Revocations, Session
 from services.gateway.settings import GatewaySettings
@@ -32,6 +32,7 @@ from shared.auth import Principal, Role
 from shared.db import Database
 from shared.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound, Unauthorized
 from shared.etag import check_version
+from shared.references import References
 from shared.uow import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -287,10 +288,10 @@ class Identity:
     ) -> RowMapping:
         if password is not None:
             self._check_password(password, username, allow_demo=allow_demo_password)
-        for grant in grants:
-            self._check_grant(grant, by)
         now = _now()
         async with self.uow() as uow:
+            placed = [(g, f"grants.{i}.scope_kind", f"grants.{i}.scope_code") for i, g in enumerate(grants)]
+            await self._check_grants(uow.connection, placed, by)
             try:
                 await repo.add_user(
                     uow.connection,
@@ -329,14 +330,22 @@ class Identity:
             return await repo.list_users(connection, after=after, limit=limit)
 
     async def update_user(
-        self, username: str, *, expected_version: int | None, changes: dict[str, Any]
+        self,
+        username: str,
+        *,
+        expected_version: int | None,
+        changes: dict[str, Any],
+        by: Principal | None = None,
     ) -> RowMapping:
+        """Changes the account's fields; changes that set what is there already leave it (and its version)
+        as it is."""
         async with self.uow() as uow:
-            user = await repo.get_user(uow.connection, username)
-            if user is None:
-                raise NotFound(f"no user {username}")
+            user = await self._administered(uow.connection, user_holder(username), by)
             if expected_version is not None:
                 check_version(user["version"], expected_version, f"user {username}")
+            changes = {name: value for name, value in changes.items() if user[name] != value}
+            if not changes:
+                return user
             values = {**changes, "version": user["version"] + 1}
             try:
                 await repo.change_user(uow.connection, username, values)
@@ -349,13 +358,14 @@ class Identity:
             await uow.commit()
         return await self.get_user(username)
 
-    async def set_password(self, username: str, password: str, *, current: str | None = None) -> None:
-        """A new password (the user's own change names the current one); every login of the user ends."""
+    async def set_password(
+        self, username: str, password: str, *, current: str | None = None, by: Principal | None = None
+    ) -> None:
+        """A new password (the user's own change names the current one, an administrator's change names
+        the administrator `by`); every login of the user ends."""
         self._check_password(password, username)
         async with self.uow() as uow:
-            user = await repo.get_user(uow.connection, username)
-            if user is None:
-                raise NotFound(f"no user {username}")
+            user = await self._administered(uow.connection, user_holder(username), by)
             if current is not None and not await _verify_secret(user["password_hash"], current):
                 raise Unauthorized("the current password is wrong", code="invalid-credentials")
             now = _now()
@@ -374,9 +384,9 @@ class Identity:
             await uow.commit()
         self.revocations.add(families)
 
-    async def unlock(self, username: str) -> RowMapping:
+    async def unlock(self, username: str, by: Principal | None = None) -> RowMapping:
         return await self.update_user(
-            username, expected_version=None, changes={"failed_logins": 0, "locked_until": None}
+            username, expected_version=None, changes={"failed_logins": 0, "locked_until": None}, by=by
         )
 
     # -- agency clients ---------------------------------------------------------------------------------
@@ -387,9 +397,9 @@ class Identity:
         """A new agency system with the `integration` role in its agency; answers it and its secret (shown
         this once)."""
         grant = Grant(Role.INTEGRATION, ScopeKind.AGENCY, agency_code)
-        self._check_grant(grant, by)
         secret = secrets.token_urlsafe(32)
         async with self.uow() as uow:
+            await self._check_grants(uow.connection, [(grant, "agency_code", "agency_code")], by)
             try:
                 await repo.add_client(
                     uow.connection,
@@ -427,11 +437,7 @@ class Identity:
         secret = secrets.token_urlsafe(32)
         now = _now()
         async with self.uow() as uow:
-            client = await repo.get_client(uow.connection, client_id)
-            if client is None:
-                raise NotFound(f"no client {client_id}")
-            if by is not None:
-                by.require_agency(client["agency_code"])
+            client = await self._administered(uow.connection, client_holder(client_id), by)
             await repo.change_client(
                 uow.connection,
                 client_id,
@@ -448,14 +454,20 @@ class Identity:
         return await self.get_client(client_id), secret
 
     async def set_client_active(
-        self, client_id: str, active: bool, by: Principal | None = None
+        self,
+        client_id: str,
+        active: bool,
+        *,
+        expected_version: int | None = None,
+        by: Principal | None = None,
     ) -> RowMapping:
+        """Enables or disables the agency system; setting the state it is in already changes nothing."""
         async with self.uow() as uow:
-            client = await repo.get_client(uow.connection, client_id)
-            if client is None:
-                raise NotFound(f"no client {client_id}")
-            if by is not None:
-                by.require_agency(client["agency_code"])
+            client = await self._administered(uow.connection, client_holder(client_id), by)
+            if expected_version is not None:
+                check_version(client["version"], expected_version, f"client {client_id}")
+            if client["active"] == active:
+                return client
             await repo.change_client(
                 uow.connection, client_id, {"active": active, "version": client["version"] + 1}
             )
@@ -468,19 +480,62 @@ class Identity:
 
     # -- role grants ------------------------------------------------------------------------------------
 
-    def _check_grant(self, grant: Grant, by: Principal | None) -> None:
-        problem = grant_problem(grant)
-        if problem:
-            raise InvalidInput(problem, errors=[FieldProblem(field="scope_kind", message=problem)])
+    async def _check_grants(
+        self, connection: AsyncConnection, grants: Sequence[tuple[Grant, str, str]], by: Principal | None
+    ) -> None:
+        """Refuses, before anything changes, every grant (given with the fields that name its scope kind and
+        its code) whose role cannot be held in its scope, whose agency or province the gateway does not
+        know, or which reaches beyond the scope of the administrator `by` (None: the platform itself)."""
+        if by is not None:
+            by.require_role(Role.ADMIN)
+        references = References(by)
+        provinces = await repo.provinces(connection)
+        named = [g.scope_code for g, _, _ in grants if g.scope_kind is ScopeKind.AGENCY and g.scope_code]
+        known = await repo.known_agencies(connection, named)
+        for grant, kind_field, code_field in grants:
+            problem = grant_problem(grant)
+            if problem:
+                references.mismatch(kind_field, problem)
+                continue
+            # The platform (the CLI, the demo seed) may name agencies whose definition is still on its way
+            # to the gateway; people's requests name only agencies it knows.
+            if by is not None:
+                if grant.scope_kind is ScopeKind.AGENCY and grant.scope_code not in known:
+                    references.unknown(code_field, "agency", grant.scope_code)
+                if grant.scope_kind is ScopeKind.PROVINCE and grant.scope_code not in provinces:
+                    references.unknown(code_field, "province", grant.scope_code)
+            covered = reach(grant, provinces)
+            if covered is None:
+                references.everywhere_in_scope(kind_field)
+                continue
+            for code in sorted(covered):
+                if not references.in_scope(code_field, code):
+                    break
+        references.settle()
+
+    async def _administered(
+        self, connection: AsyncConnection, holder: str, by: Principal | None
+    ) -> RowMapping:
+        """The account of `holder`, which the administrator `by` (None: the platform itself) may manage: an
+        administrator manages only accounts whose every grant lies within their own scope, and agency
+        systems of their own agencies."""
+        kind, name = holder.split(":", 1)
+        row = await (repo.get_user if kind == "user" else repo.get_client)(connection, name)
+        if row is None:
+            raise NotFound(f"no {kind} {name}")
         if by is None:
-            return
-        # An administrator hands out only what lies within their own scope.
+            return row
         by.require_role(Role.ADMIN)
-        if grant.scope_kind is ScopeKind.ALL:
-            if by.agencies is not None:
-                raise Forbidden("only a national administrator grants a role for all agencies")
-        else:
-            by.require_agency(grant.scope_code)
+        provinces = await repo.provinces(connection)
+        held = (await repo.grants_of(connection, [holder])).get(holder, [])
+        beyond = [g.grant.label for g in held if not within(g.grant, by.agencies, provinces)]
+        if kind == "client" and not by.covers_agency(row["agency_code"]):
+            beyond.insert(0, f"agency {row['agency_code']}")
+        if beyond:
+            raise Forbidden(
+                f"{kind} {name} reaches beyond your scope ({', '.join(beyond)})", code="agency-scope"
+            )
+        return row
 
     async def _add_grant(
         self, connection: AsyncConnection, holder: str, grant: Grant, by: Principal | None
@@ -505,31 +560,25 @@ class Identity:
         return found
 
     async def grant(self, holder: str, grant: Grant, by: Principal | None = None) -> StoredGrant:
-        self._check_grant(grant, by)
         async with self.uow() as uow:
-            await self._require_holder(uow.connection, holder)
+            await self._administered(uow.connection, holder, by)
+            await self._check_grants(uow.connection, [(grant, "scope_kind", "scope_code")], by)
             stored = await self._add_grant(uow.connection, holder, grant, by)
             await uow.commit()
         return stored
 
     async def revoke_grant(self, holder: str, grant_id: uuid.UUID, by: Principal | None = None) -> None:
         async with self.uow() as uow:
-            current = {g.id: g for g in (await repo.grants_of(uow.connection, [holder])).get(holder, [])}
+            await self._administered(uow.connection, holder, by)
+            current = {g.id for g in (await repo.grants_of(uow.connection, [holder])).get(holder, [])}
             if grant_id not in current:
                 raise NotFound(f"{holder} holds no grant {grant_id}")
-            self._check_grant(current[grant_id].grant, by)
             await repo.remove_grant(uow.connection, holder, grant_id)
             await uow.commit()
 
     async def grants_of(self, holders: Iterable[str]) -> dict[str, list[StoredGrant]]:
         async with self.db.connect() as connection:
             return await repo.grants_of(connection, list(holders))
-
-    async def _require_holder(self, connection: AsyncConnection, holder: str) -> None:
-        kind, name = holder.split(":", 1)
-        row = await (repo.get_user if kind == "user" else repo.get_client)(connection, name)
-        if row is None:
-            raise NotFound(f"no {kind} {name}")
 
     async def load_revocations(self) -> None:
         async def load(since: datetime) -> list[tuple[uuid.UUID, datetime]]:

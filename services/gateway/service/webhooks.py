@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.gateway.adapters import repository
 from services.gateway.adapters.tables import webhook_deliveries as deliveries
 from services.gateway.adapters.tables import webhook_subscriptions as subscriptions
 from services.gateway.domain.webhooks import backoff_seconds, new_secret, signature
@@ -29,9 +30,10 @@ from shared import clock
 from shared.aio import wait_until_set
 from shared.auth import Principal, Role
 from shared.db import Database, bulk_insert
-from shared.errors import FieldProblem, InvalidInput, NotFound
+from shared.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.events.catalogue import CATALOGUE
 from shared.events.envelope import CloudEvent
+from shared.references import References
 
 log = logging.getLogger(__name__)
 
@@ -105,28 +107,49 @@ def _check_types(event_types: Sequence[str]) -> None:
         )
 
 
+async def _check_agencies(connection: AsyncConnection, principal: Principal, agencies: Sequence[str]) -> None:
+    """An agency filter names agencies the gateway knows, each within the subscriber's scope."""
+    references = References(principal)
+    known = await repository.known_agencies(connection, agencies)
+    for code in agencies:
+        if code not in known:
+            references.unknown("agencies", "agency", code)
+        references.in_scope("agencies", code)
+    references.settle()
+
+
 class Webhooks:
     """Use cases of subscriptions and their delivery log."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def subscribe(self, principal: Principal, url: str, event_types: Sequence[str]) -> Subscribed:
+    async def subscribe(
+        self,
+        principal: Principal,
+        url: str,
+        event_types: Sequence[str],
+        agencies: Sequence[str] | None = None,
+    ) -> Subscribed:
+        """A subscription to events of `agencies` (None: every agency of the subscriber's scope)."""
         _check_url(url)
         _check_types(event_types)
+        # Within the subscriber's scope, fixed now: an agency system gets its own agency's events only.
+        scope = principal.agencies if agencies is None else agencies
         values: dict[str, Any] = {
             "id": uuid.uuid4(),
             "owner": principal.subject,
             "url": url,
             "event_types": sorted(set(event_types)),
-            # The subscriber's scope, fixed now: an agency system gets its own agency's events only.
-            "agencies": None if principal.agencies is None else sorted(principal.agencies),
+            "agencies": None if scope is None else sorted(set(scope)),
             "secret": new_secret(),
             "active": True,
             "created_at": _now(),
             "version": 1,
         }
         async with self.db.connect() as connection:
+            if agencies is not None:
+                await _check_agencies(connection, principal, agencies)
             await connection.execute(subscriptions.insert().values(values))
             await connection.commit()
         return Subscribed(await self.get(principal, values["id"]), values["secret"])
@@ -149,8 +172,12 @@ class Webhooks:
                 .mappings()
                 .first()
             )
-        if row is None or not (_sees_all(principal) or row["owner"] == principal.subject):
+        if row is None:
             raise NotFound(f"no webhook subscription {subscription_id}")
+        if not (_sees_all(principal) or row["owner"] == principal.subject):
+            raise Forbidden(
+                f"webhook subscription {subscription_id} is another subscriber's", code="subscription-scope"
+            )
         return row
 
     async def change(
@@ -161,16 +188,25 @@ class Webhooks:
         *,
         rotate: bool = False,
     ) -> Subscribed:
+        """Changes the subscription (and a new secret when `rotate`); changes that set what is there already
+        leave it (and its version) as it is."""
         current = await self.get(principal, subscription_id)
         if "url" in changes:
             _check_url(changes["url"])
         if "event_types" in changes:
             _check_types(changes["event_types"])
             changes["event_types"] = sorted(set(changes["event_types"]))
+        if "agencies" in changes:
+            changes["agencies"] = sorted(set(changes["agencies"]))
+        changes = {name: value for name, value in changes.items() if current[name] != value}
         secret = new_secret() if rotate else None
         if secret:
             changes["secret"] = secret
+        if not changes:
+            return Subscribed(current, None)
         async with self.db.connect() as connection:
+            if "agencies" in changes:
+                await _check_agencies(connection, principal, changes["agencies"])
             await connection.execute(
                 update(subscriptions)
                 .where(subscriptions.c.id == subscription_id)

@@ -11,6 +11,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from services.gateway.adapters import repository
 from shared.auth import Principal, system_principal
 from shared.net import free_port
 from shared.testing import eventually
@@ -51,6 +52,18 @@ async def serving(app: Any, *, lifespan: Literal["on", "off"] = "off") -> AsyncI
     finally:
         server.should_exit = True
         await task
+
+
+async def know_agencies(gateway_app: FastAPI, provinces: dict[str, list[str]]) -> None:
+    """Each province and its kabupaten in the gateway's agency read model, as the employee service's events
+    put them there (`gateway_app` is running)."""
+    async with gateway_app.state.runtime.db.connect() as connection:
+        for province, kabupaten in provinces.items():
+            for code in (province, *kabupaten):
+                kind = "province" if code == province else "kabupaten"
+                agency = {"code": code, "name": f"Instansi {code}", "kind": kind, "province_code": province}
+                await repository.upsert_agency(connection, {**agency, "version": 1})
+        await connection.commit()
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, Any]:

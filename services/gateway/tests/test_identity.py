@@ -16,7 +16,7 @@ from services.gateway.app import create_app
 from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.service.demo import DEMO_PASSWORD, ensure_demo_users
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import bearer, login, serve_gateway, serving
+from services.gateway.tests.support import bearer, know_agencies, login, serve_gateway, serving
 from shared.auth import Principal, Role, mint_internal_token
 from shared.cli import app as asn
 
@@ -36,6 +36,7 @@ async def settings(make_settings):
 async def gateway(settings):
     app = create_app(settings)
     async with serve_gateway(app, with_token=False) as client:
+        await know_agencies(app, {"7600": ["7601"], "7300": ["7302"]})
         await app.state.gateway.identity.create_user(
             username="andi",
             name="Andi Mappaseng",

@@ -97,6 +97,10 @@ async def test_an_agency_system_receives_its_agencys_events_signed_retried_and_r
                 employee_payload(31, agency_code="7301"),
                 employee_payload(32, agency_code="7601"),
             )
+            for code, province in (("7600", "7600"), ("7601", "7600"), ("7300", "7300"), ("7301", "7300")):
+                kind = "province" if code == province else "kabupaten"
+                agency = {"code": code, "name": f"Instansi {code}", "kind": kind, "province_code": province}
+                assert (await direct.post("/api/v1/agencies", json=agency)).status_code == 201
             for person in (elsewhere, here):
                 assert (await direct.post("/api/v1/employees", json=person)).status_code == 201
 
@@ -163,8 +167,8 @@ async def test_an_agency_system_receives_its_agencys_events_signed_retried_and_r
                     "client_secret": someone_else[1],
                 },
             )
-            hidden = await door.get(
+            not_theirs = await door.get(
                 f"/api/v1/webhooks/subscriptions/{subscription['id']}/deliveries",
                 headers=bearer(other_token.json()),
             )
-            assert hidden.status_code == 404
+            assert not_theirs.status_code == 403
