@@ -2,12 +2,13 @@
 
 from fastapi import FastAPI
 
-from services.training.adapters.tables import employees, metadata
+from services.training.adapters.tables import agencies, employees, metadata
 from services.training.api import enrolments, jp, plans, programmes, sessions, training
 from services.training.events.handlers import SUBSCRIPTIONS
 from services.training.service.reminders import with_reminders
 from shared import health
 from shared.jobs import job_router
+from shared.readmodels.agencies import agency_read_model_router
 from shared.readmodels.employees import employee_read_model_router
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             plans.router,
             training.router,
             employee_read_model_router("training", employees),
+            agency_read_model_router("training", agencies),
             job_router("training"),
         ],
         lifespan=with_reminders(runtime.lifespan, runtime.uow),

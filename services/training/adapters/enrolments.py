@@ -1,7 +1,7 @@
 """Loads and saves enrolments with their attendance and certificates, and the figures built on them: JP
 entries, Kirkpatrick outcomes, due reminders (Core SQLAlchemy on the unit of work's connection)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -440,7 +440,7 @@ class EnrolmentRepository:
         return totals
 
     async def add_external(
-        self, records: Sequence[ExternalRecord], *, agency_of: dict[str, str], source: str, by: str
+        self, records: Sequence[ExternalRecord], *, agency_of: Mapping[str, str], source: str, by: str
     ) -> list[UUID]:
         now, ids = _now(), []
         values = []

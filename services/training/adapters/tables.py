@@ -22,6 +22,7 @@ from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
 from shared.idempotency import idempotency_table
 from shared.jobs import jobs_table
+from shared.readmodels.agencies import agency_read_model
 from shared.readmodels.employees import employee_read_model
 
 metadata = MetaData()
@@ -32,6 +33,7 @@ PERCENT = Numeric(5, 2)
 
 # --- read models of the employee service's organisation and assessments ------------------------------------
 
+agencies = agency_read_model(metadata)
 employees = employee_read_model(metadata)
 
 positions = Table(

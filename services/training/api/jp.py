@@ -142,16 +142,19 @@ async def import_external(
     response: Response,
     wait: Annotated[bool, Query(description="answer once the job has finished (for small files)")] = False,
 ) -> JobPublic:
-    """Import external records, all or nothing; a failed job lists every bad row with its line number."""
+    """Import external records, all or nothing; a failed job lists every bad row with its line number. A file
+    naming people outside your agencies is refused at once (403), with those lines."""
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"the file has {file.size} bytes; at most {MAX_UPLOAD_BYTES} are accepted")
     principal.require_role(*MANAGERS)
     header, rows = await asyncio.to_thread(read_csv, await file.read())
-    # A file that cannot be imported at all is refused now, with no job.
+    # A file that cannot be imported at all, or not by this caller, is refused now, with no job.
     check_header(header)
+    async with runtime.db.connect() as connection:
+        agency_of = await service.import_scope(connection, principal, rows)
     job = await jobs.submit(
         "jp.import",
-        partial(_run_import, runtime, principal, rows),
+        partial(_run_import, runtime, principal, rows, agency_of),
         params={"file": file.filename, "rows": len(rows)},
     )
     response.headers["Location"] = job_location("training", job.id)
@@ -162,9 +165,13 @@ async def import_external(
 
 
 async def _run_import(
-    runtime: ServiceRuntime, principal: Principal, rows: list[Any], progress: Progress
+    runtime: ServiceRuntime,
+    principal: Principal,
+    rows: list[Any],
+    agency_of: dict[str, str],
+    progress: Progress,
 ) -> dict[str, Any]:
-    return await service.import_external(runtime.uow, principal, rows, progress)
+    return await service.import_external(runtime.uow, principal, rows, agency_of, progress)
 
 
 @router.get("/{nip}", response_model=EmployeeJpPublic)

@@ -79,7 +79,12 @@ def define_programme(programme: Programme, *, prerequisites_of: Mapping[UUID, Se
 def revise_programme(
     programme: Programme, changes: Mapping[str, Any], *, prerequisites_of: Mapping[UUID, Sequence[UUID]]
 ) -> Programme:
-    revised = replace(programme, **changes, version=programme.version + 1)
+    """The programme with `changes`, checked and one version on; the programme itself when they change
+    nothing (no new version for a change nobody made)."""
+    revised = replace(programme, **changes)
+    if revised == programme:
+        return programme
+    revised = replace(revised, version=programme.version + 1)
     _raise_if_any(_problems(revised, prerequisites_of))
     return revised
 

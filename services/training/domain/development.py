@@ -13,7 +13,7 @@ programmes that close each gap, a mentor, and the plan the employee and the supe
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -403,8 +403,9 @@ class DevelopmentPlan:
         self.position_name = position_name or self.position_name
         return True
 
-    def adjust(self, choices: Sequence[Choice], *, mentor: Mentor | None, keep_mentor: bool) -> None:
-        """Change the chosen programmes, sessions, dates or the mentor; the other side must accept again."""
+    def adjust(self, choices: Sequence[Choice], *, mentor: Mentor | None, keep_mentor: bool) -> bool:
+        """Change the chosen programmes, sessions, dates or the mentor; the other side must accept again.
+        False, and the plan as it was, when the choices are those already made."""
         self._require_not_withdrawn()
         by_key = {item.key: i for i, item in enumerate(self.items)}
         problems = [
@@ -414,24 +415,26 @@ class DevelopmentPlan:
         ]
         if problems:
             raise InvalidInput("the adjustment names items the plan does not have", errors=problems)
+        items = list(self.items)
         for choice in choices:
             index = by_key[_choice_key(choice.item)]
-            item = self.items[index]
-            self.items[index] = PlanItem(
-                kind=item.kind,
-                competency=item.competency,
-                required_level=item.required_level,
-                current_level=item.current_level,
-                recommendations=item.recommendations,
+            items[index] = replace(
+                items[index],
                 programme_id=choice.programme_id,
                 session_id=choice.session_id,
                 target_date=choice.target_date,
                 note=choice.note,
             )
-        if not keep_mentor:
+        # The same mentor named again is no change, even if what they cover was computed anew.
+        new_mentor = not keep_mentor and _nip_of(mentor) != _nip_of(self.mentor)
+        if items == self.items and not new_mentor:
+            return False
+        self.items = items
+        if new_mentor:
             self.mentor = mentor
         self.employee_acceptance = self.supervisor_acceptance = None
         self.status = PlanStatus.PROPOSED
+        return True
 
     def accept(self, side: Side, by: str, at: datetime) -> None:
         self._require_not_withdrawn()
@@ -454,6 +457,10 @@ class DevelopmentPlan:
     def _require_not_withdrawn(self) -> None:
         if self.status is PlanStatus.WITHDRAWN:
             raise Conflict("the plan was withdrawn", code="plan-withdrawn")
+
+
+def _nip_of(mentor: Mentor | None) -> str | None:
+    return mentor.nip if mentor else None
 
 
 def _choice_key(item: str) -> str:

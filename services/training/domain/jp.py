@@ -7,7 +7,7 @@ JP are earned when the training is completed and its certificate issued.
 """
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -151,20 +151,19 @@ def external_records(
     rows: Iterable[tuple[int, Mapping[str, str | None]]],
     *,
     agency_of: Mapping[str, str],
-    may_record: Callable[[str], bool],
     existing: set[tuple[str, str, date]],
     today: date,
 ) -> list[ExternalRecord]:
     """The records of a file's rows, all or none: every bad row is reported with its line number.
 
-    `agency_of` gives the agency of every employee the file names that this service knows; `may_record`
-    says whether the caller may record JP for an agency; `existing` holds the identities already recorded.
+    `agency_of` gives the agency of every employee the file names that this service knows (the caller's
+    scope over them was checked before); `existing` holds the identities already recorded.
     """
     records: list[ExternalRecord] = []
     problems: list[FieldProblem] = []
     first_line: dict[tuple[str, str, date], int] = {}
     for line, row in rows:
-        found = _row_problems(line, row, agency_of=agency_of, may_record=may_record, today=today)
+        found = _row_problems(line, row, agency_of=agency_of, today=today)
         if isinstance(found, list):
             problems.extend(found)
             continue
@@ -195,7 +194,6 @@ def _row_problems(
     row: Mapping[str, str | None],
     *,
     agency_of: Mapping[str, str],
-    may_record: Callable[[str], bool],
     today: date,
 ) -> ExternalRecord | list[FieldProblem]:
     problems: list[FieldProblem] = []
@@ -216,8 +214,6 @@ def _row_problems(
             problems.append(FieldProblem(line=line, field="nip", message="18 digits", value=nip))
         elif nip not in agency_of:
             problems.append(FieldProblem(line=line, field="nip", message="no such employee", value=nip))
-        elif not may_record(agency_of[nip]):
-            problems.append(FieldProblem(line=line, field="nip", message="outside your agencies", value=nip))
     title = text("title", 200, required=True)
     provider = text("provider", 200, required=False)
     certificate = text("certificate_number", 100, required=False)

@@ -64,8 +64,12 @@ def define_session(session: Session) -> Session:
 
 
 def revise_session(session: Session, changes: dict[str, Any], *, seats_taken: int) -> Session:
-    """A capacity below the seats already taken is refused: nobody loses a confirmed seat."""
-    revised = replace(session, **changes, version=session.version + 1)
+    """A capacity below the seats already taken is refused: nobody loses a confirmed seat. Changes that
+    change nothing answer the session itself, at its version."""
+    revised = replace(session, **changes)
+    if revised == session:
+        return session
+    revised = replace(revised, version=session.version + 1)
     problems = _session_problems(revised)
     if revised.capacity < seats_taken:
         problems.append(

@@ -1,18 +1,20 @@
 """Events the training service consumes: the table event type -> handler.
 
-The employee read model follows every employee event. Positions (with their competency standards), units
+The agencies read model (the codes programmes are organised by) and the employee read model follow the
+employee service's agency and employee events. Positions (with their competency standards), units
 (with their heads) and assessed competencies feed the gap computation. An effective mutation builds the
 new position's development plan (ARCHITECTURE.md §5, step 4); a final evaluation of Butuh Perbaikan or
 below builds a coaching plan.
 """
 
-from services.training.adapters.tables import employees
+from services.training.adapters.tables import agencies, employees
 from services.training.service import plans, readmodels
 from shared.contracts.appraisal import EvaluationFinalised
 from shared.contracts.employee import CompetenciesAssessed, PositionState, UnitState
 from shared.contracts.mutation import ProposalEffective
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import Subscription
+from shared.readmodels.agencies import agency_subscriptions
 from shared.readmodels.employees import employee_subscriptions
 from shared.uow import UnitOfWork
 
@@ -38,6 +40,7 @@ async def on_evaluation_finalised(uow: UnitOfWork, event: CloudEvent, data: Eval
 
 
 SUBSCRIPTIONS: list[Subscription] = [
+    *agency_subscriptions(agencies),
     *employee_subscriptions(employees),
     Subscription("asn.employee.position.defined", on_position_changed),
     Subscription("asn.employee.position.updated", on_position_changed),

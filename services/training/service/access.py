@@ -2,7 +2,6 @@
 catalogue, sessions and enrolments; employees see and act on their own enrolments and plans; supervisors on
 those of the people they supervise."""
 
-
 from shared import clock
 from shared.auth import Principal, Role
 from shared.errors import Forbidden

@@ -15,14 +15,17 @@ from services.training.adapters.catalogue import (
     SessionFilter,
     SessionRepository,
 )
+from services.training.adapters.tables import agencies
 from services.training.domain import catalogue, sessions
 from services.training.domain.catalogue import CompetencyTarget, Form, Programme
 from services.training.domain.sessions import Delivery, Session
 from services.training.service import enrolments
-from services.training.service.access import require_manager, today
+from services.training.service.access import MANAGERS, require_manager, today
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.etag import check_version
+from shared.readmodels.agencies import referred_agency
+from shared.references import References
 from shared.uow import UnitOfWork
 
 
@@ -50,7 +53,10 @@ async def define_programme(
     follow_up_weeks: int,
     description: str | None,
 ) -> Programme:
-    require_manager(principal, agency_code)
+    principal.require_role(*MANAGERS)
+    references = References(principal)
+    await referred_agency(references, uow.connection, agencies, "agency_code", agency_code)
+    references.settle()
     repository = ProgrammeRepository(uow.connection)
     programme = catalogue.define_programme(
         Programme(
@@ -90,11 +96,15 @@ async def revise_programme(
     programme = await get_programme(uow.connection, programme_id)
     require_manager(principal, programme.agency_code)
     if "agency_code" in changes:
-        require_manager(principal, changes["agency_code"])
+        references = References(principal)
+        await referred_agency(references, uow.connection, agencies, "agency_code", changes["agency_code"])
+        references.settle()
     check_version(programme.version, expected_version, f"programme {programme_id}")
     revised = catalogue.revise_programme(
         programme, changes, prerequisites_of=await repository.prerequisite_graph()
     )
+    if revised is programme:
+        return programme
     await repository.save(revised, expected_version=expected_version)
     await uow.commit()
     return revised
@@ -170,6 +180,8 @@ async def revise_session(
     check_version(session.version, expected_version, f"session {session_id}")
     occupancy = await repository.occupancy(session_id)
     revised = sessions.revise_session(session, dict(changes), seats_taken=occupancy.seats_taken)
+    if revised is session:
+        return session, programme, occupancy
     await repository.save(revised, expected_version=expected_version)
     await enrolments.fill_seats(uow, revised, programme, seats_taken=occupancy.seats_taken, today=today())
     await uow.commit()

@@ -28,6 +28,7 @@ from services.training.domain.sessions import (
     waiting_order,
 )
 from services.training.service.access import (
+    MANAGERS,
     manages,
     require_manager,
     require_self_or_manager,
@@ -35,11 +36,13 @@ from services.training.service.access import (
     today,
 )
 from services.training.service.people import supervisor_of
+from services.training.service.references import referred_employee
 from shared import clock
 from shared.auth import STAFF_ROLES, Principal
 from shared.contracts import training as contracts
-from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from shared.errors import Conflict, FieldProblem, Forbidden, NotFound
 from shared.events.envelope import new_event
+from shared.references import References
 from shared.uow import UnitOfWork
 
 
@@ -91,13 +94,13 @@ async def enrol(
 ) -> Enrolment:
     """A seat if one is free, else a place on the waiting list; refused when both are full."""
     session, programme = await _session_and_programme(uow.connection, session_id, for_update=True)
-    employee = await ReadModels(uow.connection).employee(nip)
-    if employee is None:
-        raise InvalidInput(
-            f"the training service knows no employee with NIP {nip}",
-            errors=[FieldProblem(field="nip", message="no such employee", value=nip)],
-        )
-    require_self_or_manager(principal, nip, employee.agency_code)
+    if not (principal.is_self(nip) or principal.has_role(*MANAGERS)):
+        raise Forbidden("only the employee or the HR unit of their agency enrol them", code="role-required")
+    # Any agency's session is open to the person; the enrolment belongs to the person's agency.
+    references = References(principal)
+    employee = await referred_employee(references, ReadModels(uow.connection), "nip", nip, or_self=True)
+    references.settle()
+    assert employee is not None  # settle() refused an unknown NIP
     if employee.status != "active":
         raise Conflict(f"{nip} is {employee.status}, not active", code="employee-not-active")
     if session.has_ended(today()):
@@ -196,21 +199,22 @@ async def record_attendance(
     check_attendance_day(session, day, today())
     repository = EnrolmentRepository(uow.connection)
     seated = {e.nip: e for e in await repository.of_session(session_id, EnrolmentStatus.ENROLLED)}
-    problems, seen = [], set()
+    # The organiser marks every participant, whatever their agency: their own HR (or they) enrolled them.
+    references, read_models, seen = References(principal), ReadModels(uow.connection), set()
     for i, mark in enumerate(marks):
+        field = f"attendance.{i}.nip"
         if mark.nip in seen:
-            problems.append(FieldProblem(field=f"attendance.{i}.nip", message="named twice", value=mark.nip))
+            references.mismatch(field, f"{mark.nip} is named twice")
         elif mark.nip not in seated:
-            problems.append(
-                FieldProblem(
-                    field=f"attendance.{i}.nip",
-                    message="holds no seat in the session (not enrolled, waiting, cancelled or completed)",
-                    value=mark.nip,
+            if await read_models.employee(mark.nip) is None:
+                references.unknown(field, "employee", mark.nip)
+            else:
+                references.mismatch(
+                    field,
+                    f"{mark.nip} holds no seat in the session: not enrolled, waiting, cancelled or completed",
                 )
-            )
         seen.add(mark.nip)
-    if problems:
-        raise InvalidInput("attendance names people without a seat in the session", errors=problems)
+    references.settle()
     await repository.record_attendance(
         session_id, day, {seated[m.nip].id: m.present for m in marks}, by=principal.subject
     )

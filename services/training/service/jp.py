@@ -22,10 +22,12 @@ from services.training.domain.jp import (
     totals_by_year,
     year_bounds,
 )
-from services.training.service.access import manages, require_manager, today
+from services.training.service.access import MANAGERS, today
+from services.training.service.references import referred_employee
 from shared.auth import STAFF_ROLES, Principal
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from shared.jobs import Progress
+from shared.references import References
 from shared.uow import UnitOfWork
 
 
@@ -58,13 +60,11 @@ async def employee_jp(connection: AsyncConnection, principal: Principal, nip: st
 
 async def record_external(uow: UnitOfWork, principal: Principal, record: ExternalRecord) -> None:
     """One training done elsewhere, entered by the agency's HR unit."""
-    employee = await ReadModels(uow.connection).employee(record.nip)
-    if employee is None:
-        raise InvalidInput(
-            f"the training service knows no employee with NIP {record.nip}",
-            errors=[FieldProblem(field="nip", message="no such employee", value=record.nip)],
-        )
-    require_manager(principal, employee.agency_code)
+    principal.require_role(*MANAGERS)
+    references = References(principal)
+    employee = await referred_employee(references, ReadModels(uow.connection), "nip", record.nip)
+    references.settle()
+    assert employee is not None
     if record.completed_on > today():
         raise InvalidInput(
             "a training cannot be completed in the future",
@@ -86,22 +86,40 @@ async def record_external(uow: UnitOfWork, principal: Principal, record: Externa
     await uow.commit()
 
 
+Rows = Sequence[tuple[int, Mapping[str, str | None]]]
+
+
+def _nip(row: Mapping[str, str | None]) -> str:
+    return (row.get("nip") or "").strip()
+
+
+async def import_scope(connection: AsyncConnection, principal: Principal, rows: Rows) -> dict[str, str]:
+    """The agency of each employee a file names, of those this service knows. A file naming anyone outside
+    the caller's agencies is not theirs to import: it is refused at once (403), naming each such line."""
+    agency_of = await ReadModels(connection).agencies_of(sorted({_nip(row) for _, row in rows} - {""}))
+    references = References(principal)
+    for line, row in rows:
+        if _nip(row) in agency_of:
+            references.in_scope("nip", agency_of[_nip(row)], line=line)
+    references.settle()
+    return agency_of
+
+
 async def import_external(
     open_uow: Callable[[], UnitOfWork],
     principal: Principal,
-    rows: Sequence[tuple[int, Mapping[str, str | None]]],
+    rows: Rows,
+    agency_of: Mapping[str, str],
     progress: Progress,
 ) -> dict[str, Any]:
-    """Record every row of a file, or none: each bad row is reported with its line number."""
+    """Record every row of a file, or none: each bad row (an employee this service does not know among them)
+    is reported with its line number. `agency_of` is what `import_scope` found and allowed."""
     async with open_uow() as uow:
-        nips = sorted({(row.get("nip") or "").strip() for _, row in rows} - {""})
-        agency_of = await ReadModels(uow.connection).agencies_of(nips)
         repository = EnrolmentRepository(uow.connection)
         records = external_records(
             rows,
             agency_of=agency_of,
-            may_record=lambda agency: manages(principal, agency),
-            existing=await repository.external_identities(nips),
+            existing=await repository.external_identities(sorted(agency_of)),
             today=today(),
         )
         await progress(validated=len(rows), total=len(rows))

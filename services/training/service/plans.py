@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.training.adapters.catalogue import ProgrammeRepository, SessionRepository
 from services.training.adapters.enrolments import EnrolmentRepository
 from services.training.adapters.plans import PlanFilter, PlanRepository
-from services.training.adapters.readmodels import ReadModels
+from services.training.adapters.readmodels import EmployeeRow, ReadModels
 from services.training.domain.catalogue import Programme
 from services.training.domain.competencies import competency_key
 from services.training.domain.development import (
@@ -39,6 +39,7 @@ from services.training.domain.development import (
 )
 from services.training.service.access import manages, supervises, today
 from services.training.service.people import supervisor_of
+from services.training.service.references import referred_employee, referred_position
 from shared import clock
 from shared.auth import STAFF_ROLES, Principal
 from shared.contracts import training as contracts
@@ -47,6 +48,7 @@ from shared.contracts.mutation import ProposalEffective
 from shared.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
+from shared.references import References
 from shared.uow import UnitOfWork
 
 
@@ -282,14 +284,18 @@ async def refresh_open_plans(
 async def plan_on_request(
     uow: UnitOfWork, principal: Principal, *, nip: str, position_id: str | None, reason: str | None
 ) -> DevelopmentPlan:
-    """A plan toward the person's current position, or toward another one (e.g. a planned move)."""
+    """A plan toward the person's current position, or toward another one (e.g. a planned move); the plan
+    belongs to the agency of the position, which must lie inside the caller's agencies too."""
     read_models = ReadModels(uow.connection)
-    employee = await read_models.employee(nip)
-    if employee is None:
-        raise InvalidInput(
-            f"the training service knows no employee with NIP {nip}",
-            errors=[FieldProblem(field="nip", message="no such employee", value=nip)],
-        )
+    references = References(principal)
+    employee = await referred_employee(references, read_models, "nip", nip, or_self=True)
+    target = (
+        await referred_position(references, read_models, "position_id", position_id)
+        if position_id is not None
+        else None
+    )
+    references.settle()
+    assert employee is not None
     supervisor = await supervisor_of(uow.connection, nip, employee.unit_id, employee.position_id)
     if not (
         principal.is_self(nip)
@@ -298,14 +304,8 @@ async def plan_on_request(
     ):
         raise Forbidden("only the employee, their supervisor or the agency's HR unit ask for a plan")
     unit_id, agency_code = employee.unit_id, employee.agency_code
-    if position_id is not None and position_id != employee.position_id:
-        position = await read_models.position(position_id)
-        if position is None:
-            raise InvalidInput(
-                f"the training service knows no position {position_id}",
-                errors=[FieldProblem(field="position_id", message="no such position", value=position_id)],
-            )
-        unit_id, agency_code = position.unit_id, position.agency_code
+    if target is not None:
+        unit_id, agency_code = target.unit_id, target.agency_code
     plan = await _create(
         uow,
         nip=nip,
@@ -373,19 +373,11 @@ async def search_plans(
     return await repository.search(where, limit=limit, after=after)
 
 
-async def _mentor(connection: AsyncConnection, plan: DevelopmentPlan, nip: str) -> Mentor:
-    read_models = ReadModels(connection)
-    colleague = await read_models.employee(nip)
-    if colleague is None or nip == plan.nip:
-        raise InvalidInput(
-            f"{nip} cannot mentor this plan",
-            errors=[
-                FieldProblem(
-                    field="mentor_nip", message="no such employee, or the employee themself", value=nip
-                )
-            ],
-        )
-    levels = {competency_key(k): v for k, v in (await read_models.competencies([nip]))[nip].items()}
+async def _mentor(read_models: ReadModels, plan: DevelopmentPlan, colleague: EmployeeRow) -> Mentor:
+    levels = {
+        competency_key(k): v
+        for k, v in (await read_models.competencies([colleague.nip]))[colleague.nip].items()
+    }
     covers = tuple(
         item.competency
         for item in plan.items
@@ -395,6 +387,26 @@ async def _mentor(connection: AsyncConnection, plan: DevelopmentPlan, nip: str) 
         and levels.get(competency_key(item.competency), 0) >= item.required_level
     )
     return Mentor(colleague.nip, colleague.name, colleague.rank_code, covers)
+
+
+async def _referred_choices(
+    references: References, connection: AsyncConnection, choices: Sequence[Choice]
+) -> None:
+    """Each chosen programme exists and each chosen session is one of it; any agency's catalogue may be
+    chosen from (it is open to everyone), so no scope applies."""
+    programmes = await ProgrammeRepository(connection).get_many(
+        sorted({c.programme_id for c in choices if c.programme_id}, key=str)
+    )
+    sessions = SessionRepository(connection)
+    for i, choice in enumerate(choices):
+        if choice.programme_id is not None and choice.programme_id not in programmes:
+            references.unknown(f"items.{i}.programme_id", "programme", choice.programme_id)
+        if choice.session_id is not None:
+            session = await sessions.get(choice.session_id)
+            if session is None:
+                references.unknown(f"items.{i}.session_id", "session", choice.session_id)
+            elif session.programme_id != choice.programme_id:
+                references.mismatch(f"items.{i}.session_id", "not a session of the chosen programme")
 
 
 async def adjust_plan(
@@ -408,38 +420,21 @@ async def adjust_plan(
     change_mentor: bool,
 ) -> DevelopmentPlan:
     """The employee, the supervisor or HR choose other programmes, sessions, dates or another mentor; the
-    plan then waits for both acceptances again."""
+    plan then waits for both acceptances again. Choices already made change nothing: no version, no event."""
     plan = await _plan(uow.connection, plan_id)
     _sides(principal, plan)
     check_version(plan.version, expected_version, f"development plan {plan_id}")
-    programmes = await ProgrammeRepository(uow.connection).get_many(
-        sorted({c.programme_id for c in choices if c.programme_id}, key=str)
-    )
-    sessions = SessionRepository(uow.connection)
-    problems = []
-    for i, choice in enumerate(choices):
-        if choice.programme_id is not None and choice.programme_id not in programmes:
-            problems.append(
-                FieldProblem(
-                    field=f"items.{i}.programme_id",
-                    message="no such programme",
-                    value=str(choice.programme_id),
-                )
-            )
-        if choice.session_id is not None:
-            session = await sessions.get(choice.session_id)
-            if session is None or session.programme_id != choice.programme_id:
-                problems.append(
-                    FieldProblem(
-                        field=f"items.{i}.session_id",
-                        message="not a session of the chosen programme",
-                        value=str(choice.session_id),
-                    )
-                )
-    if problems:
-        raise InvalidInput("the adjustment names unknown programmes or sessions", errors=problems)
-    mentor = await _mentor(uow.connection, plan, mentor_nip) if change_mentor and mentor_nip else None
-    plan.adjust(choices, mentor=mentor, keep_mentor=not change_mentor)
+    read_models, references = ReadModels(uow.connection), References(principal)
+    await _referred_choices(references, uow.connection, choices)
+    colleague = None
+    if change_mentor and mentor_nip:
+        colleague = await referred_employee(references, read_models, "mentor_nip", mentor_nip, or_self=True)
+        if colleague is not None and mentor_nip == plan.nip:
+            references.mismatch("mentor_nip", "the plan's own employee cannot mentor it")
+    references.settle()
+    mentor = await _mentor(read_models, plan, colleague) if colleague is not None else None
+    if not plan.adjust(choices, mentor=mentor, keep_mentor=not change_mentor):
+        return plan
     await PlanRepository(uow.connection).save(plan)
     _publish(uow, plan, created=False, caused_by=None)
     await uow.commit()

@@ -9,9 +9,10 @@ import httpx
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from services.training.adapters.tables import outbox
+from services.training.adapters.tables import agencies, outbox
 from services.training.service.access import today
 from shared.contracts.employee import (
+    AgencyDefined,
     CompetenciesAssessed,
     CompetencyLevel,
     EmployeeRegistered,
@@ -19,6 +20,7 @@ from shared.contracts.employee import (
     UnitDefined,
 )
 from shared.events.envelope import new_event
+from shared.readmodels.agencies import agency_of
 from shared.testing import auth_headers, eventually, principal
 
 AGENCY = "7601"
@@ -58,6 +60,27 @@ async def publish(app: Any, event_type: str, subject: str, data: BaseModel, agen
     await app.state.runtime.bus.publish(
         f"asn.{event_type.split('.')[1]}.events", subject.encode(), event.to_json()
     )
+
+
+async def define_agencies(app: Any, *codes: str) -> None:
+    """Kabupaten of one province, as the employee service announces them; waits until the training service
+    knows them all (programmes may be organised only by agencies it knows)."""
+    for code in codes:
+        await publish(
+            app,
+            "asn.employee.agency.defined",
+            code,
+            AgencyDefined(
+                code=code, name=f"Kabupaten {code}", kind="kabupaten", province_code="7600", version=1
+            ),
+            code,
+        )
+
+    async def all_known() -> bool:
+        async with app.state.runtime.db.connect() as connection:
+            return all([await agency_of(connection, agencies, code) for code in codes])
+
+    await eventually(all_known, what=f"agencies {codes} in the read model")
 
 
 async def register(

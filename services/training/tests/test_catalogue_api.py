@@ -10,6 +10,7 @@ from services.training.tests.support import (
     as_employee,
     as_hr,
     create_programme,
+    define_agencies,
     enrol,
     if_match,
     known,
@@ -27,6 +28,7 @@ A = nip(1)
 async def test_programmes_are_kept_by_the_organising_agency_s_hr(make_settings):
     app = create_app(await make_settings("training"))
     async with serve_in_process(app) as client:
+        await define_agencies(app, AGENCY, OTHER_AGENCY)
         body = {
             "code": "PKA-2026",
             "title": "Pelatihan Kepemimpinan Administrator",
@@ -90,6 +92,7 @@ async def test_programmes_are_kept_by_the_organising_agency_s_hr(make_settings):
 async def test_the_catalogue_pages_and_filters_and_prerequisites_hold_at_enrolment(make_settings):
     app = create_app(await make_settings("training"))
     async with serve_in_process(app) as client:
+        await define_agencies(app, AGENCY, OTHER_AGENCY)
         await register(app, A)
         await known(client, A)
         basic = await create_programme(client, "DASAR-01", form="e_learning")

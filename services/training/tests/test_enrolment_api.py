@@ -8,12 +8,14 @@ import pytest
 
 from services.training.app import create_app
 from services.training.tests.support import (
+    AGENCY,
     OTHER_AGENCY,
     as_employee,
     as_hr,
     as_supervisor,
     create_programme,
     days,
+    define_agencies,
     define_unit,
     enrol,
     if_match,
@@ -35,6 +37,7 @@ HEAD = nip(9)
 async def test_a_full_session_keeps_a_waiting_list_and_a_cancellation_promotes_the_first(make_settings):
     app = create_app(await make_settings("training"))
     async with serve_in_process(app) as client:
+        await define_agencies(app, AGENCY, OTHER_AGENCY)
         for employee in (A, B, C, D):
             await register(app, employee)
         await known(client, A, B, C, D)
@@ -108,6 +111,7 @@ async def test_a_full_session_keeps_a_waiting_list_and_a_cancellation_promotes_t
 async def test_completion_needs_attendance_awards_jp_and_issues_the_certificate(make_settings):
     app = create_app(await make_settings("training"))
     async with serve_in_process(app) as client:
+        await define_agencies(app, AGENCY, OTHER_AGENCY)
         await define_unit(app, "unit-a", head_position_id="pos-head")
         await register(app, HEAD, position_id="pos-head", rank_code="IV/a")
         for employee in (A, B):
@@ -229,6 +233,7 @@ async def test_completion_needs_attendance_awards_jp_and_issues_the_certificate(
 async def test_reminders_go_out_once_for_due_follow_ups_and_expiring_certificates(make_settings):
     app = create_app(await make_settings("training"))
     async with serve_in_process(app) as client:
+        await define_agencies(app, AGENCY, OTHER_AGENCY)
         await register(app, A)
         await known(client, A)
         programme = await create_programme(client, "K3-01", certificate_validity_months=6, follow_up_weeks=1)
@@ -276,6 +281,7 @@ async def test_reminders_go_out_once_for_due_follow_ups_and_expiring_certificate
 async def test_bad_input_is_refused_clearly_and_changes_nothing(make_settings):
     app = create_app(await make_settings("training"))
     async with serve_in_process(app) as client:
+        await define_agencies(app, AGENCY, OTHER_AGENCY)
         for employee in (A, B):
             await register(app, employee)
         await known(client, A, B)

@@ -2,7 +2,6 @@
 bad row reported with its line number), an employee's year against the 20 JP right, and the compliance
 report of an agency and of a unit with its sub-units."""
 
-
 import pytest
 
 from services.training.app import create_app
@@ -47,7 +46,7 @@ async def test_a_csv_import_reports_every_bad_row_and_records_nothing_until_the_
                 "12345,Seminar Nasional,2025-01-01,8,",  # line 3: NIP not 18 digits
                 f"{nip(99)},Bimtek Arsip,{LAST_YEAR}-05-06,8,",  # line 4: unknown employee
                 f"{B},Workshop SAKIP,06/05/{LAST_YEAR},ten,",  # line 5: bad date and JP
-                f"{ELSEWHERE},Bimtek Keuangan,{LAST_YEAR}-02-02,8,",  # line 6: another agency
+                f"{B},Bimtek Keuangan,{LAST_YEAR}-02-02,1001,",  # line 6: too many JP
                 f"{A},diklat pengadaan  barang/jasa,{LAST_YEAR}-03-04,16,LKPP",  # line 7: repeats line 2
                 f"{B},,{LAST_YEAR}-02-02,8,",  # line 8: no title
             ]
@@ -62,10 +61,22 @@ async def test_a_csv_import_reports_every_bad_row_and_records_nothing_until_the_
             (4, "nip"),
             (5, "completed_on"),
             (5, "jp"),
-            (6, "nip"),
+            (6, "jp"),
             (7, "title"),
             (8, "title"),
         ]
+        # Someone of another agency: not the caller's file to import at all, refused before any job.
+        foreign = "\n".join(
+            [
+                "nip,title,completed_on,jp",
+                f"{A},Bimtek Keuangan,{LAST_YEAR}-02-02,8",
+                f"{ELSEWHERE},Bimtek Keuangan,{LAST_YEAR}-02-02,8",
+            ]
+        )
+        refused = await imported(client, foreign, headers=as_hr(app))
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["type"].endswith("reference-scope")
+        assert [(e["line"], e["field"]) for e in refused.json()["errors"]] == [(3, "nip")]
         nothing = (await client.get(f"/api/v1/jp/{A}", params={"year": LAST_YEAR})).json()
         assert nothing["total"] == 0
 

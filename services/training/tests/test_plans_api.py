@@ -15,6 +15,7 @@ from services.training.tests.support import (
     as_supervisor,
     assess,
     create_programme,
+    define_agencies,
     define_position,
     define_unit,
     if_match,
@@ -42,6 +43,7 @@ def komunikasi(level: int) -> dict:
 
 async def organisation(app, client) -> dict[str, dict]:
     """Unit B with its head, the analyst position, four colleagues and a catalogue."""
+    await define_agencies(app, AGENCY)
     await define_unit(app, "unit-b", head_position_id="pos-head-b")
     await define_position(app, "pos-analyst", STANDARD, unit_id="unit-b")
     await register(app, HEAD, unit_id="unit-b", position_id="pos-head-b", rank_code="IV/b")

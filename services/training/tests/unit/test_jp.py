@@ -57,7 +57,7 @@ def test_the_compliance_report_lists_who_is_below_fewest_first():
     assert compliance([], {}, 2026).compliance_percent is None
 
 
-A, B, ELSEWHERE = "198503122010011001", "198503122010011002", "198503122010011003"
+A, B = "198503122010011001", "198503122010011002"
 TODAY = date(2026, 7, 1)
 
 
@@ -74,8 +74,7 @@ def record(
 def parse(lines, existing=frozenset()):
     return external_records(
         lines,
-        agency_of={A: "7601", B: "7601", ELSEWHERE: "7602"},
-        may_record=lambda agency: agency == "7601",
+        agency_of={A: "7601", B: "7601"},
         existing=set(existing),
         today=TODAY,
     )
@@ -98,7 +97,7 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_returned():
                 record(),  # line 2: fine
                 record(nip="123"),  # 3
                 record(nip="199001012015031099"),  # 4: unknown
-                record(nip=ELSEWHERE),  # 5: outside the caller's agencies
+                record(jp="1001"),  # 5: too many JP
                 record(completed_on="04/03/2026", jp="0"),  # 6: two problems
                 record(completed_on="2026-08-01"),  # 7: in the future
                 record(title="  diklat  pbj "),  # 8: repeats line 2
@@ -111,7 +110,7 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_returned():
     assert problems == [
         (3, "nip", "18 digits"),
         (4, "nip", "no such employee"),
-        (5, "nip", "outside your agencies"),
+        (5, "jp", "a whole number 1 to 1000"),
         (6, "completed_on", "a date YYYY-MM-DD"),
         (6, "jp", "a whole number 1 to 1000"),
         (7, "completed_on", "in the future"),
