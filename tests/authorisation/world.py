@@ -25,8 +25,8 @@ from services.gateway.settings import gateway_settings
 from services.gateway.tests.support import bearer, login, serving
 from services.mutation.app import create_app as mutation_app
 from services.training.app import create_app as training_app
-from shared.auth import Principal, Role, mint_internal_token
-from shared.testing import auth_headers, eventually
+from shared.auth import Principal, Role, mint_internal_token, system_principal
+from shared.testing import eventually
 from tests.support import employee_payload
 
 PROVINCE, OWN, OTHER_PROVINCE, OTHER = "7600", "7601", "7300", "7301"
@@ -103,6 +103,8 @@ async def world(make_settings: Any) -> AsyncIterator[World]:
             await make_settings("gateway", **{f"{name}_url": url for name, url in urls.items()}),
             rate_limit_per_minute=1_000_000,
             rate_limit_burst=100_000,
+            # The callers sign in once; a matrix of writes outlasts the default five minutes.
+            access_token_ttl_seconds=3600,
         )
         gateway = gateway_app(config)
         await stack.enter_async_context(gateway.router.lifespan_context(gateway))
@@ -111,7 +113,13 @@ async def world(make_settings: Any) -> AsyncIterator[World]:
                 transport=httpx.ASGITransport(app=gateway), base_url="http://gateway", timeout=30
             )
         )
-        system = auth_headers(settings["employee"])
+        # Long-lived like the callers' tokens: `service()` sets cells up for the whole matrix.
+        platform_token = mint_internal_token(
+            system_principal("test"),
+            settings["employee"].internal_token_secret.get_secret_value(),
+            ttl_seconds=3600,
+        )
+        system = {"Authorization": f"Bearer {platform_token}"}
         sides, people = await _organisation(urls, system)
         await _agencies_known(gateway)
         callers = await _callers(

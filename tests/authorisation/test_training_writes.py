@@ -1,0 +1,406 @@
+"""The write matrix of the training service: every write route x every role x (own / other agency in the
+path) x (own / other agency referenced in the body), through the gateway and straight at the service.
+
+In the path, "own" is a programme or session the callers' kabupaten organises (for an enrolment: a person of
+that kabupaten in such a session; for a plan: the plan of such a person), "other" the same of the other
+province's kabupaten. In the body, the organising agency, the employee (to enrol, to record JP for, to plan
+for), the target position or the mentor; asking for a plan is matrixed twice, once for the person and once
+for the target position, as each puts the plan in an agency. Each caller allowed in a cell gets its own
+programme, session, enrolment or plan, made through the training service as the platform; the callers to be
+refused there share one request.
+
+Two rules read differently from "the organiser's HR, in its own agency only":
+- any agency's session is open to every employee: their own HR enrols them, whoever organises it;
+- the organiser marks attendance for every participant, whatever their agency (their HR enrolled them).
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from services.training.app import create_app
+from shared import clock
+from shared.auth import Role
+from shared.etag import etag_of
+from shared.settings import Settings
+from shared.testing import eventually
+from tests.authorisation.world import OTHER_SIDE, OWN_SIDE, World, world
+from tests.authorisation.writes import Build, Cell, Request, WriteRoute, require_every_route, run_matrix
+
+pytestmark = pytest.mark.integration
+
+MANAGERS = frozenset({Role.ADMIN, Role.HR_OFFICER})
+# Every caller with a NIP is the person "self"; the agency system has none.
+PEOPLE = frozenset(Role) - {Role.INTEGRATION}
+# The gateway lets neither the auditor nor BKN's reviewer change an enrolment, their own included.
+ENROLMENT_CHANGERS = PEOPLE - {Role.AUDITOR, Role.BKN_REVIEWER}
+RATINGS = {"relevance": 4, "content": 4, "trainers": 5, "organisation": 4, "overall": 4}
+
+
+def _agency(w: World, side: str) -> str:
+    return w.sides[side].agency
+
+
+def _day(offset: int) -> str:
+    return (clock.today() + timedelta(days=offset)).isoformat()
+
+
+def _person(w: World, side: str) -> str:
+    """An employee of the side's agency who is none of the callers."""
+    return w.sides[side].person
+
+
+async def _as_platform(w: World, method: str, path: str, **request: Any) -> dict[str, Any]:
+    async with w.service("training") as training:
+        answer = await training.request(method, path, **request)
+    assert answer.status_code in (200, 201), f"{method} {path}: {answer.status_code} {answer.text}"
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+async def _programme(w: World, side: str) -> dict[str, Any]:
+    """A fresh programme the side's agency organises."""
+    body = {
+        "code": f"MTX-{w.serial()}",
+        "title": "Pelatihan Matriks",
+        "form": "classical",
+        "agency_code": _agency(w, side),
+        "provider": "BPSDM",
+        "jp": 16,
+    }
+    return await _as_platform(w, "POST", "/api/v1/programmes", json=body)
+
+
+async def _session(w: World, side: str) -> dict[str, Any]:
+    """A fresh session of the side's agency, running from yesterday to tomorrow."""
+    programme = await _programme(w, side)
+    body = {
+        "starts_on": _day(-1),
+        "ends_on": _day(1),
+        "delivery": "online",
+        "online_url": "https://kelas.example/matriks",
+        "capacity": 20,
+    }
+    return await _as_platform(w, "POST", f"/api/v1/programmes/{programme['id']}/sessions", json=body)
+
+
+async def _enrolment(w: World, side: str, nip: str | None = None) -> dict[str, Any]:
+    """A person (by default the side's) holding a seat in a fresh session of the side's agency."""
+    session = await _session(w, side)
+    body = {"nip": nip or _person(w, side)}
+    return await _as_platform(w, "POST", f"/api/v1/sessions/{session['id']}/enrolments", json=body)
+
+
+async def _present_today(w: World, session_id: str, nip: str) -> None:
+    body = {"attendance": [{"nip": nip, "present": True}]}
+    await _as_platform(w, "PUT", f"/api/v1/sessions/{session_id}/attendance/{_day(0)}", json=body)
+
+
+async def _completed(w: World, side: str) -> dict[str, Any]:
+    enrolment = await _enrolment(w, side)
+    await _present_today(w, enrolment["session_id"], enrolment["nip"])
+    return await _as_platform(w, "POST", f"/api/v1/enrolments/{enrolment['id']}/completion", json={})
+
+
+async def _plan(w: World, side: str) -> dict[str, Any]:
+    """A fresh development plan of the side's person."""
+    return await _as_platform(w, "POST", "/api/v1/development-plans", json={"nip": _person(w, side)})
+
+
+# -- the catalogue and its sessions -------------------------------------------------------------------------
+
+
+async def define_programme(w: World, cell: Cell, role: Role) -> Request:
+    body = {
+        "code": f"BARU-{w.serial()}",
+        "title": "Pelatihan Baru",
+        "form": "bimtek",
+        "agency_code": _agency(w, cell.body),
+        "provider": "BPSDM",
+        "jp": 8,
+    }
+    return Request("POST", "/api/v1/programmes", json=body)
+
+
+async def revise_programme(w: World, cell: Cell, role: Role) -> Request:
+    programme = await _programme(w, cell.path)
+    body = {"title": f"Pelatihan Revisi {w.serial()}", "agency_code": _agency(w, cell.body)}
+    return Request(
+        "PATCH", f"/api/v1/programmes/{programme['id']}", json=body, headers={"If-Match": etag_of(1)}
+    )
+
+
+async def schedule_session(w: World, cell: Cell, role: Role) -> Request:
+    programme = await _programme(w, cell.path)
+    body = {
+        "starts_on": _day(0),
+        "ends_on": _day(0),
+        "delivery": "in_person",
+        "place": "Aula BKPSDM",
+        "capacity": 10,
+    }
+    return Request("POST", f"/api/v1/programmes/{programme['id']}/sessions", json=body)
+
+
+async def revise_session(w: World, cell: Cell, role: Role) -> Request:
+    session = await _session(w, cell.path)
+    return Request(
+        "PATCH", f"/api/v1/sessions/{session['id']}", json={"capacity": 30}, headers={"If-Match": etag_of(1)}
+    )
+
+
+async def enrol(w: World, cell: Cell, role: Role) -> Request:
+    session = await _session(w, cell.path)
+    body = {"nip": _person(w, cell.body)}
+    return Request("POST", f"/api/v1/sessions/{session['id']}/enrolments", json=body)
+
+
+async def record_attendance(w: World, cell: Cell, role: Role) -> Request:
+    participant = await _enrolment(w, cell.path, _person(w, cell.body))
+    body = {"attendance": [{"nip": participant["nip"], "present": True}]}
+    return Request("PUT", f"/api/v1/sessions/{participant['session_id']}/attendance/{_day(0)}", json=body)
+
+
+# -- enrolments ---------------------------------------------------------------------------------------------
+
+
+async def cancel(w: World, cell: Cell, role: Role) -> Request:
+    enrolment = await _enrolment(w, cell.path)
+    return Request(
+        "POST", f"/api/v1/enrolments/{enrolment['id']}/cancellation", json={"reason": "Tugas dinas"}
+    )
+
+
+async def complete(w: World, cell: Cell, role: Role) -> Request:
+    enrolment = await _enrolment(w, cell.path)
+    await _present_today(w, enrolment["session_id"], enrolment["nip"])
+    return Request("POST", f"/api/v1/enrolments/{enrolment['id']}/completion", json={})
+
+
+async def record_test_scores(w: World, cell: Cell, role: Role) -> Request:
+    enrolment = await _enrolment(w, cell.path)
+    body = {"pre_test": 55, "post_test": 80}
+    return Request("PUT", f"/api/v1/enrolments/{enrolment['id']}/test-scores", json=body)
+
+
+async def react(w: World, cell: Cell, role: Role) -> Request:
+    """The own side's participant is the callers' own person."""
+    participant = w.people["self"] if cell.path == OWN_SIDE else _person(w, OTHER_SIDE)
+    enrolment = await _enrolment(w, cell.path, participant)
+    return Request("PUT", f"/api/v1/enrolments/{enrolment['id']}/reaction", json={"ratings": RATINGS})
+
+
+async def follow_up(w: World, cell: Cell, role: Role) -> Request:
+    enrolment = await _completed(w, cell.path)
+    body = {"behaviour": 4, "results": 3}
+    return Request("PUT", f"/api/v1/enrolments/{enrolment['id']}/follow-up", json=body)
+
+
+# -- JP -----------------------------------------------------------------------------------------------------
+
+
+async def record_external(w: World, cell: Cell, role: Role) -> Request:
+    body = {
+        "nip": _person(w, cell.body),
+        "title": f"Seminar Matriks {w.serial()}",
+        "completed_on": _day(-1),
+        "jp": 4,
+    }
+    return Request("POST", "/api/v1/jp/external-records", json=body)
+
+
+async def import_external(w: World, cell: Cell, role: Role) -> Request:
+    content = f"nip,title,completed_on,jp\n{_person(w, cell.body)},Bimtek Matriks {w.serial()},{_day(-1)},6\n"
+    return Request(
+        "POST", "/api/v1/jp/imports?wait=true", files={"file": ("jp.csv", content.encode(), "text/csv")}
+    )
+
+
+# -- development plans --------------------------------------------------------------------------------------
+
+
+async def request_plan_for(w: World, cell: Cell, role: Role) -> Request:
+    return Request("POST", "/api/v1/development-plans", json={"nip": _person(w, cell.body)})
+
+
+async def request_plan_toward(w: World, cell: Cell, role: Role) -> Request:
+    """A plan for a planned move: it belongs to the agency of the target position."""
+    body = {"nip": _person(w, OWN_SIDE), "position_id": w.sides[cell.body].position}
+    return Request("POST", "/api/v1/development-plans", json=body)
+
+
+async def adjust_plan(w: World, cell: Cell, role: Role) -> Request:
+    plan = await _plan(w, cell.path)
+    mentor = w.people["boss"] if cell.body == OWN_SIDE else _person(w, OTHER_SIDE)
+    return Request(
+        "PATCH",
+        f"/api/v1/development-plans/{plan['id']}",
+        json={"mentor_nip": mentor},
+        headers={"If-Match": etag_of(plan["version"])},
+    )
+
+
+async def accept_plan(w: World, cell: Cell, role: Role) -> Request:
+    plan = await _plan(w, cell.path)
+    return Request(
+        "POST",
+        f"/api/v1/development-plans/{plan['id']}/acceptance",
+        json={"side": "employee"},
+        headers={"If-Match": etag_of(plan["version"])},
+    )
+
+
+async def send_reminders(w: World, cell: Cell, role: Role) -> Request:
+    return Request("POST", "/api/v1/training/reminders", json={"on": _day(0)})
+
+
+def _route(method: str, template: str, build: Build, allowed: frozenset[Role], **options: Any) -> WriteRoute:
+    """A route of the training service. A cell's request is built afresh for each caller allowed to write
+    there; the callers who must be refused share one (a refused write changes nothing), which spares most
+    of the set-up."""
+    refused_requests: dict[tuple[str, Cell], Request] = {}
+
+    async def build_for(w: World, cell: Cell, role: Role) -> Request:
+        if route.allows(role, cell, through_gateway=True) or route.allows(role, cell, through_gateway=False):
+            return await build(w, cell, role)
+        key = (w.urls["training"], cell)
+        if key not in refused_requests:
+            refused_requests[key] = await build(w, cell, role)
+        return refused_requests[key]
+
+    route = WriteRoute(method, template, "training", build_for, allowed, **options)
+    return route
+
+
+def _own_body(roles: frozenset[Role]) -> Callable[[Role, Cell], bool]:
+    """Whatever the path: the records the body refers to must be of the caller's agency."""
+    return lambda role, cell: role in roles and cell.body == OWN_SIDE
+
+
+def _own_path(roles: frozenset[Role]) -> Callable[[Role, Cell], bool]:
+    """Whatever the body: the resource in the path must be of the caller's agency."""
+    return lambda role, cell: role in roles and cell.path == OWN_SIDE
+
+
+PROGRAMME = "/api/v1/programmes/{programme_id}"
+SESSION = "/api/v1/sessions/{session_id}"
+ENROLMENT = "/api/v1/enrolments/{enrolment_id}"
+PLAN = "/api/v1/development-plans/{plan_id}"
+CATALOGUE = [
+    _route(
+        "POST",
+        "/api/v1/programmes",
+        define_programme,
+        MANAGERS,
+        path_varies=False,
+        body_field="agency_code",
+    ),
+    _route("PATCH", PROGRAMME, revise_programme, MANAGERS, body_field="agency_code"),
+    _route("POST", f"{PROGRAMME}/sessions", schedule_session, MANAGERS, body_varies=False),
+    _route("PATCH", SESSION, revise_session, MANAGERS, body_varies=False),
+    _route(
+        "POST",
+        f"{SESSION}/enrolments",
+        enrol,
+        MANAGERS,
+        body_field="nip",
+        permits=_own_body(MANAGERS),
+    ),
+    _route(
+        "PUT",
+        f"{SESSION}/attendance/{{day}}",
+        record_attendance,
+        MANAGERS,
+        permits=_own_path(MANAGERS),
+    ),
+]
+ENROLMENTS = [
+    _route("POST", f"{ENROLMENT}/cancellation", cancel, MANAGERS, body_varies=False),
+    _route("POST", f"{ENROLMENT}/completion", complete, MANAGERS, body_varies=False),
+    _route("PUT", f"{ENROLMENT}/test-scores", record_test_scores, MANAGERS, body_varies=False),
+    _route(
+        "PUT",
+        f"{ENROLMENT}/reaction",
+        react,
+        PEOPLE,
+        body_varies=False,
+        permits_through_gateway=_own_path(ENROLMENT_CHANGERS),
+    ),
+    _route("PUT", f"{ENROLMENT}/follow-up", follow_up, MANAGERS, body_varies=False),
+]
+JP_AND_PLANS = [
+    _route(
+        "POST",
+        "/api/v1/jp/external-records",
+        record_external,
+        MANAGERS,
+        path_varies=False,
+        body_field="nip",
+    ),
+    _route(
+        "POST",
+        "/api/v1/jp/imports",
+        import_external,
+        MANAGERS,
+        path_varies=False,
+        body_field="nip",
+    ),
+    _route(
+        "POST",
+        "/api/v1/development-plans",
+        request_plan_for,
+        MANAGERS,
+        path_varies=False,
+        body_field="nip",
+    ),
+    _route(
+        "POST",
+        "/api/v1/development-plans",
+        request_plan_toward,
+        MANAGERS,
+        path_varies=False,
+        body_field="position_id",
+    ),
+    _route("PATCH", PLAN, adjust_plan, MANAGERS, body_field="mentor_nip"),
+    _route("POST", f"{PLAN}/acceptance", accept_plan, MANAGERS, body_varies=False),
+    _route(
+        "POST",
+        "/api/v1/training/reminders",
+        send_reminders,
+        frozenset({Role.ADMIN}),
+        path_varies=False,
+        body_varies=False,
+    ),
+]
+
+
+async def _agencies_known(w: World) -> None:
+    """Programmes may be organised only by agencies the training service has heard of."""
+
+    async def known() -> bool:
+        async with w.service("training") as training:
+            for side in (OWN_SIDE, OTHER_SIDE):
+                if (await training.get(f"/api/v1/training/agencies/{_agency(w, side)}")).status_code != 200:
+                    return False
+        return True
+
+    await eventually(known, timeout=30, what="both agencies in the training service's read model")
+
+
+def test_the_matrix_leaves_no_write_route_of_the_training_service_out():
+    openapi = create_app(Settings(service="training")).openapi()
+    require_every_route(openapi, [*CATALOGUE, *ENROLMENTS, *JP_AND_PLANS])
+
+
+async def test_catalogue_session_and_enrolment_writes_for_every_role_and_agency(make_settings):
+    async with world(make_settings) as w:
+        await _agencies_known(w)
+        await run_matrix(w, [*CATALOGUE, *ENROLMENTS])
+
+
+async def test_jp_plan_and_reminder_writes_for_every_role_and_agency(make_settings):
+    async with world(make_settings) as w:
+        await _agencies_known(w)
+        await run_matrix(w, JP_AND_PLANS)
