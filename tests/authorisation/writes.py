@@ -39,6 +39,24 @@ class Request:
 
 
 Build = Callable[[World, Cell, Role], Awaitable[Request]]
+# What an answer means for the matrix: its status and its body (a job's problem, for an import).
+Outcome = Callable[[httpx.Response], tuple[int, Any]]
+
+
+def answered(answer: httpx.Response) -> tuple[int, Any]:
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    return answer.status_code, body
+
+
+def job_outcome(answer: httpx.Response) -> tuple[int, Any]:
+    """An import answered with its finished job (`wait=true`): a failed job is its problem's status."""
+    status, body = answered(answer)
+    if status == 200 and isinstance(body, dict) and body.get("state") == "failed":
+        return int(body["problem"]["status"]), body["problem"]
+    return status, body
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,7 @@ class WriteRoute:
     permits: Callable[[Role, Cell], bool] | None = None
     # Through the gateway, where the door is stricter than the service.
     permits_through_gateway: Callable[[Role, Cell], bool] | None = None
+    outcome: Outcome = answered
 
     @property
     def cells(self) -> list[Cell]:
@@ -112,21 +131,22 @@ def _judge(
 ) -> list[str]:
     way = "gateway" if through_gateway else "direct"
     where = f"{route.method} {route.template} / {role} / path {cell.path}, body {cell.body} / {way}"
+    status, body = route.outcome(answer)
     if allowed:
-        if not 200 <= answer.status_code < 300:
-            return [f"{where}: expected success, got {answer.status_code} {answer.text[:200]}"]
+        if not 200 <= status < 300:
+            return [f"{where}: expected success, got {status} {str(body)[:200]}"]
         return []
-    if answer.status_code != 403:
-        return [f"{where}: expected 403, got {answer.status_code} {answer.text[:200]}"]
+    if status != 403:
+        return [f"{where}: expected 403, got {status} {str(body)[:200]}"]
     # Refused for the body alone (the caller may write here): the refusal names the field.
     own_body = Cell(cell.path, OWN_SIDE)
     refused_for_body = cell.body == OTHER_SIDE and route.allows(
         role, own_body, through_gateway=through_gateway
     )
     if refused_for_body and route.body_field is not None:
-        fields = {(p.get("field") or "") for p in answer.json().get("errors", [])}
+        fields = {(p.get("field") or "") for p in (body or {}).get("errors", [])}
         if not any(f == route.body_field or f.endswith("." + route.body_field) for f in fields):
-            return [f"{where}: the refusal does not name {route.body_field}: {answer.text[:200]}"]
+            return [f"{where}: the refusal does not name {route.body_field}: {str(body)[:200]}"]
     return []
 
 

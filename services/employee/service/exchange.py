@@ -378,7 +378,7 @@ async def import_units(
         connection = uow.connection
         problems: list[FieldProblem] = []
         read = _checked(rows, layout, exchange.check_unit_row, problems)
-        _require_scope(layout, [(line, row.agency_code) for line, row in read], agencies)
+        _require_scope(layout, "agency_code", [(line, row.agency_code) for line, row in read], agencies)
         lines = _ids(layout, read, problems)
         problems.extend(
             exchange.problem_at(layout, lines[unit_id], "id", "already defined", unit_id)
@@ -448,6 +448,7 @@ async def import_positions(
         units = await organisation_repository.units_by_id(connection, [row.unit_id for _, row in read])
         _require_scope(
             layout,
+            "unit_id",
             [(line, units[row.unit_id].agency_code) for line, row in read if row.unit_id in units],
             agencies,
         )
@@ -546,9 +547,13 @@ def _parents_first(in_file: dict[UUID, exchange.UnitRow]) -> list[UUID]:
     return ordered
 
 
-def _require_scope(layout: Layout, rows: list[tuple[int, str]], agencies: frozenset[str] | None) -> None:
+def _require_scope(
+    layout: Layout, field: str, rows: list[tuple[int, str]], agencies: frozenset[str] | None
+) -> None:
+    """Refuses rows whose `field` refers to an agency outside `agencies` (None: every agency), naming the
+    column and the line of each."""
     outside = [
-        FieldProblem(line=line, field=None, message=f"agency {code} is outside your scope", value=code)
+        exchange.problem_at(layout, line, field, f"refers to agency {code}, which is outside your scope", code)
         for line, code in rows
         if agencies is not None and code not in agencies
     ]
