@@ -18,6 +18,7 @@ from shared.auth import Principal, PrincipalDep, Role
 from shared.deps import ConnectionDep, UowDep
 from shared.errors import Forbidden, NotFound
 from shared.inputs import RequestModel
+from shared.references import References
 
 router = APIRouter(prefix="/api/v1/mutation", tags=["read models"])
 
@@ -91,13 +92,13 @@ class ServiceBondPublic(ServiceBondIn):
 
 
 async def _require_hr(connection: Any, principal: Principal, nip: str) -> None:
+    """Records of relatives and service bonds are kept by the HR officers of the employee's agency."""
+    principal.require_role(Role.HR_OFFICER, Role.ADMIN)
     employee = await FactsReader(connection).employee(nip)
     if employee is None:
         raise NotFound(f"the mutation service has no employee {nip} (yet)")
-    if not (
-        principal.has_role(Role.HR_OFFICER, Role.ADMIN) and principal.covers_agency(employee["agency_code"])
-    ):
-        raise Forbidden("records of relatives and service bonds are kept by the agency's HR officers")
+    if not principal.covers_agency(employee["agency_code"]):
+        raise Forbidden(f"employee {nip} is outside your agencies", code="employee-scope")
 
 
 @router.get("/employees/{nip}/relatives", response_model=list[RelativePublic])
@@ -116,6 +117,13 @@ async def list_relatives(
 async def add_relative(nip: str, body: RelativeIn, uow: UowDep, principal: PrincipalDep) -> RelativePublic:
     """Record a family tie; the conflict-of-interest rule looks for relatives in the target unit."""
     await _require_hr(uow.connection, principal, nip)
+    # The relative may work in any agency: a move into another agency meets its conflicts of interest there.
+    references = References(principal)
+    if body.relative_nip == nip:
+        references.mismatch("relative_nip", "an employee is not their own relative")
+    elif await FactsReader(uow.connection).employee(body.relative_nip) is None:
+        references.unknown("relative_nip", "employee", body.relative_nip)
+    references.settle()
     at = clock.now()
     await uow.connection.execute(
         delete(relatives).where(relatives.c.nip == nip, relatives.c.relative_nip == body.relative_nip)

@@ -147,8 +147,9 @@ class Policy:
     def check(self) -> None:
         problems = []
         names = set(RULES_BY_NAME)
-        for name in sorted((self.warn_only | self.disabled) - names):
-            problems.append(FieldProblem(field="rules", message="no such rule", value=name))
+        for listed in ("warn_only", "disabled"):
+            for name in sorted(getattr(self, listed) - names):
+                problems.append(FieldProblem(field=listed, message=f"no rule {name}", value=name))
         if not 0 <= self.min_posting_years <= self.max_posting_years:
             problems.append(FieldProblem(field="min_posting_years", message="0 <= min <= max_posting_years"))
         if not 0 <= self.jpm_warn_percent <= self.jpm_pass_percent <= 100:

@@ -78,12 +78,13 @@ PLATFORM_ACTIONS = frozenset({Action.MAKE_EFFECTIVE, Action.COMPLETE, Action.FAI
 # Approvers decide these; an employee's open objection must be answered first.
 APPROVALS = frozenset({Action.RELEASE, Action.ACCEPT, Action.REVIEW, Action.ISSUE_DECREE})
 
-HR_OFFICER, APPROVER, BKN_REVIEWER, ADMIN, EMPLOYEE = (
+HR_OFFICER, APPROVER, BKN_REVIEWER, ADMIN, EMPLOYEE, AUDITOR = (
     "hr_officer",
     "approver",
     "bkn_reviewer",
     "admin",
     "employee",
+    "auditor",
 )
 
 
@@ -142,6 +143,20 @@ class Actor:
 
 
 PLATFORM = Actor("system", frozenset({ADMIN}), None, system=True)
+
+
+def authorise_proposer(actor: Actor, initiator: Initiator, nip: str) -> None:
+    """The role a proposal needs, before anything it names is looked at: an HR officer or the
+    administration proposes; the employee asks for their own move, or an HR officer files it for them."""
+    if initiator is Initiator.SELF_REQUEST:
+        if actor.nip == nip or actor.has_role(HR_OFFICER):
+            return
+        raise Forbidden(
+            "a self-requested move is filed by the employee or an HR officer of either agency",
+            code="role-required",
+        )
+    if not actor.has_role(HR_OFFICER, ADMIN):
+        raise Forbidden("proposing a mutation needs the role hr_officer", code="role-required")
 
 
 @dataclass(frozen=True)
@@ -437,23 +452,19 @@ class Proposal:
         self.events.append(happened)
         return happened
 
-    def authorise_creation(self, actor: Actor) -> None:
-        """An agency's HR officer proposes (either side: the receiving agency usually does); the employee
-        asks for their own move; a placement plan is published by the destination's HR or administration."""
+    def within_proposer_scope(self, actor: Actor) -> bool:
+        """Whether the proposal lies inside the agencies of the proposer `actor` (whose role
+        `authorise_proposer` checked). The receiving agency proposes, naming its position (Peraturan BKN
+        5/2019 Pasal 3), for a person of any agency: the target must be the actor's, the origin need not. An
+        employee's own request may name any position; an HR officer files one for a person of their agency
+        or into a position of it."""
         if self.initiator is Initiator.SELF_REQUEST:
-            if actor.nip == self.nip or self._is_proposer(actor):
-                return
-            raise Forbidden(
-                "a self-requested move is filed by the employee or an HR officer of either agency"
+            return (
+                actor.nip == self.nip
+                or actor.covers(self.origin.agency_code)
+                or actor.covers(self.target.agency_code)
             )
-        agency = self.target.agency_code
-        if actor.acts_as(HR_OFFICER, agency) or actor.acts_as(ADMIN, agency):
-            return
-        if self.initiator is Initiator.AGENCY and actor.acts_as(HR_OFFICER, self.origin.agency_code):
-            return
-        if not actor.has_role(HR_OFFICER, ADMIN):
-            raise Forbidden("proposing a mutation needs the role hr_officer", code="role-required")
-        raise Forbidden(f"agency {agency} is outside your scope", code="agency-scope")
+        return actor.covers(self.target.agency_code)
 
     # --- the employee's voice ------------------------------------------------------------------------------
 

@@ -32,12 +32,13 @@ from services.mutation.domain.mutation_types import AgencyKind, AgencyRef, decre
 from services.mutation.domain.ranks import rank_title
 from services.mutation.domain.workflow import Action, Proposal, State
 from services.mutation.service.common import actor_of, audit_record, now, recipients
-from services.mutation.service.proposals import apply_step, get_proposal
+from services.mutation.service.proposals import apply_step, get_proposal, proposal_to_change
 from shared.auth import Principal
 from shared.contracts import mutation as contracts
 from shared.errors import Conflict, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
+from shared.references import References
 from shared.uow import UnitOfWork
 
 # Issuing offices above the agencies have no row in the agencies read model.
@@ -115,6 +116,22 @@ async def _register_of(reader: FactsReader, proposal: Proposal) -> str:
     target = await reader.agency(proposal.target.agency_code)
     fallback = AgencyRef(proposal.target.agency_code, AgencyKind.KABUPATEN, proposal.target_province_code)
     return decree_register(proposal.mutation_type, origin or fallback, target or fallback)
+
+
+async def _check_signatory(
+    connection: AsyncConnection, principal: Principal, signatory: Signatory | None
+) -> None:
+    """A signatory's NIP, when the decree gives one, is an employee the service knows, of the caller's
+    agencies: the official signs for the office that decides."""
+    if signatory is None or signatory.nip is None:
+        return
+    references = References(principal)
+    employee = await FactsReader(connection).employee(signatory.nip)
+    if employee is None:
+        references.unknown("signatory.nip", "employee", signatory.nip)
+    else:
+        references.in_scope("signatory.nip", employee["agency_code"])
+    references.settle()
 
 
 async def _content(
@@ -276,8 +293,10 @@ async def issue_decree(
     """The deciding step: the checks run one last time, then the decree is numbered, rendered and stored;
     the proposal becomes `decree_issued` and takes effect on the TMT."""
     actor, at = actor_of(principal), now()
-    proposal = await get_proposal(uow.connection, proposal_id, actor)
+    proposal = await proposal_to_change(uow.connection, proposal_id, actor)
     check_version(proposal.version, expected_version, f"proposal {proposal_id}")
+    proposal.authorise(actor, Action.ISSUE_DECREE)
+    await _check_signatory(uow.connection, principal, signatory)
     check_tmt(tmt, at.date())
     proposal.tmt = tmt
     await apply_step(uow, proposal, actor, Action.ISSUE_DECREE, reason=f"SK TMT {tmt.isoformat()}", at=at)
@@ -355,8 +374,9 @@ async def change_decree(
     if row is None:
         raise NotFound(f"no decree {decree_id}")
     old = _decree_of(row)
-    proposal = await get_proposal(uow.connection, old.proposal_id, actor)
+    proposal = await proposal_to_change(uow.connection, old.proposal_id, actor)
     proposal.authorise_decree(actor)
+    await _check_signatory(uow.connection, principal, signatory)
     check_changeable(old.status, effective=proposal.state is not State.DECREE_ISSUED)
     if old.kind is DecreeKind.REVOCATION:
         raise Conflict("a revocation is final", code="decree-not-in-force")

@@ -13,9 +13,9 @@ from services.mutation.adapters import audit_log
 from services.mutation.adapters.documents import FileStore, sha256_of
 from services.mutation.adapters.tables import documents
 from services.mutation.domain.documents import DocumentKind
-from services.mutation.domain.workflow import BEFORE_DECREE, EMPLOYEE
+from services.mutation.domain.workflow import AUDITOR, BEFORE_DECREE, EMPLOYEE
 from services.mutation.service.common import actor_of, audit_record, now
-from services.mutation.service.proposals import get_proposal
+from services.mutation.service.proposals import get_proposal, proposal_to_change
 from shared.auth import Principal
 from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.uow import UnitOfWork
@@ -85,8 +85,9 @@ async def upload(
     """Add a document to the file. A newer document of the same kind stands beside the older one (the file
     keeps its history); the newest of each kind counts."""
     actor, at = actor_of(principal), now()
-    proposal = await get_proposal(uow.connection, proposal_id, actor)
-    is_party_staff = bool(actor.roles - {EMPLOYEE}) and (
+    proposal = await proposal_to_change(uow.connection, proposal_id, actor)
+    # Auditors read the file; they add nothing to it (ARCHITECTURE.md §6).
+    is_party_staff = bool(actor.roles - {EMPLOYEE, AUDITOR}) and (
         actor.covers(proposal.origin.agency_code) or actor.covers(proposal.target.agency_code)
     )
     if not (is_party_staff or actor.nip == proposal.nip or actor.system):

@@ -27,7 +27,7 @@ from services.mutation.service.common import (
     proposal_event,
     roles_of,
 )
-from services.mutation.service.proposals import get_proposal
+from services.mutation.service.proposals import proposal_to_change
 from shared import clock
 from shared.aio import wait_until_set
 from shared.auth import Principal
@@ -39,6 +39,7 @@ from shared.runtime import ServiceRuntime
 from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
 
 def _effective_event(proposal: Proposal) -> CloudEvent:
     assert proposal.tmt is not None and proposal.target.unit_id and proposal.target.position_id
@@ -176,7 +177,7 @@ async def retry(
 ) -> Proposal:
     """Send a failed mutation to the employee service again (after the obstacle was cleared)."""
     actor, at = actor_of(principal), now()
-    proposal = await get_proposal(uow.connection, proposal_id, actor)
+    proposal = await proposal_to_change(uow.connection, proposal_id, actor)
     check_version(proposal.version, expected_version, f"proposal {proposal_id}")
     await _take(uow, proposal, Action.RETRY, reason="sent again", at=at, actor=actor)
     event = _effective_event(proposal)

@@ -10,13 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mutation.adapters.audit_log import append
+from services.mutation.adapters.repository import FactsReader
 from services.mutation.adapters.tables import eligibility_policies
-from services.mutation.domain.eligibility import REGULATION_DEFAULTS, Policy, policy_from_settings
+from services.mutation.domain.eligibility import Policy, policy_from_settings
 from services.mutation.service.common import now
 from services.mutation.service.eligibility import policy_in_force
 from shared.auth import Principal, Role
-from shared.errors import Forbidden, PreconditionFailed
+from shared.errors import PreconditionFailed
 from shared.etag import check_version
+from shared.references import References
 from shared.uow import UnitOfWork
 
 
@@ -58,16 +60,19 @@ async def publish_version(
     note: str | None,
 ) -> PolicyVersion:
     """A new version of the agency's policy: the previous one with `changes`, decided by the agency's
-    approver (PPK) or national administration."""
-    if not (principal.has_role(Role.APPROVER, Role.ADMIN) and principal.covers_agency(agency_code)):
-        raise Forbidden(
-            f"the policy of {agency_code} is set by its approver or an administrator", code="role-required"
-        )
+    approver (PPK) or national administration. A version that changes no setting is not written: the one
+    in force is answered as it is."""
+    principal.require_role(Role.APPROVER, Role.ADMIN)
+    principal.require_agency(agency_code, field="agency_code")
+    references = References(principal)
+    if await FactsReader(uow.connection).agency(agency_code) is None:
+        references.unknown("agency_code", "agency", agency_code)
+    references.settle()
     base = await policy_in_force(uow.connection, agency_code)
     check_version(base.version, expected_version, f"the policy of {agency_code}")
-    if base.version == 0:
-        base = REGULATION_DEFAULTS
     policy = base.revised(agency_code, base.version + 1, changes)
+    if policy.settings() == base.settings():
+        return await current(uow.connection, agency_code)
     at = now()
     try:
         await uow.connection.execute(

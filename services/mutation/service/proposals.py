@@ -29,6 +29,7 @@ from services.mutation.domain.workflow import (
     Proposal,
     State,
     Transition,
+    authorise_proposer,
 )
 from services.mutation.service import eligibility
 from services.mutation.service.common import (
@@ -45,6 +46,7 @@ from shared.contracts import mutation as contracts
 from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
+from shared.references import References
 from shared.uow import UnitOfWork
 
 # Proposals that still hold the person: a second one for the same NIP waits until these are settled.
@@ -85,6 +87,17 @@ async def get_proposal(
     return proposal
 
 
+async def proposal_to_change(connection: AsyncConnection, proposal_id: UUID, actor: Actor) -> Proposal:
+    """The proposal a write names. A write outside the caller's agencies is refused as such (403), like
+    every write of the platform that reaches beyond the caller's grants."""
+    proposal = await ProposalRepository(connection).get(proposal_id)
+    if proposal is None:
+        raise NotFound(f"no mutation proposal {proposal_id}")
+    if not proposal.authorise_view(actor):
+        raise Forbidden(f"mutation proposal {proposal_id} is outside your agencies", code="agency-scope")
+    return proposal
+
+
 def _bad(field_name: str, message: str, value: Any = None, *, line: int | None = None) -> FieldProblem:
     return FieldProblem(field=field_name, message=message, value=value, line=line)
 
@@ -92,6 +105,7 @@ def _bad(field_name: str, message: str, value: Any = None, *, line: int | None =
 async def _build(
     reader: FactsReader,
     actor: Actor,
+    references: References,
     draft: ProposalDraft,
     *,
     initiator: Initiator,
@@ -99,46 +113,47 @@ async def _build(
     plan_ref: str | None,
     at: datetime,
     line: int | None = None,
-) -> Proposal | list[FieldProblem]:
-    """The proposal a draft makes, or what is wrong with the draft."""
+) -> Proposal | None:
+    """The proposal a draft makes, with what is wrong with the draft noted on `references` (None when too
+    little holds to make one): the person, the position, its unit and both agencies must be known and hold
+    together, and the receiving agency must be the proposer's."""
+    authorise_proposer(actor, initiator, draft.nip)
     employee = await reader.employee(draft.nip)
     position = await reader.position(draft.target_position_id)
-    problems = []
     if employee is None:
-        problems.append(_bad("nip", "no such employee known to the mutation service", draft.nip, line=line))
+        references.unknown("nip", "employee", draft.nip, line=line)
     if position is None:
-        problems.append(
-            _bad(
-                "target_position_id",
-                "no such position known to the mutation service",
-                draft.target_position_id,
-                line=line,
-            )
-        )
+        references.unknown("target_position_id", "position", draft.target_position_id, line=line)
     if employee is None or position is None:
-        return problems
-    if employee["position_id"] == position.position_id:
-        return [
-            _bad(
-                "target_position_id",
-                "the employee already holds this position",
-                position.position_id,
-                line=line,
-            )
-        ]
+        return None
+    unit = await reader.unit(position.unit_id)
     origin_agency = await reader.agency(employee["agency_code"])
     target_agency = await reader.agency(position.agency_code)
-    unit = await reader.unit(position.unit_id)
-    if origin_agency is None or target_agency is None:
-        missing = employee["agency_code"] if origin_agency is None else position.agency_code
-        return [_bad("agency", "the agency is not known to the mutation service yet", missing, line=line)]
+    if origin_agency is None:
+        references.mismatch(
+            "nip", f"the employee's agency {employee['agency_code']} is not known yet", line=line
+        )
+    if target_agency is None:
+        references.mismatch(
+            "target_position_id", f"its agency {position.agency_code} is not known yet", line=line
+        )
+    if unit is None:
+        references.mismatch("target_position_id", f"its unit {position.unit_id} is not known yet", line=line)
+    elif unit["agency_code"] != position.agency_code:
+        references.mismatch(
+            "target_position_id",
+            f"its unit {position.unit_id} is of agency {unit['agency_code']}, not {position.agency_code}",
+            line=line,
+        )
+    if employee["position_id"] == position.position_id:
+        references.mismatch("target_position_id", "the employee already holds this position", line=line)
+    if origin_agency is None or target_agency is None or unit is None:
+        return None
     proposal = Proposal(
         id=uuid4(),
         nip=draft.nip,
         employee_name=employee["name"],
-        mutation_type=derive_type(
-            origin_agency, target_agency, target_unit_name=unit["name"] if unit else None
-        ),
+        mutation_type=derive_type(origin_agency, target_agency, target_unit_name=unit["name"]),
         initiator=initiator,
         origin=Placement(employee["agency_code"], employee["unit_id"], employee["position_id"]),
         target=Placement(position.agency_code, position.unit_id, position.position_id),
@@ -153,7 +168,8 @@ async def _build(
         explanation=draft.explanation,
         updated_at=at,
     )
-    proposal.authorise_creation(actor)
+    if not proposal.within_proposer_scope(actor):
+        references.in_scope("target_position_id", position.agency_code, line=line)
     return proposal
 
 
@@ -168,7 +184,7 @@ async def _open_for(connection: AsyncConnection, nips: Sequence[str]) -> set[str
 
 async def _propose(
     uow: UnitOfWork,
-    actor: Actor,
+    principal: Principal,
     drafts: Sequence[ProposalDraft],
     *,
     initiator: Initiator,
@@ -177,20 +193,24 @@ async def _propose(
     at: datetime,
     numbered: bool,
 ) -> list[Proposal]:
+    """Every draft checked first, then all written or none: a refusal names each bad field (by its line in
+    a round), 403 when one reaches outside the caller's agencies, else 422."""
     connection = uow.connection
+    actor = actor_of(principal)
+    references = References(principal)
     built: list[Proposal] = []
-    problems: list[FieldProblem] = []
     seen: dict[str, int] = {}
     reader = FactsReader(connection)
     for i, draft in enumerate(drafts, start=1):
         line = i if numbered else None
         if draft.nip in seen:
-            problems.append(_bad("nip", f"also in item {seen[draft.nip]}", draft.nip, line=line))
+            references.mismatch("nip", f"also in item {seen[draft.nip]}", line=line)
             continue
         seen[draft.nip] = i
-        outcome = await _build(
+        proposal = await _build(
             reader,
             actor,
+            references,
             draft,
             initiator=initiator,
             round_id=round_id,
@@ -198,25 +218,17 @@ async def _propose(
             at=at,
             line=line,
         )
-        if isinstance(outcome, list):
-            problems += outcome
-        else:
-            built.append(outcome)
+        if proposal is not None:
+            built.append(proposal)
     busy = await _open_for(connection, [p.nip for p in built])
     for proposal in built:
         if proposal.nip in busy:
-            problems.append(
-                _bad(
-                    "nip",
-                    "the employee already has an open mutation proposal",
-                    proposal.nip,
-                    line=seen[proposal.nip] if numbered else None,
-                )
+            references.mismatch(
+                "nip",
+                "the employee already has an open mutation proposal",
+                line=seen[proposal.nip] if numbered else None,
             )
-    if problems:
-        raise InvalidInput(
-            f"{len(problems)} problem(s) in the proposal(s); nothing was created", errors=problems
-        )
+    references.settle()
     policies = eligibility.PolicyCache()
     reports = [
         await eligibility.evaluate(connection, p, at=at, policies=policies, reader=reader) for p in built
@@ -278,11 +290,17 @@ async def create_proposal(
     plan_ref: str | None = None,
 ) -> Proposal:
     """One proposal, checked at once; it starts as a draft."""
-    actor = actor_of(principal)
     if principal.nip == draft.nip and initiator is Initiator.AGENCY and not principal.has_role(*_STAFF):
         initiator = Initiator.SELF_REQUEST
     (proposal,) = await _propose(
-        uow, actor, [draft], initiator=initiator, round_id=None, plan_ref=plan_ref, at=now(), numbered=False
+        uow,
+        principal,
+        [draft],
+        initiator=initiator,
+        round_id=None,
+        plan_ref=plan_ref,
+        at=now(),
+        numbered=False,
     )
     await uow.commit()
     return proposal
@@ -321,7 +339,7 @@ async def create_batch(
     )
     mutation_round.proposals = await _propose(
         uow,
-        actor,
+        principal,
         items,
         initiator=initiator,
         round_id=mutation_round.id,
@@ -589,7 +607,7 @@ async def take_step(
             errors=[_bad("action", "use the decree route", action.value)],
         )
     actor = actor_of(principal)
-    proposal = await get_proposal(uow.connection, proposal_id, actor)
+    proposal = await proposal_to_change(uow.connection, proposal_id, actor)
     check_version(proposal.version, expected_version, f"proposal {proposal_id}")
     await apply_step(uow, proposal, actor, action, reason=reason, overrides=overrides, at=now())
     await uow.commit()
@@ -609,7 +627,8 @@ async def take_round_step(
     uow: UnitOfWork, principal: Principal, round_id: UUID, action: Action, *, reason: str | None
 ) -> list[StepOutcome]:
     """The same step on every proposal of a round that is waiting for it; a proposal whose checks, file or
-    state refuse the step is reported and left as it was (one savepoint each)."""
+    state refuse the step is reported and left as it was (one savepoint each). A caller whom no proposal of
+    the round is given to take the step on is refused outright."""
     if action in PLATFORM_ACTIONS or action in (Action.PROPOSE, Action.ISSUE_DECREE, Action.RETRY):
         raise InvalidInput(
             f"{action.value} cannot be taken on a whole round", errors=[_bad("action", "not allowed")]
@@ -619,6 +638,8 @@ async def take_round_step(
     if await repository.get_round(round_id) is None:
         raise NotFound(f"no mutation round {round_id}")
     outcomes = []
+    authorised = False
+    refusal_of_the_caller: Forbidden | None = None
     policies, reader, sink = eligibility.PolicyCache(), FactsReader(uow.connection), StepSink()
     after = None
     while True:
@@ -639,14 +660,23 @@ async def take_round_step(
                         reader=reader,
                         sink=sink,
                     )
+                authorised = True
                 outcomes.append(StepOutcome(proposal.id, proposal.nip, True, proposal.state.value))
             except (Conflict, Forbidden, InvalidInput) as refusal:
+                if isinstance(refusal, Forbidden):
+                    refusal_of_the_caller = refusal_of_the_caller or refusal
+                else:
+                    authorised = True
                 fresh = await repository.get(proposal.id)
                 state = fresh.state.value if fresh else proposal.state.value
                 outcomes.append(StepOutcome(proposal.id, proposal.nip, False, state, refusal.detail))
         if len(page) < 500:
             break
         after = (page[-1].created_at, page[-1].id)
+    if not authorised:
+        raise refusal_of_the_caller or Forbidden(
+            f"the proposals of mutation round {round_id} are outside your agencies", code="agency-scope"
+        )
     await sink.flush(uow.connection, at)
     await uow.commit()
     return outcomes
@@ -657,7 +687,7 @@ async def record_override(
 ) -> Proposal:
     """An approver overrides a failed check ahead of the decision, with a reason; the checks run again."""
     actor, at = actor_of(principal), now()
-    proposal = await get_proposal(uow.connection, proposal_id, actor)
+    proposal = await proposal_to_change(uow.connection, proposal_id, actor)
     check_version(proposal.version, expected_version, f"proposal {proposal_id}")
     records = await _record_overrides(uow, proposal, actor, [item], at)
     await eligibility.check(uow.connection, proposal, trigger="override", at=at)
@@ -670,11 +700,11 @@ async def record_override(
 
 
 async def recheck(uow: UnitOfWork, principal: Principal, proposal_id: UUID) -> Proposal:
-    """Run the checks again now (the data they read may have changed since)."""
+    """Run the checks again now (the data they read may have changed since): the staff who handle the file
+    do, not the employee, a supervisor, an agency's system or an auditor (who changes nothing)."""
+    principal.require_role(*_STAFF)
     actor, at = actor_of(principal), now()
-    proposal = await get_proposal(uow.connection, proposal_id, actor)
-    if actor.nip == proposal.nip and not actor.has_role(*_STAFF):
-        raise Forbidden("the checks are run again by the agencies' staff")
+    proposal = await proposal_to_change(uow.connection, proposal_id, actor)
     expected = proposal.version
     await eligibility.check(uow.connection, proposal, trigger="recheck", at=at)
     proposal.version += 1
@@ -691,7 +721,7 @@ async def respond(
     uow: UnitOfWork, principal: Principal, proposal_id: UUID, response: str, reason: str | None
 ) -> tuple[Proposal, UUID]:
     actor, at = actor_of(principal), now()
-    proposal = await get_proposal(uow.connection, proposal_id, actor)
+    proposal = await proposal_to_change(uow.connection, proposal_id, actor)
     if response == "objected" and not reason:
         raise InvalidInput("an objection needs a reason", errors=[_bad("reason", "required")])
     expected = proposal.version
@@ -722,7 +752,7 @@ async def answer_objection(
     uow: UnitOfWork, principal: Principal, proposal_id: UUID, response_id: UUID, decision: str, note: str
 ) -> Proposal:
     actor, at = actor_of(principal), now()
-    proposal = await get_proposal(uow.connection, proposal_id, actor)
+    proposal = await proposal_to_change(uow.connection, proposal_id, actor)
     repository = ProposalRepository(uow.connection)
     found = await repository.get_response(response_id)
     if found is None or found["proposal_id"] != proposal.id:

@@ -60,7 +60,8 @@ async def test_who_may_propose_and_see_and_bad_input_changes_nothing(world):
     anonymous = await mutation.post("/api/v1/mutations", json=body, headers={"Authorization": ""})
     assert anonymous.status_code == 401
     foreign = await mutation.post("/api/v1/mutations", json=body, headers=hr_elsewhere)
-    assert foreign.status_code == 403 and foreign.json()["type"] == "/problems/agency-scope"
+    assert foreign.status_code == 403 and foreign.json()["type"] == "/problems/reference-scope"
+    assert [e["field"] for e in foreign.json()["errors"]] == ["target_position_id"]
     unknown = await mutation.post(
         "/api/v1/mutations", json={**body, "nip": "199901012020011001"}, headers=hr_mamuju
     )
@@ -268,6 +269,7 @@ async def test_the_file_keeps_checksums_and_refuses_what_is_not_a_document(world
         url, data={"kind": "pns_status"}, files={"file": ("sk.exe", PDF, "application/x-msdownload")}
     )
     assert wrong.status_code == 422
+    # Outside the proposal's agencies a write is refused as such; a read still finds nothing.
     outsider = as_(settings, "hr_officer", agencies=["7101"])
     assert (
         await mutation.post(
@@ -276,7 +278,8 @@ async def test_the_file_keeps_checksums_and_refuses_what_is_not_a_document(world
             files={"file": ("a.pdf", PDF, "application/pdf")},
             headers=outsider,
         )
-    ).status_code == 404
+    ).status_code == 403
+    assert (await mutation.get(url, headers=outsider)).status_code == 404
     assert await _count(app, documents) == 0
 
     (stored,) = await upload_file(mutation, proposal["id"], ("pns_status",))

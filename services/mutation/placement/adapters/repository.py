@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mutation.adapters.tables import employees, positions, units
 from services.mutation.placement.adapters.tables import (
     placement_moves,
     placement_plans,
@@ -17,6 +18,35 @@ from services.mutation.placement.adapters.tables import (
 from shared.errors import PreconditionFailed
 
 Row = Mapping[Any, Any]  # a RowMapping: its keys may also be columns
+KEYS_PER_QUERY = 1000
+
+
+async def employee_agencies(connection: AsyncConnection, nips: Sequence[str]) -> dict[str, str]:
+    """NIP -> agency code of the employees the read model holds among `nips`."""
+    return await _agencies(connection, employees.c.nip, employees.c.agency_code, nips)
+
+
+async def unit_agencies(connection: AsyncConnection, unit_ids: Sequence[str]) -> dict[str, str]:
+    """Unit id -> agency code of the units the read model holds among `unit_ids`."""
+    return await _agencies(connection, units.c.unit_id, units.c.agency_code, unit_ids)
+
+
+async def position_agencies(connection: AsyncConnection, position_ids: Sequence[str]) -> dict[str, str]:
+    """Position id -> agency code of the positions the read model holds among `position_ids`."""
+    return await _agencies(connection, positions.c.position_id, positions.c.agency_code, position_ids)
+
+
+async def _agencies(
+    connection: AsyncConnection, key: Any, agency: Any, keys: Sequence[str]
+) -> dict[str, str]:
+    found: dict[str, str] = {}
+    wanted = list(dict.fromkeys(keys))
+    for low in range(0, len(wanted), KEYS_PER_QUERY):
+        rows = await connection.execute(
+            select(key, agency).where(key.in_(wanted[low : low + KEYS_PER_QUERY]))
+        )
+        found.update({row[0]: row[1] for row in rows})
+    return found
 
 
 async def add_round(connection: AsyncConnection, values: Mapping[str, Any]) -> None:

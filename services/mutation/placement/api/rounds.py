@@ -133,8 +133,7 @@ async def solve_round(
     wait: Wait = False,
 ) -> JobPublic:
     """Solve the round now: its data is read into a snapshot and the optimal plan stored (a job)."""
-    row = await round_service.read_round(connection, principal, round_id)
-    plan_service.check_may_solve(principal, row)
+    await plan_service.round_to_solve(connection, principal, round_id)
 
     async def work(progress: Progress) -> dict[str, Any]:
         return await plan_service.solve_round(runtime, principal, round_id, progress, on=clock.today())
@@ -277,8 +276,6 @@ async def what_if(
     wait: Wait = False,
 ) -> JobPublic:
     """Re-solve the plan's data with pairs locked or forbidden and other weights: a new plan (a job)."""
-    round_row, _ = await plan_service.read_plan(connection, principal, round_id, plan_id)
-    plan_service.check_may_solve(principal, round_row)
     # Bad input is refused now, with nothing started, rather than by a failed job.
     await plan_service.check_what_if(connection, principal, round_id, plan_id, body.changes())
     work = partial(plan_service.what_if, runtime, principal, round_id, plan_id, body.changes())

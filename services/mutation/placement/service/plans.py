@@ -39,7 +39,13 @@ from services.mutation.placement.domain.rounds import PlanState, RoundState, Sco
 from services.mutation.placement.domain.rounds import approve as approve_state
 from services.mutation.placement.domain.rounds import publish as publish_state
 from services.mutation.placement.domain.scoring import Weights
-from services.mutation.placement.service.rounds import authorise, pool_rules, read_round, unit_limits
+from services.mutation.placement.service.rounds import (
+    authorise,
+    pool_rules,
+    read_round,
+    round_to_change,
+    unit_limits,
+)
 from services.mutation.service import proposals as proposal_service
 from services.mutation.service.common import now
 from services.mutation.service.eligibility import policy_in_force
@@ -47,6 +53,7 @@ from shared.auth import Principal, Role
 from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.jobs import Progress
+from shared.references import References
 from shared.uow import UnitOfWork
 
 # Exact "best plan without this move" for every move while it stays cheap (moves x pairs); beyond, the
@@ -238,6 +245,11 @@ def check_may_solve(principal: Principal, round_row: Mapping[str, Any]) -> None:
     edit_allowed(RoundState(round_row["state"]))
 
 
+async def round_to_solve(connection: AsyncConnection, principal: Principal, round_id: UUID) -> None:
+    """Refuse a solve before it starts: another's round (403), a published one (409)."""
+    check_may_solve(principal, await round_to_change(connection, principal, round_id))
+
+
 async def solve_round(
     runtime: Any, principal: Principal, round_id: UUID, progress: Progress, *, on: date
 ) -> dict[str, Any]:
@@ -363,20 +375,52 @@ async def check_what_if(
     plan_id: UUID,
     changes: Mapping[str, Any],
 ) -> None:
-    """Refuse a what-if that cannot run: another's round, a published one, unknown pairs, bad weights."""
-    round_row, base = await read_plan(connection, principal, round_id, plan_id)
-    check_may_solve(principal, round_row)
+    """Refuse a what-if that cannot run: another's round, a published one, pairs naming people or positions
+    unknown or outside the caller's agencies, or outside the round, bad weights."""
+    round_row, base = await plan_to_change(connection, principal, round_id, plan_id)
+    edit_allowed(RoundState(round_row["state"]))
+    await _check_pairs(connection, principal, changes)
     Weights(**base["weights"]).replace(changes.get("weights", {}))
     _edits_to_rows(await repository.snapshot_keys(connection, base["snapshot_id"]), _merged(base, changes))
+
+
+async def _check_pairs(
+    connection: AsyncConnection, principal: Principal, edits: Mapping[str, Sequence[Mapping[str, str]]]
+) -> None:
+    pairs = [(name, i, pair) for name in ("locks", "forbids") for i, pair in enumerate(edits.get(name, ()))]
+    people = await repository.employee_agencies(connection, [pair["nip"] for _, _, pair in pairs])
+    posts = await repository.position_agencies(connection, [pair["position_id"] for _, _, pair in pairs])
+    references = References(principal)
+    for name, i, pair in pairs:
+        for key, what, found in (("nip", "employee", people), ("position_id", "position", posts)):
+            field = f"{name}.{i}.{key}"
+            if pair[key] in found:
+                references.in_scope(field, found[pair[key]])
+            else:
+                references.unknown(field, what, pair[key])
+    references.settle()
 
 
 async def read_plan(
     connection: AsyncConnection, principal: Principal, round_id: UUID, plan_id: UUID
 ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-    round_row = await read_round(connection, principal, round_id)
+    return await _plan_of(connection, await read_round(connection, principal, round_id), plan_id)
+
+
+async def plan_to_change(
+    connection: AsyncConnection, principal: Principal, round_id: UUID, plan_id: UUID, *roles: Role
+) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The plan a write names, refused (403) unless the caller plans for its round's scope (`roles`: who
+    may, where not every planner)."""
+    return await _plan_of(connection, await round_to_change(connection, principal, round_id, *roles), plan_id)
+
+
+async def _plan_of(
+    connection: AsyncConnection, round_row: Mapping[str, Any], plan_id: UUID
+) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
     plan = await repository.get_plan(connection, plan_id)
-    if plan is None or plan["round_id"] != round_id:
-        raise NotFound(f"no plan {plan_id} in placement round {round_id}")
+    if plan is None or plan["round_id"] != round_row["id"]:
+        raise NotFound(f"no plan {plan_id} in placement round {round_row['id']}")
     return round_row, plan
 
 
@@ -450,8 +494,9 @@ async def approve_plan(
     uow: UnitOfWork, principal: Principal, round_id: UUID, plan_id: UUID, expected_version: int
 ) -> Mapping[str, Any]:
     """The PPK's (or delegate's) approval of the plan, the step before it is published."""
-    round_row, plan = await read_plan(uow.connection, principal, round_id, plan_id)
-    authorise(principal, round_row["scope_kind"], round_row["scope_code"], Role.APPROVER, Role.ADMIN)
+    round_row, plan = await plan_to_change(
+        uow.connection, principal, round_id, plan_id, Role.APPROVER, Role.ADMIN
+    )
     check_version(plan["version"], expected_version, "the placement plan")
     state = approve_state(PlanState(plan["state"]), RoundState(round_row["state"]))
     at = now()
@@ -471,8 +516,7 @@ async def publish_plan(
 ) -> Mapping[str, Any]:
     """The approved plan becomes one mutation round of proposals (all or none), each carrying its move's
     explanation; the plan and the round are marked published in the same transaction."""
-    round_row, plan = await read_plan(uow.connection, principal, round_id, plan_id)
-    authorise(principal, round_row["scope_kind"], round_row["scope_code"])
+    round_row, plan = await plan_to_change(uow.connection, principal, round_id, plan_id)
     check_version(plan["version"], expected_version, "the placement plan")
     state = publish_state(PlanState(plan["state"]), RoundState(round_row["state"]))
     moves = await repository.moves_of(uow.connection, plan_id)

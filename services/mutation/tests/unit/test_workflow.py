@@ -16,6 +16,7 @@ from services.mutation.domain.workflow import (
     Placement,
     Proposal,
     State,
+    authorise_proposer,
     steps_of,
 )
 from shared.errors import Conflict, Forbidden
@@ -445,18 +446,28 @@ def test_overrides_are_for_approvers_of_either_agency():
 
 
 def test_who_may_propose():
-    for who in (HR_TARGET, HR_ORIGIN, ADMIN):
-        proposal().authorise_creation(who)
-    for who in (HR_ELSEWHERE, APPROVER_TARGET, EMPLOYEE, REVIEWER):
+    for who in (HR_TARGET, HR_ORIGIN, HR_ELSEWHERE, ADMIN):
+        authorise_proposer(who, Initiator.AGENCY, NIP)
+    for who in (APPROVER_TARGET, EMPLOYEE, REVIEWER, AUDITOR):
         with pytest.raises(Forbidden):
-            proposal().authorise_creation(who)
-    proposal(initiator=Initiator.SELF_REQUEST).authorise_creation(EMPLOYEE)
-    with pytest.raises(Forbidden):
-        proposal(initiator=Initiator.SELF_REQUEST).authorise_creation(OTHER_EMPLOYEE)
-    plan = proposal(initiator=Initiator.PLACEMENT_PLAN)
-    plan.authorise_creation(HR_TARGET)
-    with pytest.raises(Forbidden):
-        plan.authorise_creation(HR_ORIGIN)
+            authorise_proposer(who, Initiator.AGENCY, NIP)
+    authorise_proposer(EMPLOYEE, Initiator.SELF_REQUEST, NIP)
+    authorise_proposer(HR_ORIGIN, Initiator.SELF_REQUEST, NIP)
+    for who in (OTHER_EMPLOYEE, ADMIN):
+        with pytest.raises(Forbidden):
+            authorise_proposer(who, Initiator.SELF_REQUEST, NIP)
+
+
+def test_the_receiving_agency_proposes_for_a_person_of_any_agency():
+    # Peraturan BKN 5/2019 Pasal 3: the receiving PPK proposes, naming its own position.
+    for initiator in (Initiator.AGENCY, Initiator.PLACEMENT_PLAN):
+        assert proposal(initiator=initiator).within_proposer_scope(HR_TARGET)
+        assert proposal(initiator=initiator).within_proposer_scope(ADMIN)
+        assert not proposal(initiator=initiator).within_proposer_scope(HR_ORIGIN)
+        assert not proposal(initiator=initiator).within_proposer_scope(HR_ELSEWHERE)
+    request = proposal(initiator=Initiator.SELF_REQUEST)
+    assert all(request.within_proposer_scope(who) for who in (EMPLOYEE, HR_ORIGIN, HR_TARGET))
+    assert not request.within_proposer_scope(HR_ELSEWHERE)
 
 
 def test_who_sees_a_proposal():
