@@ -32,6 +32,8 @@ from shared.settings import Settings
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
+TEST_TOKEN_TTL_SECONDS = 3600
+
 # The business clock every test starts from (shared.clock), whatever day the suite runs: a Monday morning
 # in Indonesia. Processes the tests start get it as ASN_CLOCK_START.
 TEST_CLOCK_START = datetime(2026, 12, 7, 9, 0, tzinfo=clock.WIB)
@@ -218,8 +220,11 @@ def make_settings(
 
 def auth_headers(settings: Settings, principal: Principal | None = None) -> dict[str, str]:
     """Headers that carry `principal` (default: the platform itself) as the gateway would forward it."""
+    # An hour, not the gateway's minute: a test's client outlives many of the gateway's tokens.
     token = mint_internal_token(
-        principal or system_principal("test"), settings.internal_token_secret.get_secret_value()
+        principal or system_principal("test"),
+        settings.internal_token_secret.get_secret_value(),
+        ttl_seconds=TEST_TOKEN_TTL_SECONDS,
     )
     return {"Authorization": f"Bearer {token}"}
 
