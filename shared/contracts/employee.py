@@ -100,6 +100,8 @@ class EmployeeMoveFailed(BaseModel):
     nip: str
     mutation_id: str
     reason: str
+    # Added within version 1 (additive): the kind of refusal, as its problem type names it.
+    code: str | None = Field(default=None, examples=["invalid-change", "unknown-reference", "not-found"])
 
 
 class AgencyState(BaseModel):

@@ -32,7 +32,9 @@ async def on_proposal_effective(uow: UnitOfWork, event: CloudEvent, data: Propos
                 "asn.employee.employee.move-failed",
                 subject=data.nip,
                 agency=data.to_agency_code,
-                data=EmployeeMoveFailed(nip=data.nip, mutation_id=data.mutation_id, reason=refusal.detail),
+                data=EmployeeMoveFailed(
+                    nip=data.nip, mutation_id=data.mutation_id, reason=refusal.detail, code=refusal.code
+                ),
                 caused_by=event,
             )
         )

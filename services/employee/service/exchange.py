@@ -553,7 +553,9 @@ def _require_scope(
     """Refuses rows whose `field` refers to an agency outside `agencies` (None: every agency), naming the
     column and the line of each."""
     outside = [
-        exchange.problem_at(layout, line, field, f"refers to agency {code}, which is outside your scope", code)
+        exchange.problem_at(
+            layout, line, field, f"refers to agency {code}, which is outside your scope", code
+        )
         for line, code in rows
         if agencies is not None and code not in agencies
     ]

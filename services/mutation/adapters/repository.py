@@ -15,6 +15,7 @@ from services.mutation.adapters.tables import (
     appraisal_predicates,
     check_runs,
     competencies,
+    decrees,
     employees,
     mutation_rounds,
     overrides,
@@ -135,6 +136,15 @@ class ProposalRepository:
     async def get(self, proposal_id: UUID) -> Proposal | None:
         row = (await self.connection.execute(select(proposals).where(proposals.c.id == proposal_id))).first()
         return None if row is None else proposal_of(row)
+
+    async def decree_dates(self, decree_ids: Collection[UUID]) -> dict[UUID, date]:
+        """The day each decree was signed, as its content records it."""
+        if not decree_ids:
+            return {}
+        rows = await self.connection.execute(
+            select(decrees.c.id, decrees.c.content).where(decrees.c.id.in_(list(decree_ids)))
+        )
+        return {row.id: date.fromisoformat(row.content["signed_on"]) for row in rows}
 
     async def save(self, proposal: Proposal, *, expected_version: int) -> None:
         """Write the proposal if nobody changed it since it was read (optimistic: concurrent decisions on one
@@ -260,6 +270,8 @@ class ProposalRepository:
                     "actor": t.actor,
                     "actor_roles": roles,
                     "reason": t.reason,
+                    "reason_code": t.reason_code,
+                    "reason_params": dict(t.reason_params) or None,
                     "check_run_id": run_id,
                     "at": t.at,
                 }

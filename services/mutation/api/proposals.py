@@ -255,7 +255,11 @@ class TransitionPublic(BaseModel):
     to_state: str
     actor: str
     actor_roles: str
-    reason: str | None
+    reason: str | None = Field(description="in the words of the person who acted")
+    reason_code: str | None = Field(
+        default=None, description="what the platform says of the step, as a code the app words"
+    )
+    reason_params: dict[str, str] = Field(default_factory=dict, description="the values its words name")
     check_outcome: str | None = Field(description="the checks' outcome at that moment")
     check_run_id: UUID | None
     at: datetime
@@ -633,7 +637,10 @@ async def explanation(proposal_id: UUID, connection: ConnectionDep, principal: P
             )
             for r in found.check_runs
         ],
-        transitions=[TransitionPublic(**dict(t)) for t in found.transitions],
+        transitions=[
+            TransitionPublic(**{**dict(t), "reason_params": t["reason_params"] or {}})
+            for t in found.transitions
+        ],
         overrides=[
             OverridePublic(**{k: o[k] for k in ("rule", "reason", "approver", "at")}) for o in found.overrides
         ],

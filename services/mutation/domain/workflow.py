@@ -6,6 +6,7 @@ agency) may take it, and what every transition records. Pure Python: no I/O, no 
     side exits: returned (incomplete file, back to the proposer), rejected, withdrawn, cancelled, failed
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -173,7 +174,11 @@ class Transition:
     to_state: State
     actor: str
     at: datetime
-    reason: str | None
+    reason: str | None  # in the words of the person who acted
+    # What the platform says when it acts or records another's words: a code with parameters, which the
+    # app words in the reader's language (`reason_codes` in its catalogue).
+    reason_code: str | None = None
+    reason_params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -413,15 +418,16 @@ class Proposal:
         *,
         at: datetime,
         reason: str | None = None,
+        reason_code: str | None = None,
+        reason_params: Mapping[str, str] | None = None,
         sla_days: int = 15,
         decree_revoked: bool = False,
     ) -> Transition:
         """Take `action`: checks the actor, then the state, then applies it and returns what happened."""
         self.authorise(actor, action)
         self.check_state(action)
-        if (
-            action in (Action.RETURN, Action.REJECT, Action.WITHDRAW, Action.CANCEL, Action.FAIL)
-            and not reason
+        if action in (Action.RETURN, Action.REJECT, Action.WITHDRAW, Action.CANCEL, Action.FAIL) and not (
+            reason or reason_code
         ):
             raise Conflict(f"{action.value} needs a reason", code="reason-required")
         if action is Action.CANCEL and self.state is State.DECREE_ISSUED and not decree_revoked:
@@ -443,10 +449,12 @@ class Proposal:
         elif action in (Action.ISSUE_DECREE, Action.REJECT):
             self.decided_at = at
         elif action is Action.FAIL:
-            self.failure_reason = reason
+            self.failure_reason = reason or (reason_params or {}).get("detail") or reason_code
         elif action is Action.RETRY:
             self.failure_reason = None
-        happened = Transition(action, before, self.state, actor.label, at, reason)
+        happened = Transition(
+            action, before, self.state, actor.label, at, reason, reason_code, dict(reason_params or {})
+        )
         self.version += 1
         self.updated_at = at
         self.events.append(happened)
@@ -499,7 +507,13 @@ class Proposal:
             before = self.state
             self.state, self.decided_at = State.REJECTED, at
             happened = Transition(
-                Action.REJECT, before, self.state, actor.label, at, f"objection upheld: {note}"
+                Action.REJECT,
+                before,
+                self.state,
+                actor.label,
+                at,
+                note,
+                reason_code="objection-upheld",
             )
             self.version += 1
             self.updated_at = at

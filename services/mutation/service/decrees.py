@@ -299,7 +299,16 @@ async def issue_decree(
     await _check_signatory(uow.connection, principal, signatory)
     check_tmt(tmt, at.date())
     proposal.tmt = tmt
-    await apply_step(uow, proposal, actor, Action.ISSUE_DECREE, reason=f"SK TMT {tmt.isoformat()}", at=at)
+    await apply_step(
+        uow,
+        proposal,
+        actor,
+        Action.ISSUE_DECREE,
+        reason=None,
+        reason_code="decree-issued",
+        reason_params={"tmt": tmt.isoformat()},
+        at=at,
+    )
     decree, content = await _write(
         uow.connection,
         store,

@@ -41,7 +41,7 @@ from shared.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-def _effective_event(proposal: Proposal) -> CloudEvent:
+def _effective_event(proposal: Proposal, decree_date: date | None) -> CloudEvent:
     assert proposal.tmt is not None and proposal.target.unit_id and proposal.target.position_id
     return new_event(
         "asn.mutation.proposal.effective",
@@ -58,6 +58,7 @@ def _effective_event(proposal: Proposal) -> CloudEvent:
             from_agency_code=proposal.origin.agency_code,
             mutation_type=proposal.mutation_type.value,
             decree_id=str(proposal.decree_id) if proposal.decree_id else None,
+            decree_date=decree_date,
         ),
     )
 
@@ -67,12 +68,13 @@ async def _take(
     proposal: Proposal,
     action: Action,
     *,
-    reason: str | None,
+    reason_code: str,
+    reason_params: dict[str, str] | None = None,
     at: datetime,
     actor: Actor = PLATFORM,
 ) -> None:
     expected = proposal.version
-    happened = proposal.transition(action, actor, at=at, reason=reason)
+    happened = proposal.transition(action, actor, at=at, reason_code=reason_code, reason_params=reason_params)
     repository = ProposalRepository(uow.connection)
     await repository.save(proposal, expected_version=expected)
     await repository.add_transitions([(proposal.id, happened, roles_of(actor), None)])
@@ -90,10 +92,18 @@ async def make_due_effective(uow: UnitOfWork, on: date, *, limit: int = 200) -> 
         .with_for_update(skip_locked=True)
     )
     due = [proposal_of(row) for row in rows]
+    signed = await ProposalRepository(uow.connection).decree_dates([p.decree_id for p in due if p.decree_id])
     records = []
     for proposal in due:
-        await _take(uow, proposal, Action.MAKE_EFFECTIVE, reason=f"TMT {proposal.tmt}", at=at)
-        event = _effective_event(proposal)
+        await _take(
+            uow,
+            proposal,
+            Action.MAKE_EFFECTIVE,
+            reason_code="tmt-reached",
+            reason_params={"tmt": str(proposal.tmt)},
+            at=at,
+        )
+        event = _effective_event(proposal, signed.get(proposal.decree_id) if proposal.decree_id else None)
         uow.publish(event)
         records.append(
             audit_record(
@@ -123,7 +133,7 @@ async def complete(uow: UnitOfWork, event: CloudEvent, data: EmployeePositionCha
             log.info("position-changed for %s found it %s; nothing to do", proposal.id, proposal.state)
         return
     at = now()
-    await _take(uow, proposal, Action.COMPLETE, reason="the employee service moved the person", at=at)
+    await _take(uow, proposal, Action.COMPLETE, reason_code="moved-in-register", at=at)
     fields = change_fields(
         proposal,
         action=Action.COMPLETE,
@@ -154,7 +164,15 @@ async def fail(uow: UnitOfWork, event: CloudEvent, data: EmployeeMoveFailed) -> 
     if proposal is None or proposal.state is not State.EFFECTIVE:
         return
     at = now()
-    await _take(uow, proposal, Action.FAIL, reason=data.reason, at=at)
+    # The register's refusal in its own words is kept as the detail; the code says what kind it was.
+    await _take(
+        uow,
+        proposal,
+        Action.FAIL,
+        reason_code="move-refused",
+        reason_params={"problem": data.code or "refused", "detail": data.reason},
+        at=at,
+    )
     fields = change_fields(
         proposal,
         action=Action.FAIL,
@@ -179,8 +197,11 @@ async def retry(
     actor, at = actor_of(principal), now()
     proposal = await proposal_to_change(uow.connection, proposal_id, actor)
     check_version(proposal.version, expected_version, f"proposal {proposal_id}")
-    await _take(uow, proposal, Action.RETRY, reason="sent again", at=at, actor=actor)
-    event = _effective_event(proposal)
+    await _take(uow, proposal, Action.RETRY, reason_code="sent-again", at=at, actor=actor)
+    signed = await ProposalRepository(uow.connection).decree_dates(
+        [proposal.decree_id] if proposal.decree_id else []
+    )
+    event = _effective_event(proposal, signed.get(proposal.decree_id) if proposal.decree_id else None)
     uow.publish(event)
     await audit_log.append(
         uow.connection, [audit_record(actor.label, "retry", proposal, {"event_id": str(event.id)})], at=at

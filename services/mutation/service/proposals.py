@@ -484,6 +484,8 @@ async def apply_step(
     action: Action,
     *,
     reason: str | None,
+    reason_code: str | None = None,
+    reason_params: dict[str, str] | None = None,
     overrides: Sequence[OverrideIn] = (),
     at: datetime,
     policies: eligibility.PolicyCache | None = None,
@@ -529,7 +531,14 @@ async def apply_step(
     policy = await (policies or eligibility.PolicyCache()).get(connection, proposal.target.agency_code)
     missing_now = await missing_for(connection, proposal, whole=False) if action is Action.RETURN else []
     happened = proposal.transition(
-        action, actor, at=at, reason=reason, sla_days=policy.sla_days, decree_revoked=decree_revoked
+        action,
+        actor,
+        at=at,
+        reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params,
+        sla_days=policy.sla_days,
+        decree_revoked=decree_revoked,
     )
     repository = ProposalRepository(connection)
     await repository.save(proposal, expected_version=expected)

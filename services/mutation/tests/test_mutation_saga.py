@@ -28,6 +28,7 @@ from services.mutation.tests.support import (
     wait_for_predicates,
     wait_for_read_models,
 )
+from shared import clock
 from shared.testing import eventually, serve_in_process
 
 pytestmark = pytest.mark.integration
@@ -134,10 +135,12 @@ async def test_a_cross_regency_mutation_from_proposal_to_the_person_moved(make_s
             province.target_position,
             "2026-11-02",
         )
-        history = (await employee.get(f"/api/v1/employees/{andi}/history")).json()["positions"]
-        assert history[-1]["mutation_id"] == proposal["id"]
-
         (effective,) = await outbox_events(mutation_app, "asn.mutation.proposal.effective")
+        history = (await employee.get(f"/api/v1/employees/{andi}/history")).json()["positions"]
+        # The history names the mutation and its decree as fields, with no reason in English words.
+        assert (history[-1]["mutation_id"], history[-1]["reason"]) == (proposal["id"], None)
+        assert history[-1]["decree_number"] == effective["data"]["decree_number"] is not None
+        assert history[-1]["decree_date"] == effective["data"]["decree_date"] == clock.today().isoformat()
         (completed,) = await outbox_events(mutation_app, "asn.mutation.proposal.completed")
         assert completed["data"]["position_changed_event_id"] == completed["causationid"]
         (changed,) = await outbox_events(employee_app, "asn.employee.employee.position-changed")
@@ -172,6 +175,13 @@ async def test_a_cross_regency_mutation_from_proposal_to_the_person_moved(make_s
             ("complete", "system"),
         ]
         assert all(t["check_outcome"] == "pass" for t in explained["transitions"][2:7])
+        # What the platform says of its own steps is a code the app words, never English prose.
+        said = [(t["reason_code"], t["reason_params"], t["reason"]) for t in explained["transitions"][6:]]
+        assert said == [
+            ("decree-issued", {"tmt": "2026-11-02"}, None),
+            ("tmt-reached", {"tmt": "2026-11-02"}, None),
+            ("moved-in-register", {}, None),
+        ]
 
         verified = (await mutation.get("/api/v1/audit/verify", headers=auditor)).json()
         assert verified["valid"] and verified["first_bad_seq"] is None
@@ -243,6 +253,13 @@ async def test_a_refused_move_shows_as_failed_and_can_be_sent_again(make_setting
 
         shown = await eventually(failed, timeout=30, what="the failure shown on the proposal")
         assert "suspended" in shown["failure_reason"]
+        timeline = (await mutation.get(f"/api/v1/mutations/{proposal['id']}/explanation")).json()[
+            "transitions"
+        ]
+        (failure,) = [t for t in timeline if t["action"] == "fail"]
+        assert failure["reason_code"] == "move-refused"
+        assert failure["reason_params"]["problem"] == "invalid-change"
+        assert "suspended" in failure["reason_params"]["detail"]
 
         await employee.post(
             f"/api/v1/employees/{andi}/status", json={"status": "active", "effective_date": "2026-11-03"}

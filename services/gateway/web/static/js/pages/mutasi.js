@@ -360,7 +360,7 @@ export async function proposal(root, ctx) {
           [t('mutasi.proposed_tmt'), formatDate(p.proposed_tmt)],
           [t('mutasi.tmt'), formatDate(p.tmt)],
           [t('mutasi.decree_number'), p.decree_number || '—'],
-          p.failure_reason ? [t('mutasi.failure'), p.failure_reason] : null,
+          p.failure_reason ? [t('mutasi.failure'), failureOf(p, explanation)] : null,
           [t('mutasi.employee_response'), p.employee_response ? label('employee_responses', p.employee_response) : '—'],
         ]),
       ),
@@ -500,9 +500,34 @@ export function respondButtons(p, feedback, act) {
   return h('div', {}, h('p', {}, t('mutasi.respond_intro')), h('div', { class: 'actions' }, accept, object));
 }
 
+// The platform's own actor, and what it says of a step: a code the catalogue words (the register's refusal
+// keeps its own words as a detail).
+const actorName = (actor) => (actor === 'system' ? t('mutasi.system_actor') : actor);
+
+function platformSays(transition) {
+  const code = transition.reason_code;
+  if (!code) return null;
+  const params = transition.reason_params || {};
+  if (code === 'move-refused') {
+    const problem = t(`mutasi.move_problems.${params.problem in MOVE_PROBLEMS ? params.problem : 'refused'}`);
+    const said = t('mutasi.reason_codes.move-refused', { problem });
+    return params.detail ? `${said} ${t('mutasi.reason_detail', { detail: params.detail })}` : said;
+  }
+  const dated = params.tmt ? { ...params, tmt: formatDate(params.tmt) } : params;
+  return t(`mutasi.reason_codes.${code}`, dated);
+}
+
+const MOVE_PROBLEMS = { 'invalid-change': 1, 'unknown-reference': 1, 'not-found': 1 };
+
+// Why the proposal failed: the platform's words for its last failure, else what was recorded.
+function failureOf(p, explanation) {
+  const failed = explanation.transitions.filter((tr) => tr.action === 'fail').pop();
+  return (failed && platformSays(failed)) || p.failure_reason;
+}
+
 function timeline(explanation) {
   const items = [
-    ...explanation.transitions.map((tr) => ({ at: tr.at, text: t('mutasi.transition', { action: label('mutation_actions', tr.action), actor: tr.actor, state: label('mutation_states', tr.to_state) }), reason: tr.reason, checks: tr.check_outcome })),
+    ...explanation.transitions.map((tr) => ({ at: tr.at, text: t('mutasi.transition', { action: label('mutation_actions', tr.action), actor: actorName(tr.actor), state: label('mutation_states', tr.to_state) }), reason: tr.reason, said: platformSays(tr), checks: tr.check_outcome })),
     ...explanation.overrides.map((o) => ({ at: o.at, text: t('mutasi.override_entry', { rule: label('check_rules', o.rule), approver: o.approver }), reason: o.reason })),
   ].sort((a, b) => String(a.at).localeCompare(String(b.at)));
   if (!items.length) return h('p', { class: 'muted' }, t('mutasi.no_transitions'));
@@ -515,6 +540,7 @@ function timeline(explanation) {
         {},
         h('time', { datetime: i.at }, formatDateTime(i.at)),
         i.text,
+        i.said ? h('div', { class: 'small' }, i.said) : null,
         i.reason ? h('div', { class: 'small' }, t('mutasi.with_reason', { reason: i.reason })) : null,
         i.checks ? h('div', { class: 'small muted' }, t('mutasi.checks_at', { outcome: label('outcomes', i.checks) })) : null,
       ),
