@@ -6,6 +6,8 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from services.mutation.placement.domain.engine import TIE_BREAK
+from services.mutation.placement.domain.explain import REASONS
 from services.mutation.placement.domain.rounds import (
     PlanState,
     PoolKind,
@@ -213,7 +215,12 @@ class MovePublic(BaseModel):
     locked: bool
     explanation: dict[str, Any] = Field(
         description="components (value, points), runners_up (reduced_cost: points lost at least), "
-        "next_best_position, bound constraints with shadow prices, forbid_loss (exact, when computed)"
+        "next_best_position, bound constraints with shadow prices, forbid_loss (exact, when computed); "
+        "best_other_candidate (nip, name, score, margin) for the position and best_other_position "
+        "(position_id, name, score, margin) for the person, margin being this move's score minus theirs "
+        "in points (null: there is none); tie (a plan without this move scores the same) and tie_break "
+        f"(the rule that settled it: {TIE_BREAK}); reason {{code, params}}: the code of the sentence that "
+        f"says why, with its figures in points (codes: {', '.join(REASONS)})"
     )
 
     @classmethod

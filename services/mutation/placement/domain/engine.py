@@ -8,6 +8,13 @@ solve it, and re-solve it for every what-if (locked or forbidden pairs, other we
 A locked pair is placed before the solve (its seat, release and intake are taken off the caps), so the
 flow itself has no lower bounds; a forbidden pair is left out. The plan carries the LP duals of its solve,
 from which `explain` derives every explanation and which certify that the plan is optimal.
+
+Ties between plans of equal score are common (people with the same grades and wishes, positions with the
+same standard) and are settled by one rule, TIE_BREAK = "seniority": of the optimal plans, the engine takes
+the one whose moves add up to the least tie-break cost, a move costing its person's place on the seniority
+list times the number of positions, plus the position's row, plus one. So of two people equally good for a
+seat the more senior takes it, of two seats equally good for a person the one listed first is taken, and a
+move that adds nothing to the score is not made.
 """
 
 from collections.abc import Sequence
@@ -17,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from services.mutation.placement.domain.compare import MoveSet
-from services.mutation.placement.domain.instance import PlacementInstance, pairs_array
+from services.mutation.placement.domain.instance import Candidates, PlacementInstance, pairs_array
 from services.mutation.placement.domain.network import FlowProblem, FlowSolution, solve_flow
 from services.mutation.placement.domain.pairs import EligibilityRules, EligiblePairs, eligible_pairs
 from services.mutation.placement.domain.scoring import (
@@ -29,6 +36,8 @@ from services.mutation.placement.domain.scoring import (
 )
 from shared.errors import Conflict, FieldProblem, InvalidInput
 
+TIE_BREAK = "seniority"
+
 
 class LocksInfeasible(Conflict):
     """The locked pairs alone break a hard constraint (two locks on a one-seat position, more locks out of
@@ -39,15 +48,34 @@ class LocksInfeasible(Conflict):
 
 @dataclass(frozen=True)
 class PlacementModel:
-    """A round ready to solve: its instance, eligible pairs, their score components and the unit caps."""
+    """A round ready to solve: its instance, eligible pairs, their score components and tie-break costs,
+    and the unit caps."""
 
     instance: PlacementInstance
     eligibility: EligibilityRules
     scoring: ScoringRules
     pairs: EligiblePairs
     components: PairComponents
+    tie_break: NDArray[np.int64]
     release_cap: NDArray[np.int64]
     intake_cap: NDArray[np.int64]
+
+
+def seniority_places(candidates: Candidates) -> NDArray[np.int64]:
+    """Each candidate's place on the seniority list, 0 the most senior: higher rank first, then the older,
+    then the one the round lists first (by NIP, which begins with the birth date) — the first criteria of
+    the Daftar Urut Kepangkatan (PP 15/1979) that a round knows."""
+    n = len(candidates)
+    order = np.lexsort((np.arange(n), -candidates.age.astype(np.int64), -candidates.rank.astype(np.int64)))
+    places = np.empty(n, np.int64)
+    places[order] = np.arange(n)
+    return places
+
+
+def tie_break_costs(instance: PlacementInstance, pairs: EligiblePairs) -> NDArray[np.int64]:
+    """The TIE_BREAK cost of each pair: place on the seniority list x positions + position row + 1."""
+    places = seniority_places(instance.candidates)
+    return places[pairs.candidate] * len(instance.positions) + pairs.position + 1
 
 
 def build_model(
@@ -73,6 +101,7 @@ def build_model(
         scoring=scoring,
         pairs=pairs,
         components=components,
+        tie_break=tie_break_costs(instance, pairs),
         release_cap=instance.units.release_caps(),
         intake_cap=instance.units.intake_caps(unlimited=int(seats[seats > 0].sum()) + 1),
     )
@@ -181,6 +210,7 @@ def solve(model: PlacementModel, weights: Weights | None = None, edits: Edits | 
         seats=seats_left,
         release_cap=release_left,
         intake_cap=intake_left,
+        tie_break=model.tie_break if every else model.tie_break[active],
     )
     solution = solve_flow(problem)
     moves = np.concatenate([active[solution.chosen], lock_rows])

@@ -14,6 +14,11 @@ LP `max Σ score·x` subject to one move per candidate, seats per position and t
 `candidate_value` (y), `seat_price` (z), `release_price` (alpha) and `intake_price` (beta). Every pair then
 has a reduced cost `y + z + alpha + beta - score` ≥ 0, zero on the chosen moves, and the dual objective
 equals the plan's score: a certificate of optimality that is checked on every solve.
+
+Ties: several flows often reach the optimum. The potentials mark all of them at once (complementary
+slackness: an optimal flow fills every arc of negative reduced cost and leaves every arc of positive
+reduced cost empty), so a second solve over the arcs of zero reduced cost alone, priced by the problem's
+`tie_break` costs, picks the optimal flow of least tie-break cost without touching the score.
 """
 
 import itertools
@@ -23,11 +28,12 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 I64 = NDArray[np.int64]
 
 SOURCE, SINK = 0, 1
+PAIR_BLOCK = 2  # the candidate -> position arcs among the blocks of `arc_blocks`
 
 
 class SolverFailed(RuntimeError):
@@ -38,7 +44,8 @@ class SolverFailed(RuntimeError):
 class FlowProblem:
     """Pairs (`candidate`, `position`, `cost` in thousandths of a point, -score) over `n_candidates`
     candidates in origin units `origin_unit`, positions with `seats` in units `position_unit`, and the
-    per-unit `release_cap` and `intake_cap`."""
+    per-unit `release_cap` and `intake_cap`. `tie_break` (non-negative, per pair) settles ties between
+    optimal flows: of those, the one whose pairs add up to the least tie-break cost is taken."""
 
     candidate: NDArray[np.int32]
     position: NDArray[np.int32]
@@ -48,6 +55,7 @@ class FlowProblem:
     seats: I64
     release_cap: I64
     intake_cap: I64
+    tie_break: I64 | None = None
 
     @property
     def n_units(self) -> int:
@@ -161,11 +169,13 @@ class Flows:
     intake_capacity: I64
     stay: int
 
+    def blocks(self) -> tuple[I64, ...]:
+        """Block by block, as `arc_blocks` lists the arcs."""
+        return (self.release, self.candidate, self.pair, self.seats, self.intake, np.array([self.stay]))
+
     def as_array(self) -> I64:
         """In the arc order of `build_graph`."""
-        return np.concatenate(
-            [self.release, self.candidate, self.pair, self.seats, self.intake, [self.stay]]
-        ).astype(np.int64)
+        return np.concatenate(self.blocks()).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -216,7 +226,7 @@ def residual_potentials(problem: FlowProblem, flows: "Flows") -> Potentials:
         # downstream: source -> origin units -> candidates -> positions -> target units -> sink
         np.minimum(origin, np.where(release_open, source, origin), out=origin)
         np.minimum(candidate, np.where(moved, candidate, origin[origin_unit]), out=candidate)
-        rows = _expand(offsets[frontier], offsets[frontier + 1])
+        rows = expand_ranges(offsets[frontier], offsets[frontier + 1])
         rows = rows[~chosen[rows]]
         np.minimum.at(
             position, problem.position[rows], candidate[problem.candidate[rows]] + problem.cost[rows]
@@ -244,7 +254,7 @@ def residual_potentials(problem: FlowProblem, flows: "Flows") -> Potentials:
     raise SolverFailed("negative cycle in the residual graph: the flow is not optimal")
 
 
-def _expand(starts: I64, ends: I64) -> I64:
+def expand_ranges(starts: I64, ends: I64) -> I64:
     """The concatenation of the ranges [starts[i], ends[i]) without a Python loop."""
     counts = ends - starts
     total = int(counts.sum())
@@ -324,15 +334,47 @@ class FlowSolution:
         arc_reduced = problem.cost[rows] + d[start] - d[end]
         return np.rint(distance).astype(np.int64) - arc_reduced
 
+    def ties(self, problem: FlowProblem, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Whether the best plan without each chosen pair of `rows` scores exactly as much (to the cost
+        unit, a thousandth of a point): `forbid_losses` is 0, found without a search per pair. Such a plan
+        differs from this one by a cycle of zero cost through the pair's reverse arc, that is of arcs of
+        zero reduced cost only — so the pair's candidate and position lie in one strongly connected
+        component of the residual arcs of zero reduced cost."""
+        rows = np.asarray(rows, np.int64)
+        d = self.potentials.as_array()
+        blocks = arc_blocks(problem, supply_of(problem))
+        tails, heads, zeros = [], [], []
+        for (tail, head, capacity, cost), flow in zip(blocks, self.flows.blocks(), strict=True):
+            zero = cost + d[tail] - d[head] == 0
+            forward, backward = zero & (flow < capacity), zero & (flow > 0)
+            tails += [tail[forward], head[backward]]
+            heads += [head[forward], tail[backward]]
+            zeros.append(zero)
+        tail, head = np.concatenate(tails), np.concatenate(heads)
+        n_nodes = len(d)
+        arcs = csr_array((np.ones(tail.size, np.int8), (tail, head)), shape=(n_nodes, n_nodes))
+        _, component = connected_components(arcs, directed=True, connection="strong")
+        k, n = problem.n_units, problem.n_candidates
+        start = 2 + k + problem.candidate[rows].astype(np.int64)
+        end = 2 + k + n + problem.position[rows].astype(np.int64)
+        return zeros[PAIR_BLOCK][rows] & (component[start] == component[end])
+
 
 def solve_flow(problem: FlowProblem) -> FlowSolution:
     supply = supply_of(problem)
     blocks = arc_blocks(problem, supply)
     flow = _min_cost_flow(blocks, supply)
+    potentials = residual_potentials(problem, _flows(problem, blocks, flow))
+    if problem.tie_break is not None:
+        flow = _break_ties(problem, blocks, flow, potentials, supply)
+    return _solution(problem, _flows(problem, blocks, flow), potentials)
+
+
+def _flows(problem: FlowProblem, blocks: list[Arcs], flow: I64) -> Flows:
     k, n, m, p = problem.n_units, problem.n_candidates, problem.n_positions, len(problem)
     edges = np.cumsum([0, k, n, p, m, k])
     release, candidate, pair, seats, intake = (flow[a:b] for a, b in itertools.pairwise(edges))
-    flows = Flows(
+    return Flows(
         release=release,
         release_capacity=blocks[0][2],
         candidate=candidate,
@@ -343,11 +385,47 @@ def solve_flow(problem: FlowProblem) -> FlowSolution:
         intake_capacity=blocks[4][2],
         stay=int(flow[-1]),
     )
-    return _solution(problem, flows)
 
 
-def _solution(problem: FlowProblem, flows: Flows) -> FlowSolution:
-    d = residual_potentials(problem, flows)
+def _break_ties(
+    problem: FlowProblem, blocks: list[Arcs], flow: I64, potentials: Potentials, supply: int
+) -> I64:
+    """The optimal flow of least tie-break cost. Any optimal flow keeps the arcs of non-zero reduced cost
+    as `flow` has them, so those stay fixed and the arcs of zero reduced cost are solved again with the
+    tie-break as their cost, for the node balances the fixed arcs leave. The score cannot change: along
+    zero reduced costs, any rerouting of flow costs what the potentials say, nothing."""
+    assert problem.tie_break is not None
+    d = potentials.as_array()
+    free = [cost + d[tail] - d[head] == 0 for tail, head, _, cost in blocks]
+    if not free[PAIR_BLOCK].any():
+        return flow  # no pair can come or go without losing score: the optimum is unique
+    ends = np.cumsum([0, *(len(block[0]) for block in blocks)])
+    balance = np.zeros(len(d), np.int64)
+    balance[[SOURCE, SINK]] = supply, -supply
+    arcs: list[Arcs] = []
+    for index, ((tail, head, capacity, _), loose) in enumerate(zip(blocks, free, strict=True)):
+        carried = flow[ends[index] : ends[index + 1]]
+        held = ~loose & (carried > 0)
+        np.subtract.at(balance, tail[held], carried[held])
+        np.add.at(balance, head[held], carried[held])
+        tie_cost = problem.tie_break[loose] if index == PAIR_BLOCK else np.zeros(int(loose.sum()), np.int64)
+        arcs.append((tail[loose], head[loose], capacity[loose], tie_cost))
+    solver = min_cost_flow.SimpleMinCostFlow()
+    for tail, head, capacity, tie_cost in arcs:
+        solver.add_arcs_with_capacity_and_unit_cost(
+            tail.astype(np.int32), head.astype(np.int32), capacity.astype(np.int64), tie_cost
+        )
+    nodes = np.flatnonzero(balance).astype(np.int32)
+    solver.set_nodes_supplies(nodes, balance[nodes])
+    status = solver.solve()
+    if status != solver.OPTIMAL:
+        raise SolverFailed(f"tie-break min-cost flow ended with status {status}")
+    settled = flow.copy()
+    settled[np.concatenate(free)] = solver.flows(np.arange(solver.num_arcs(), dtype=np.int32))
+    return settled
+
+
+def _solution(problem: FlowProblem, flows: Flows, d: Potentials) -> FlowSolution:
     chosen = np.flatnonzero(flows.pair > 0)
     c, p = problem.candidate[chosen], problem.position[chosen]
     # Dual of an arc's capacity: -(cost + d[tail] - d[head]) where positive, which only a saturated arc has.

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from services.mutation.placement.domain.engine import Edits, LocksInfeasible, build_model, solve
+from services.mutation.placement.domain.engine import (
+    Edits,
+    LocksInfeasible,
+    build_model,
+    seniority_places,
+    solve,
+)
 from services.mutation.placement.domain.explain import explain, move_explanations
 from services.mutation.placement.domain.pairs import EligibilityRules
 from services.mutation.placement.domain.scoring import Weights
@@ -116,6 +122,31 @@ def test_ties_fill_the_seat_once_and_the_other_is_a_runner_up_at_no_cost():
         {"candidate": 1 - record.candidate, "score": 100.0, "reduced_cost": 0.0, "moved_to": None}
     ]
     assert plan.forbid_loss(0) == 0  # the twin takes the seat at no loss
+
+
+@pytest.mark.parametrize(
+    ("people", "taker"),
+    [
+        ([C(unit=0, rank=34), C(unit=0, rank=32)], 0),  # the higher rank (III/d over III/b)
+        ([C(unit=0, rank=32), C(unit=0, rank=34)], 1),
+        ([C(unit=0, age=45), C(unit=0, age=38)], 0),  # the same rank: the older
+        ([C(unit=0, age=38), C(unit=0, age=45)], 1),
+        ([C(unit=0), C(unit=0)], 0),  # the same rank and age: the one listed first (by NIP)
+    ],
+    ids=["rank-first", "rank-second", "older-first", "older-second", "listed-first"],
+)
+def test_of_two_people_equally_good_for_a_seat_the_more_senior_takes_it(people, taker):
+    plan = solve(build_model(Round([U(0, 10), U(8, 6)], [P(unit=1)], people).instance()), ONLY_MATCH)
+
+    assert plan.candidate.tolist() == [taker]
+    assert seniority_places(Round([U(0, 10)], [], people).instance().candidates)[taker] == 0
+
+
+def test_of_two_seats_equally_good_for_a_person_the_one_listed_first_is_taken():
+    two_seats = Round([U(0, 10), U(8, 6)], [P(unit=1), P(unit=1)], [C(unit=0)])
+    plan = solve(build_model(two_seats.instance()), ONLY_MATCH)
+
+    assert moves_of(plan) == {(0, 0)}
 
 
 def test_a_locked_pair_is_in_the_plan_even_when_it_is_not_optimal():

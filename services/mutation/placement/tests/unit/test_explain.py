@@ -1,12 +1,21 @@
+import json
+import math
+import re
+from dataclasses import asdict
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from services.mutation.placement.domain.engine import Edits, build_model, solve
-from services.mutation.placement.domain.explain import explain, move_explanations
+from services.mutation.placement.domain.explain import REASONS, explain, move_explanations, reason_of
 from services.mutation.placement.domain.scoring import COMPONENTS, Weights
 from services.mutation.placement.tests.support import ONLY_MATCH, C, P, Round, U
 
 pytestmark = pytest.mark.unit
+
+# The web app's catalogue holds the sentence of every reason code.
+CATALOGUE = Path(__file__).resolve().parents[5] / "services/gateway/web/static/i18n/id.json"
 
 
 def crossing_round(need: float = 0, release_limit: int = -1) -> Round:
@@ -79,3 +88,100 @@ def test_an_unfilled_vacancy_shows_its_best_candidates_or_that_nobody_fits():
     assert runners_up.candidate[1, 2] == -1
     assert np.all(runners_up.reduced_cost[1, :2] >= 0)
     assert runners_up.candidate[2].tolist() == [-1, -1, -1]  # nobody of family 3
+
+
+def test_a_tie_says_so_and_names_the_rule_that_settled_it():
+    # Two people equally good for one seat: the more senior (rank III/d over III/b) takes it, though
+    # listed second.
+    twins = Round([U(0, 10), U(8, 6)], [P(unit=1)], [C(unit=0, rank=32), C(unit=0, rank=34)])
+    plan = solve(build_model(twins.instance()), ONLY_MATCH)
+    [record] = move_explanations(plan, explain(plan))
+
+    assert (record.candidate, record.position) == (1, 0)
+    assert record.tie is True
+    assert record.tie_break == "seniority"
+    assert record.best_other_candidate == {"candidate": 0, "score": 100.0, "margin": 0.0}
+    assert record.reason == {"code": "tie_seniority", "params": {"score": 100.0}}
+    assert plan.forbid_loss(0) == 0
+
+
+def test_a_clear_winner_shows_its_margins_over_the_best_other_person_and_position():
+    # Scores (job-person match x 100): A fits P0 100 and P1 50; B fits either 25.
+    round_ = Round(
+        [U(0, 10), U(8, 6)],
+        [P(unit=1, standard=(4, 0)), P(unit=1, standard=(0, 4))],
+        [C(unit=0, competency=(4, 2)), C(unit=0, competency=(1, 1))],
+    )
+    plan = solve(build_model(round_.instance()), ONLY_MATCH)
+    records = {(r.candidate, r.position): r for r in move_explanations(plan, explain(plan))}
+
+    assert set(records) == {(0, 0), (1, 1)}
+    winner = records[0, 0]
+    assert winner.tie is False and winner.tie_break is None
+    assert winner.best_other_candidate == {"candidate": 1, "score": 25.0, "margin": 100.0 - 25.0}
+    assert winner.best_other_position == {"position": 1, "score": 50.0, "margin": 100.0 - 50.0}
+    assert winner.reason == {
+        "code": "best_both",
+        "params": {"score": 100.0, "candidate_margin": 75.0, "position_margin": 50.0},
+    }
+    # B takes P1 although A scores more there: A is worth more at P0.
+    assert records[1, 1].best_other_candidate == {"candidate": 0, "score": 50.0, "margin": 25.0 - 50.0}
+    assert records[1, 1].reason == {"code": "outscored_for_position", "params": {"score": 25.0, "gap": 25.0}}
+
+
+def test_an_only_pair_and_a_locked_move_say_so():
+    alone = Round([U(0, 10), U(8, 6)], [P(unit=1)], [C(unit=0)])
+    plan = solve(build_model(alone.instance()), ONLY_MATCH)
+    [only] = move_explanations(plan, explain(plan))
+    locked_plan = solve(build_model(crossing_round().instance()), ONLY_MATCH, Edits.of(locks=[(0, 0)]))
+    locked = next(r for r in move_explanations(locked_plan, explain(locked_plan)) if r.locked)
+
+    assert only.best_other_candidate is None and only.best_other_position is None
+    assert only.reason["code"] == "only_pair"
+    assert locked.tie is False
+    assert locked.reason["code"] == "locked"
+
+
+def _negative_zeros(node: object, path: str = "") -> list[str]:
+    if isinstance(node, dict):
+        return [z for key, value in node.items() for z in _negative_zeros(value, f"{path}.{key}")]
+    if isinstance(node, list):
+        return [z for i, value in enumerate(node) for z in _negative_zeros(value, f"{path}[{i}]")]
+    return [path] if isinstance(node, float) and node == 0 and math.copysign(1.0, node) < 0 else []
+
+
+def test_no_figure_of_an_explanation_is_a_negative_zero():
+    # Same location (distance 0), equal twins (margin 0), a workload effect of exactly 0 (EJ 1).
+    twins = Round([U(0, 10), U(6, 6)], [P(unit=1), P(unit=1)], [C(unit=0), C(unit=0)])
+    plan = solve(build_model(twins.instance()), Weights())
+    records = move_explanations(plan, explain(plan))
+
+    assert len(records) == 2
+    assert records[0].components["distance"]["value"] == 0
+    assert [r.best_other_candidate["margin"] for r in records] == [0.0, 0.0]
+    assert [z for r in records for z in _negative_zeros(asdict(r))] == []
+
+
+# A representative move of each reason: (locked, tie, margin over the best other candidate, over the
+# best other position).
+REASON_CASES = {
+    "locked": (True, False, 5.0, 5.0),
+    "tie_seniority": (False, True, 0.0, 5.0),
+    "only_pair": (False, False, None, None),
+    "outscored_for_position": (False, False, -2.5, 5.0),
+    "second_choice": (False, False, 5.0, 0.0),
+    "best_both": (False, False, 5.0, 2.5),
+    "sole_candidate": (False, False, None, 2.5),
+    "sole_position": (False, False, 5.0, None),
+}
+
+
+def test_every_reason_has_an_indonesian_sentence_with_exactly_its_figures():
+    catalogue = json.loads(CATALOGUE.read_text(encoding="utf-8"))["placement_reasons"]
+
+    assert set(REASON_CASES) == set(REASONS)
+    for code, (locked, tie, candidate_margin, position_margin) in REASON_CASES.items():
+        reason = reason_of(60.0, locked, tie, candidate_margin, position_margin)
+        assert reason["code"] == code
+        assert set(re.findall(r"\{(\w+)\}", catalogue[code])) == set(reason["params"]), code
+        assert all(value >= 0 for value in reason["params"].values()), code

@@ -6,8 +6,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.mutation.placement.domain.engine import Edits, LocksInfeasible, build_model, solve
+from services.mutation.placement.domain.engine import (
+    Edits,
+    LocksInfeasible,
+    PlacementModel,
+    Plan,
+    build_model,
+    solve,
+)
 from services.mutation.placement.domain.explain import explain, move_explanations
+from services.mutation.placement.domain.instance import PlacementInstance
 from services.mutation.placement.domain.network import build_graph
 from services.mutation.placement.domain.pairs import EligibilityRules
 from services.mutation.placement.domain.scoring import COMPONENTS, Weights
@@ -138,10 +146,7 @@ def test_the_plan_is_the_lp_optimum_and_keeps_every_hard_constraint(round_, weig
     assert np.all(reduced[flow < graph.capacity] >= 0)
     assert np.all(reduced[flow > 0] <= 0)
 
-    records = move_explanations(plan, explain(plan))
-    for record in records:
-        assert record.score == pytest.approx(sum(p["points"] for p in record.components.values()), abs=0.01)
-        assert all(r["reduced_cost"] >= 0 for r in record.runners_up)
+    check_ties_and_explanations(instance, model, plan, cost_of, allowed, locks)
 
     free = [k for k, locked in enumerate(plan.locked.tolist()) if not locked]
     if free:
@@ -149,3 +154,103 @@ def test_the_plan_is_the_lp_optimum_and_keeps_every_hard_constraint(round_, weig
         without = lp_optimum(instance, [p for p in allowed if p != moves[k]], cost_of, locks)
         assert without is not None
         assert plan.forbid_loss(k) == pytest.approx((round(without) + plan.objective) / 1000)
+
+
+@st.composite
+def crowded_rounds(draw: st.DrawFn) -> Round:
+    """Rounds where most people may move and many are alike: plans of equal score abound."""
+    n_units = draw(st.integers(2, 3))
+    units = [
+        U(
+            need=draw(st.sampled_from([0, 6, 12])),
+            present=10,
+            location=draw(st.integers(0, 2)),
+            release_limit=draw(limits),
+            intake_limit=draw(limits),
+        )
+        for _ in range(n_units)
+    ]
+    unit = st.integers(0, n_units - 1)
+    levels = st.sampled_from([(3, 3), (4, 2), (5, 5)])
+    positions = [
+        P(unit=draw(unit), seats=draw(st.integers(1, 2)), standard=draw(levels))
+        for _ in range(draw(st.integers(1, 5)))
+    ]
+    candidates = [
+        C(
+            unit=draw(unit),
+            competency=draw(levels),
+            rank=draw(st.sampled_from([32, 34])),
+            age=draw(st.sampled_from([30, 45])),
+            preferences=tuple(draw(st.lists(st.integers(0, 2), max_size=1))),
+        )
+        for _ in range(draw(st.integers(1, 7)))
+    ]
+    return Round(units, positions, candidates)
+
+
+few_weights = st.builds(Weights, **{name: st.sampled_from([0.0, 10.0, 40.0]) for name in COMPONENTS})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(round_=crowded_rounds(), weights=few_weights, data=st.data())
+def test_ties_go_by_the_tie_break_rule_and_each_move_says_whether_a_tie_decided_it(round_, weights, data):
+    instance = round_.instance()
+    model = build_model(instance)
+    pairs = list(zip(model.pairs.candidate.tolist(), model.pairs.position.tolist(), strict=True))
+    costs = model.components.costs(weights)
+    cost_of = {pair: int(costs[k]) for k, pair in enumerate(pairs)}
+    chosen = data.draw(st.lists(st.sampled_from(pairs), max_size=2, unique=True) if pairs else st.just([]))
+    split = data.draw(st.integers(0, len(chosen)))
+    locks, forbids = chosen[:split], chosen[split:]
+    allowed = [pair for pair in pairs if pair not in set(forbids)]
+    try:
+        plan = solve(model, weights, Edits.of(locks=locks, forbids=forbids))
+    except LocksInfeasible:
+        return
+
+    reference = lp_optimum(instance, allowed, cost_of, locks)
+    assert reference is not None
+    assert -plan.objective == round(reference)
+    check_ties_and_explanations(instance, model, plan, cost_of, allowed, locks)
+
+
+def check_ties_and_explanations(
+    instance: PlacementInstance,
+    model: PlacementModel,
+    plan: Plan,
+    cost_of: dict[tuple[int, int], int],
+    allowed: list[tuple[int, int]],
+    locks: list[tuple[int, int]],
+) -> None:
+    """Of the optimal plans, the plan is one of least tie-break cost (a lexicographic LP: score first);
+    each move's margins are over the best other pair the plan could take, and its tie flag says whether
+    the best plan without it scores the same."""
+    moves = list(zip(plan.candidate.tolist(), plan.position.tolist(), strict=True))
+    tie_of = {
+        pair: int(model.tie_break[k])
+        for k, pair in enumerate(
+            zip(model.pairs.candidate.tolist(), model.pairs.position.tolist(), strict=True)
+        )
+    }
+    scale = len(instance.candidates) * max(tie_of.values(), default=0) + 1
+    lexicographic = lp_optimum(instance, allowed, {p: cost_of[p] * scale + tie_of[p] for p in allowed}, locks)
+    assert lexicographic is not None
+    assert round(lexicographic) == -plan.objective * scale + sum(tie_of[m] for m in moves)
+
+    records = move_explanations(plan, explain(plan))
+    locked_people = {c for c, _ in locks}
+    could_take = [pair for pair in allowed if pair[0] not in locked_people or pair in set(locks)]
+    for k, record in enumerate(records):
+        assert record.score == pytest.approx(sum(p["points"] for p in record.components.values()), abs=0.01)
+        assert all(r["reduced_cost"] >= 0 for r in record.runners_up)
+        for other, side in ((record.best_other_candidate, 1), (record.best_other_position, 0)):
+            rivals = [
+                cost_of[pair] for pair in could_take if pair[side] == moves[k][side] and pair != moves[k]
+            ]
+            if rivals:
+                assert other is not None
+                assert other["margin"] == pytest.approx((min(rivals) - cost_of[moves[k]]) / 1000, abs=1e-9)
+            else:
+                assert other is None
+        assert record.tie == (not record.locked and plan.forbid_loss(k) == 0)
