@@ -97,8 +97,11 @@ async def web_platform(
     try:
         # As `make dev` seeds: each service in its own environment, in parallel (the same seed number gives
         # each the same people; the gateway gets the demo users).
-        employee, _, _ = await asyncio.gather(
-            *(asyncio.to_thread(_seed, running, name) for name in ("employee", "appraisal", "gateway"))
+        employee, *_ = await asyncio.gather(
+            *(
+                asyncio.to_thread(_seed, running, name)
+                for name in ("employee", "appraisal", "training", "gateway")
+            )
         )
         demo = employee["summary"]
         web = WebPlatform(running, demo)
