@@ -243,7 +243,8 @@ export function dialog(title, body, { submitText, cancelText, danger } = {}) {
   });
 }
 
-// "Load more" paging over a cursor list: calls fetchPage(cursor) -> {items, next_cursor}.
+// "Load more" paging over a cursor list: calls fetchPage(cursor) -> {items, next_cursor}, then
+// renderItems(items, hasMore) — hasMore: another page follows (a caption says "lebih dari N").
 export function pager(container, fetchPage, renderItems) {
   let cursor = null;
   const more = h('button', { type: 'button', class: 'btn' }, t('common.load_more'));
@@ -251,11 +252,11 @@ export function pager(container, fetchPage, renderItems) {
   const load = async () => {
     more.disabled = true;
     const page = await fetchPage(cursor);
-    renderItems(page.items, cursor === null);
+    renderItems(page.items, Boolean(page.next_cursor));
     cursor = page.next_cursor;
     more.hidden = !cursor;
     more.disabled = false;
-    status.textContent = t('common.loaded', { count: page.items.length });
+    status.textContent = t('common.loaded', { count: formatNumber(page.items.length) });
   };
   more.addEventListener('click', () => load().catch((error) => container.append(errorMessage(error))));
   container.append(h('div', { class: 'pager' }, more, status));

@@ -66,21 +66,36 @@ export function locale() {
   return LOCALES[language] || 'id-ID';
 }
 
-export function formatNumber(value, digits = 0) {
+// A value that rounds to zero at the digits shown is zero: never "−0,00" (a -0.001 or a -0 from the API).
+function unsignedZero(value, digits) {
+  return Math.abs(value) < 0.5 * 10 ** -digits ? 0 : value;
+}
+
+// The one way a number is written for people: the language's separators (Indonesian 1.234,56), `digits`
+// decimals, and no negative zero; `signed` writes a difference's plus sign too (+2,50, −2,50, 0,00).
+export function formatNumber(value, digits = 0, { signed = false } = {}) {
   if (value === null || value === undefined || Number.isNaN(Number(value))) return '—';
   return new Intl.NumberFormat(locale(), {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
-  }).format(Number(value));
+    signDisplay: signed ? 'exceptZero' : 'auto',
+  }).format(unsignedZero(Number(value), digits));
 }
 
 export function formatPercent(value, digits = 0) {
-  if (value === null || value === undefined) return '—';
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return '—';
   return new Intl.NumberFormat(locale(), {
     style: 'percent',
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
-  }).format(Number(value));
+  }).format(unsignedZero(Number(value), digits + 2));
+}
+
+// How many items a list holds, for its caption: the total when the API gives one, "lebih dari N" when
+// only the first N are loaded and there is a next page, else the N loaded.
+export function formatCount({ loaded, total = null, more = false }) {
+  if (total !== null && total !== undefined) return formatNumber(total);
+  return more ? t('common.more_than', { count: formatNumber(loaded) }) : formatNumber(loaded);
 }
 
 export function formatDate(value) {

@@ -2,7 +2,7 @@
 // asks the mutation service to verify the whole chain.
 
 import { h, clear, field, select, table, card, loading, message, errorMessage, guarded, pager, button, link } from '../dom.js';
-import { t, label, formatDateTime, formatNumber } from '../i18n.js';
+import { t, label, formatDateTime, formatNumber, formatCount } from '../i18n.js';
 import { api } from '../api.js';
 
 const AUDIT_LIST = '/audit';
@@ -85,10 +85,11 @@ export async function log(root, ctx) {
     pager(
       entries,
       (cursor) => api.get(AUDIT_LIST, { subject_id: q.subject, limit: 200, cursor }),
-      (items) => {
+      (items, more) => {
         // The log is filtered by subject on the server; actor and action narrow each loaded page here.
         rows.push(...items.filter((e) => (!q.actor || e.actor.includes(q.actor)) && (!q.action || e.action.includes(q.action))));
-        clear(holder, table(columns, rows, { caption: t('audit.caption', { count: rows.length }), emptyText: t('audit.empty') }));
+        const count = formatCount({ loaded: rows.length, more });
+        clear(holder, table(columns, rows, { caption: t('audit.caption', { count }), emptyText: t('audit.empty') }));
         holder.querySelector('table').classList.add('stack');
       },
     ),

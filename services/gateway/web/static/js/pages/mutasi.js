@@ -2,12 +2,13 @@
 // (workflow timeline, documents, the actions the user's role may take, the decree PDF and objections).
 
 import { h, clear, field, select, table, card, loading, message, errorMessage, guarded, pager, link, badge, button, dialog, dl } from '../dom.js';
-import { t, label, formatDate, formatDateTime, formatNumber } from '../i18n.js';
+import { t, label, formatDate, formatDateTime, formatNumber, formatCount } from '../i18n.js';
 import { api, getAll, request, download } from '../api.js';
 import { agencySelect, rankText } from '../common.js';
 import { agencyName, positionName, unitName, later } from '../lookups.js';
 import { currentUser, hasRole } from '../session.js';
 import { checkList } from './shared/checks.js';
+import { placementExplanation } from './shared/placement.js';
 
 export const STATES = [
   'draft', 'submitted', 'returned', 'verified', 'origin_released', 'destination_accepted', 'technically_reviewed',
@@ -103,9 +104,9 @@ export async function list(root, ctx) {
         for (const s of states || []) params.append('state', s);
         return request(`/mutations?${params}`).then((r) => r.data);
       },
-      (items) => {
+      (items, more) => {
         rows.push(...items);
-        clear(holder, proposalsTable(rows, { caption: t('mutasi.caption', { count: rows.length }) }));
+        clear(holder, proposalsTable(rows, { caption: t('mutasi.caption', { count: formatCount({ loaded: rows.length, more }) }) }));
       },
     ),
     t('services.mutation'),
@@ -369,7 +370,7 @@ export async function proposal(root, ctx) {
       card(t('mutasi.decrees'), decrees),
       card(t('mutasi.documents'), documents),
       card(t('mutasi.responses'), responsesOf(p, explanation, feedback)),
-      explanation.placement_explanation ? card(t('mutasi.placement_explanation'), h('pre', { class: 'small' }, JSON.stringify(explanation.placement_explanation, null, 1))) : null,
+      explanation.placement_explanation ? card(t('mutasi.placement_explanation'), placementExplanation(explanation.placement_explanation)) : null,
     );
     guarded(decrees, () => decreesOf(decrees, p), t('services.mutation'));
     guarded(documents, () => documentsOf(documents, p, explanation.missing_documents, feedback), t('services.mutation'));

@@ -1,7 +1,7 @@
 // Pegawai: search with filters, and the dossier of one person.
 
 import { h, clear, field, select, table, dl, card, tabs, loading, message, errorMessage, pager, guarded, link } from '../dom.js';
-import { t, label, formatDate } from '../i18n.js';
+import { t, label, formatDate, formatCount } from '../i18n.js';
 import { api } from '../api.js';
 import { agencySelect, RANKS, EMPLOYEE_STATUSES, rankText, canSee, masked, predicateBadge } from '../common.js';
 import { agencyName, positionName, unitName, later } from '../lookups.js';
@@ -54,9 +54,10 @@ export async function search(root, ctx) {
         api.get('/employees', {
           name: q.name, nip: q.nip, agency: q.agency, rank: q.rank, status: q.status || 'active', limit: 25, cursor,
         }),
-      (items) => {
+      (items, more) => {
         rows.push(...items);
-        clear(tableHolder, table(columns, rows, { caption: t('pegawai.results', { count: rows.length }), emptyText: t('pegawai.none') }));
+        const count = formatCount({ loaded: rows.length, more });
+        clear(tableHolder, table(columns, rows, { caption: t('pegawai.results', { count }), emptyText: t('pegawai.none') }));
         tableHolder.querySelector('table').classList.add('stack');
       },
     ),

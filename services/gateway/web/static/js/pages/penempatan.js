@@ -3,11 +3,12 @@
 // side by side; approve and publish the plan as mutation proposals.
 
 import { h, add, clear, field, select, table, card, loading, message, errorMessage, guarded, link, badge, button, dl } from '../dom.js';
-import { t, label, formatDateTime, formatNumber } from '../i18n.js';
+import { t, label, formatDateTime, formatNumber, formatPercent, formatCount } from '../i18n.js';
 import { api, getAll, request } from '../api.js';
 import { agencySelect } from '../common.js';
 import { positionName, unitName, later } from '../lookups.js';
 import { hasRole } from '../session.js';
+import { placementExplanation } from './shared/placement.js';
 
 const BASE = '/placement-rounds';
 const COMPONENTS = ['job_person_match', 'performance', 'talent', 'preference', 'distance', 'origin_workload', 'target_workload'];
@@ -67,7 +68,7 @@ export async function list(root, ctx) {
           { label: t('penempatan.created'), cell: (r) => `${r.created_by} · ${formatDateTime(r.created_at)}` },
         ],
         items,
-        { caption: t('penempatan.rounds_caption', { count: items.length }), emptyText: t('penempatan.no_rounds') },
+        { caption: t('penempatan.rounds_caption', { count: formatNumber(items.length) }), emptyText: t('penempatan.no_rounds') },
       ),
     );
   }, t('services.placement'));
@@ -171,10 +172,10 @@ export async function round(root, ctx) {
         h('p', {}, stateBadge(r.state)),
         dl([
           [t('penempatan.scope'), `${label('scope_kinds', r.scope.kind)} ${r.scope.code}`],
-          [t('penempatan.pool'), r.pool.map((p) => label('pool_kinds', p.kind) + (p.min_years ? ` (> ${p.min_years} ${t('penempatan.years')})` : '') + (p.nips ? ` (${p.nips.length})` : '')).join('; ')],
-          [t('penempatan.weights'), COMPONENTS.map((c) => `${label('placement_components', c)} ${r.weights[c] ?? '—'}`).join(' · ')],
-          [t('penempatan.release_limit'), r.release_limit ?? '—'],
-          [t('penempatan.intake_limit'), r.intake_limit ?? '—'],
+          [t('penempatan.pool'), r.pool.map((p) => label('pool_kinds', p.kind) + (p.min_years ? ` (> ${formatNumber(p.min_years)} ${t('penempatan.years')})` : '') + (p.nips ? ` (${formatNumber(p.nips.length)})` : '')).join('; ')],
+          [t('penempatan.weights'), COMPONENTS.map((c) => `${label('placement_components', c)} ${weightText(r.weights[c])}`).join(' · ')],
+          [t('penempatan.release_limit'), formatNumber(r.release_limit)],
+          [t('penempatan.intake_limit'), formatNumber(r.intake_limit)],
           [t('penempatan.reason'), r.reason || '—'],
         ]),
         canSolve ? h('div', { class: 'actions' }, run) : null,
@@ -188,7 +189,7 @@ export async function round(root, ctx) {
       return;
     }
     const chosen = plans.find((p) => p.id === selectedPlan) || plans[plans.length - 1];
-    const picker = select(plans.map((p) => [p.id, `${label('plan_kinds', p.kind)} · ${formatDateTime(p.created_at)} · ${t('penempatan.moves_n', { n: p.moves })}`]), { name: 'plan', value: chosen.id });
+    const picker = select(plans.map((p) => [p.id, `${label('plan_kinds', p.kind)} · ${formatDateTime(p.created_at)} · ${t('penempatan.moves_n', { n: formatNumber(p.moves) })}`]), { name: 'plan', value: chosen.id });
     picker.addEventListener('change', () => show(picker.value));
     planBox.append(h('div', { class: 'filters' }, field(t('penempatan.plan'), picker)));
     await planView(planBox, r, chosen, plans, show);
@@ -198,43 +199,20 @@ export async function round(root, ctx) {
 
 function summaryList(s) {
   if (!s) return '—';
-  const spread = (x) => (x ? t('penempatan.spread_text', { std: formatNumber(x.ej_std, 3), min: formatNumber(x.ej_min, 2), max: formatNumber(x.ej_max, 2), short: x.understaffed_units }) : '—');
+  const spread = (x) => (x ? t('penempatan.spread_text', { std: formatNumber(x.ej_std, 3), min: formatNumber(x.ej_min, 2), max: formatNumber(x.ej_max, 2), short: formatNumber(x.understaffed_units) }) : '—');
   return dl([
-    [t('penempatan.moves'), s.moves],
+    [t('penempatan.moves'), formatNumber(s.moves)],
     [t('penempatan.total_score'), formatNumber(s.total_score, 1)],
-    [t('penempatan.open_seats'), `${s.open_seats_before} → ${s.open_seats_after}`],
-    [t('penempatan.understaffed_positions'), `${s.understaffed_positions_before} → ${s.understaffed_positions_after}`],
+    [t('penempatan.open_seats'), `${formatNumber(s.open_seats_before)} → ${formatNumber(s.open_seats_after)}`],
+    [t('penempatan.understaffed_positions'), `${formatNumber(s.understaffed_positions_before)} → ${formatNumber(s.understaffed_positions_after)}`],
     [t('penempatan.spread_before'), spread(s.spread_before)],
     [t('penempatan.spread_after'), spread(s.spread_after)],
   ]);
 }
 
-function explanationOf(move) {
-  const e = move.explanation || {};
-  const components = e.components || {};
-  return h(
-    'details',
-    {},
-    h('summary', {}, t('penempatan.why')),
-    table(
-      [
-        { label: t('penempatan.component'), cell: (c) => label('placement_components', c.name) },
-        { label: t('penempatan.value'), cell: (c) => formatNumber(c.value, 2), numeric: true },
-        { label: t('penempatan.points'), cell: (c) => formatNumber(c.points, 2), numeric: true },
-      ],
-      Object.entries(components).map(([name, c]) => ({ name, ...c })),
-      { caption: t('penempatan.score_parts', { score: formatNumber(move.score, 2) }) },
-    ),
-    e.runners_up && e.runners_up.length
-      ? h('p', { class: 'small' }, t('penempatan.runners_up'), ' ', e.runners_up.map((r) => t('penempatan.runner_up', { name: r.name, loss: formatNumber(r.reduced_cost, 2) })).join('; '))
-      : null,
-    e.next_best_position ? h('p', { class: 'small' }, t('penempatan.next_best', { name: e.next_best_position.name, loss: formatNumber(e.next_best_position.reduced_cost, 2) })) : null,
-    e.bound && e.bound.length
-      ? h('p', { class: 'small' }, t('penempatan.bound', { constraints: e.bound.map((b) => t('penempatan.bound_item', { what: label('placement_constraints', b.constraint), price: formatNumber(b.shadow_price, 2) })).join('; ') }))
-      : null,
-    e.forbid_loss !== null && e.forbid_loss !== undefined ? h('p', { class: 'small' }, t('penempatan.forbid_loss', { loss: formatNumber(e.forbid_loss, 2) })) : null,
-    move.locked ? h('p', { class: 'small' }, t('penempatan.locked')) : null,
-  );
+// Weights are whole points as a rule; a fractional one keeps two decimals.
+function weightText(weight) {
+  return formatNumber(weight, Number.isInteger(weight) ? 0 : 2);
 }
 
 async function planView(holder, r, plan, plans, show) {
@@ -278,7 +256,7 @@ async function planView(holder, r, plan, plans, show) {
     holder,
     card(
       t('penempatan.plan_title', { kind: label('plan_kinds', plan.kind) }),
-      h('p', {}, stateBadge(plan.state), ' ', plan.optimality_gap === 0 ? badge(t('penempatan.optimal'), 'success') : badge(t('penempatan.gap', { gap: plan.optimality_gap }), 'warning')),
+      h('p', {}, stateBadge(plan.state), ' ', plan.optimality_gap === 0 ? badge(t('penempatan.optimal'), 'success') : badge(t('penempatan.gap', { gap: formatNumber(plan.optimality_gap) }), 'warning')),
       summaryList(plan.summary ? { ...plan.summary, total_score: plan.total_score } : null),
       plan.mutation_round_id ? message(t('penempatan.published_as'), 'success', [link(t('penempatan.see_proposals'), `#/mutasi?round=${plan.mutation_round_id}`)]) : null,
       actions,
@@ -297,29 +275,29 @@ async function planView(holder, r, plan, plans, show) {
         { label: t('mutasi.from'), cell: (m) => h('span', {}, later(positionName(m.origin_position_id)), ' · ', later(unitName(m.origin_unit_id))) },
         { label: t('mutasi.to'), cell: (m) => h('span', {}, later(positionName(m.target_position_id)), ' · ', later(unitName(m.target_unit_id))) },
         { label: t('penempatan.score'), cell: (m) => formatNumber(m.score, 2), numeric: true },
-        { label: t('penempatan.explanation'), cell: (m) => explanationOf(m) },
+        { label: t('penempatan.explanation'), cell: (m) => placementExplanation(m.explanation, m) },
       ],
       rows,
-      { caption: t('penempatan.moves_caption', { count: rows.length }), emptyText: t('penempatan.no_moves') },
+      { caption: t('penempatan.moves_caption', { count: formatCount({ loaded: rows.length, total: plan.moves }) }), emptyText: t('penempatan.no_moves') },
     );
     rendered.querySelector('table').classList.add('stack');
-    clear(moves, rendered);
+    clear(moves, rows.length < plan.moves ? message(t('penempatan.moves_shown', { shown: formatNumber(rows.length), total: formatNumber(plan.moves) })) : null, rendered);
   }, t('services.placement'));
   guarded(fairness, async () => {
     const report = await api.get(`${BASE}/${r.id}/plans/${plan.id}/fairness`);
     clear(
       fairness,
-      report.flagged.length ? message(t('penempatan.fairness_flagged', { count: report.flagged.length, threshold: report.threshold }), 'warning') : message(t('penempatan.fairness_ok', { threshold: report.threshold }), 'success'),
+      report.flagged.length ? message(t('penempatan.fairness_flagged', { count: formatNumber(report.flagged.length), threshold: formatNumber(report.threshold, 2) }), 'warning') : message(t('penempatan.fairness_ok', { threshold: formatNumber(report.threshold, 2) }), 'success'),
       table(
         [
           { label: t('penempatan.dimension'), cell: (g) => label('fairness_dimensions', g.dimension) },
-          { label: t('penempatan.group'), cell: (g) => g.group },
-          { label: t('penempatan.in_pool'), cell: (g) => g.pool, numeric: true },
-          { label: t('penempatan.moved'), cell: (g) => g.moved, numeric: true },
-          { label: t('penempatan.move_rate'), cell: (g) => (g.move_rate === null ? '—' : `${formatNumber(100 * g.move_rate, 0)}%`), numeric: true },
-          { label: t('penempatan.move_ratio'), cell: (g) => (g.move_ratio === null ? '—' : formatNumber(g.move_ratio, 2)), numeric: true },
-          { label: t('penempatan.preference_rate'), cell: (g) => (g.preference_rate === null ? '—' : `${formatNumber(100 * g.preference_rate, 0)}%`), numeric: true },
-          { label: t('penempatan.flags'), cell: (g) => (g.flags.length ? badge(g.flags.join(', '), 'warning') : '—') },
+          { label: t('penempatan.group'), cell: (g) => label('fairness_groups', g.group) },
+          { label: t('penempatan.in_pool'), cell: (g) => formatNumber(g.pool), numeric: true },
+          { label: t('penempatan.moved'), cell: (g) => formatNumber(g.moved), numeric: true },
+          { label: t('penempatan.move_rate'), cell: (g) => formatPercent(g.move_rate), numeric: true },
+          { label: t('penempatan.move_ratio'), cell: (g) => formatNumber(g.move_ratio, 2), numeric: true },
+          { label: t('penempatan.preference_rate'), cell: (g) => formatPercent(g.preference_rate), numeric: true },
+          { label: t('penempatan.flags'), cell: (g) => (g.flags.length ? badge(g.flags.map((f) => label('fairness_flags', f)).join(', '), 'warning') : '—') },
         ],
         report.groups,
         { caption: t('penempatan.fairness_caption') },
@@ -371,18 +349,18 @@ async function comparison(holder, r, a, b) {
       holder,
       card(
         t('penempatan.comparison'),
-        h('p', {}, t('penempatan.comparison_line', { both: c.in_both, a: c.only_in_a.length, b: c.only_in_b.length, diff: formatNumber(c.score_difference, 2) })),
+        h('p', {}, t('penempatan.comparison_line', { both: formatNumber(c.in_both), a: formatNumber(c.only_in_a.length), b: formatNumber(c.only_in_b.length), diff: formatNumber(c.score_difference, 2) })),
         h('div', { class: 'split' }, h('div', {}, h('h3', {}, t('penempatan.plan_a')), summaryList(c.summary_a)), h('div', {}, h('h3', {}, t('penempatan.plan_b')), summaryList(c.summary_b))),
         table(
           [
             { label: t('workload.unit'), cell: (u) => later(unitName(u.unit_id)) },
             { label: t('penempatan.need'), cell: (u) => formatNumber(u.need, 1), numeric: true },
-            { label: t('penempatan.present_now'), cell: (u) => u.present_before, numeric: true },
-            { label: t('penempatan.after_a'), cell: (u) => u.present_after_a, numeric: true },
-            { label: t('penempatan.after_b'), cell: (u) => u.present_after_b, numeric: true },
-            { label: t('penempatan.ej_now'), cell: (u) => (u.ej_before === null ? '—' : formatNumber(u.ej_before, 2)), numeric: true },
-            { label: t('penempatan.ej_a'), cell: (u) => (u.ej_after_a === null ? '—' : formatNumber(u.ej_after_a, 2)), numeric: true },
-            { label: t('penempatan.ej_b'), cell: (u) => (u.ej_after_b === null ? '—' : formatNumber(u.ej_after_b, 2)), numeric: true },
+            { label: t('penempatan.present_now'), cell: (u) => formatNumber(u.present_before), numeric: true },
+            { label: t('penempatan.after_a'), cell: (u) => formatNumber(u.present_after_a), numeric: true },
+            { label: t('penempatan.after_b'), cell: (u) => formatNumber(u.present_after_b), numeric: true },
+            { label: t('penempatan.ej_now'), cell: (u) => formatNumber(u.ej_before, 2), numeric: true },
+            { label: t('penempatan.ej_a'), cell: (u) => formatNumber(u.ej_after_a, 2), numeric: true },
+            { label: t('penempatan.ej_b'), cell: (u) => formatNumber(u.ej_after_b, 2), numeric: true },
           ],
           c.units,
           { caption: t('penempatan.units_caption') },
