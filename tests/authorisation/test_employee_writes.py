@@ -203,11 +203,16 @@ async def put_tasks(world: World, cell: Cell, role: Role) -> Request:
     )
 
 
+def _route(*args: Any, **kwargs: Any) -> WriteRoute:
+    """Every builder here makes the same request whoever asks."""
+    return WriteRoute(*args, **kwargs, same_for_every_role=True)
+
+
 ROUTES = (
-    WriteRoute(
+    _route(
         "POST", "/api/v1/employees", "employee", register, KEEPERS, path_varies=False, body_field="unit_id"
     ),
-    WriteRoute(
+    _route(
         "POST",
         "/api/v1/employees/imports",
         "employee",
@@ -217,7 +222,7 @@ ROUTES = (
         body_field="agency_code",
         outcome=job_outcome,
     ),
-    WriteRoute(
+    _route(
         "POST",
         "/api/v1/units/imports",
         "employee",
@@ -227,7 +232,7 @@ ROUTES = (
         body_field="agency_code",
         outcome=job_outcome,
     ),
-    WriteRoute(
+    _route(
         "POST",
         "/api/v1/positions/imports",
         "employee",
@@ -237,18 +242,12 @@ ROUTES = (
         body_field="unit_id",
         outcome=job_outcome,
     ),
-    WriteRoute("PATCH", "/api/v1/employees/{nip}", "employee", correct, KEEPERS, body_varies=False),
-    WriteRoute(
-        "POST", "/api/v1/employees/{nip}/status", "employee", change_status, KEEPERS, body_varies=False
-    ),
-    WriteRoute("POST", "/api/v1/employees/{nip}/rank", "employee", change_rank, KEEPERS, body_varies=False),
-    WriteRoute(
-        "POST", "/api/v1/employees/{nip}/position", "employee", move, KEEPERS, body_field="position_id"
-    ),
-    WriteRoute(
-        "POST", "/api/v1/employees/{nip}/competencies", "employee", assess, KEEPERS, body_varies=False
-    ),
-    WriteRoute(
+    _route("PATCH", "/api/v1/employees/{nip}", "employee", correct, KEEPERS, body_varies=False),
+    _route("POST", "/api/v1/employees/{nip}/status", "employee", change_status, KEEPERS, body_varies=False),
+    _route("POST", "/api/v1/employees/{nip}/rank", "employee", change_rank, KEEPERS, body_varies=False),
+    _route("POST", "/api/v1/employees/{nip}/position", "employee", move, KEEPERS, body_field="position_id"),
+    _route("POST", "/api/v1/employees/{nip}/competencies", "employee", assess, KEEPERS, body_varies=False),
+    _route(
         "POST",
         "/api/v1/agencies",
         "employee",
@@ -257,7 +256,7 @@ ROUTES = (
         path_varies=False,
         body_field="province_code",
     ),
-    WriteRoute(
+    _route(
         "PATCH",
         "/api/v1/agencies/{code}",
         "employee",
@@ -265,7 +264,7 @@ ROUTES = (
         ADMINISTRATION,
         body_field="province_code",
     ),
-    WriteRoute(
+    _route(
         "POST",
         "/api/v1/units",
         "employee",
@@ -274,10 +273,8 @@ ROUTES = (
         path_varies=False,
         body_field="agency_code",
     ),
-    WriteRoute(
-        "PATCH", "/api/v1/units/{unit_id}", "employee", revise_unit, ORGANISERS, body_field="parent_id"
-    ),
-    WriteRoute(
+    _route("PATCH", "/api/v1/units/{unit_id}", "employee", revise_unit, ORGANISERS, body_field="parent_id"),
+    _route(
         "POST",
         "/api/v1/positions",
         "employee",
@@ -286,10 +283,10 @@ ROUTES = (
         path_varies=False,
         body_field="unit_id",
     ),
-    WriteRoute(
+    _route(
         "PATCH", "/api/v1/positions/{position_id}", "employee", revise_position, ORGANISERS, body_varies=False
     ),
-    WriteRoute(
+    _route(
         "PUT", "/api/v1/positions/{position_id}/tasks", "employee", put_tasks, ORGANISERS, body_varies=False
     ),
 )

@@ -76,6 +76,9 @@ class WriteRoute:
     # Through the gateway, where the door is stricter than the service.
     permits_through_gateway: Callable[[Role, Cell], bool] | None = None
     outcome: Outcome = answered
+    # `build` makes the same request whoever asks (it ignores the role): the callers it must refuse may then
+    # share one request; otherwise only the two ways of one caller do.
+    same_for_every_role: bool = False
 
     @property
     def cells(self) -> list[Cell]:
@@ -96,13 +99,23 @@ async def run_matrix(world: World, routes: Iterable[WriteRoute]) -> int:
     cells = 0
     async with httpx.AsyncClient(timeout=30) as direct:
         for route in routes:
+            # A request that must be refused changes nothing, so the refused callers of a cell share one; an
+            # allowed one gets its own, made fresh.
+            refused: dict[tuple[Cell, Role | None], Request] = {}
             for role, caller in world.callers.items():
                 for cell in route.cells:
                     for through_gateway in (True, False):
                         if not through_gateway and route.service is None:
                             continue
                         cells += 1
-                        request = await route.build(world, cell, role)
+                        allowed = route.allows(role, cell, through_gateway=through_gateway)
+                        shared = (cell, None if route.same_for_every_role else role)
+                        if allowed:
+                            request = await route.build(world, cell, role)
+                        elif shared in refused:
+                            request = refused[shared]
+                        else:
+                            request = refused[shared] = await route.build(world, cell, role)
                         if through_gateway:
                             answer = await world.door.request(
                                 request.method,
@@ -120,7 +133,6 @@ async def run_matrix(world: World, routes: Iterable[WriteRoute]) -> int:
                                 files=request.files,
                                 headers={**request.headers, **caller.internal},
                             )
-                        allowed = route.allows(role, cell, through_gateway=through_gateway)
                         failures += _judge(route, role, cell, through_gateway, allowed, answer)
     assert not failures, f"{len(failures)} cells of {cells} wrong:\n" + "\n".join(failures)
     return cells

@@ -2,15 +2,29 @@
 the plan's moves are explained; a what-if is compared side by side; the plan is approved and published as
 mutation proposals."""
 
+import json
 import re
 
 import pytest
 from playwright.async_api import expect
 
+from services.gateway.web import STATIC_DIR
 from shared.testing import eventually
 from tests.browser.support import Session, WebPlatform, api_as
 
 pytestmark = pytest.mark.browser
+
+CATALOGUE = STATIC_DIR / "i18n" / "id.json"
+NUMBER = "[+\u2212-]?\\d[\\d.]*,\\d\\d"  # an Indonesian number with two decimals
+# Any sentence of the catalogue's placement reasons, its figures filled in.
+REASON_SENTENCE = re.compile(
+    "^(?:"
+    + "|".join(
+        NUMBER.join(re.escape(part) for part in re.split(r"\{\w+\}", text))
+        for text in json.loads(CATALOGUE.read_text(encoding="utf-8"))["placement_reasons"].values()
+    )
+    + ")$"
+)
 
 
 async def _wait_until_placement_has_the_seed(web_platform: WebPlatform, agency: str) -> None:
@@ -71,6 +85,12 @@ async def test_a_placement_round_runs_and_is_published_as_proposals(
     # Numbers are written the Indonesian way, and one that rounds to zero is never a negative zero.
     await expect(first.get_by_role("cell", name=re.compile(r"^\d+,\d\d$")).first).to_be_visible()
     await expect(moves).not_to_contain_text(re.compile("[\u2212-]0,00\\b"))
+    # Each move says why in one Indonesian sentence: the catalogue's text for the reason code of the plan.
+    reasons = moves.get_by_test_id("move-reason")
+    await expect(reasons).to_have_count(
+        await moves.locator("table").first.locator(":scope > tbody > tr").count()
+    )
+    await expect(reasons.first).to_have_text(REASON_SENTENCE)
     await expect(
         officer.get_by_role("region", name="Laporan keadilan").locator("tbody tr")
     ).not_to_have_count(0)

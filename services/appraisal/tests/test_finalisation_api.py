@@ -24,7 +24,8 @@ from services.appraisal.tests.support import (
 )
 from shared.testing import serve_in_process
 
-pytestmark = pytest.mark.integration
+# Dates decide what these tests expect: CI also runs them with the machine clock shifted (Makefile).
+pytestmark = [pytest.mark.integration, pytest.mark.calendar]
 
 
 async def test_a_distribution_the_organisation_predicate_forbids_is_refused_until_overridden(make_settings):

@@ -31,7 +31,8 @@ from services.mutation.tests.support import (
 from shared import clock
 from shared.testing import eventually, serve_in_process
 
-pytestmark = pytest.mark.integration
+# Dates decide what these tests expect: CI also runs them with the machine clock shifted (Makefile).
+pytestmark = [pytest.mark.integration, pytest.mark.calendar]
 
 
 async def outbox_events(app, event_type: str | None = None) -> list[dict]:

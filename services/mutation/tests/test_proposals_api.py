@@ -27,7 +27,8 @@ from services.mutation.tests.support import (
 from shared import clock
 from shared.testing import serve_in_process
 
-pytestmark = pytest.mark.integration
+# Dates decide what these tests expect: CI also runs them with the machine clock shifted (Makefile).
+pytestmark = [pytest.mark.integration, pytest.mark.calendar]
 
 
 async def _count(app, table) -> int:

@@ -16,7 +16,8 @@ from services.training.tests.support import (
 )
 from shared.testing import TEST_CLOCK_START, serve_in_process
 
-pytestmark = pytest.mark.integration
+# Dates decide what these tests expect: CI also runs them with the machine clock shifted (Makefile).
+pytestmark = [pytest.mark.integration, pytest.mark.calendar]
 
 A, B, C, D = (nip(i) for i in range(1, 5))
 ELSEWHERE = nip(5)

@@ -31,7 +31,8 @@ from shared.contracts.appraisal import EvaluationFinalised, Predicate
 from shared.contracts.mutation import ProposalEffective
 from shared.testing import eventually, serve_in_process
 
-pytestmark = pytest.mark.integration
+# Dates decide what these tests expect: CI also runs them with the machine clock shifted (Makefile).
+pytestmark = [pytest.mark.integration, pytest.mark.calendar]
 
 MENTEE, SENIOR, MORE_SENIOR, JUNIOR, HEAD, OTHER = (nip(i) for i in range(1, 7))
 STANDARD = {"Komunikasi": 3, "Integritas": 4, "Manajemen ASN": 3}

@@ -143,6 +143,29 @@ def _move_rows(
             ),
             "bound": move["bound"],
             "forbid_loss": None if move["forbid_loss"] is None else round(move["forbid_loss"], 3),
+            "best_other_candidate": (
+                {
+                    "nip": nips[other["candidate"]],
+                    "name": names[other["candidate"]],
+                    "score": other["score"],
+                    "margin": other["margin"],
+                }
+                if (other := move["best_other_candidate"])
+                else None
+            ),
+            "best_other_position": (
+                {
+                    "position_id": position_ids[other["position"]],
+                    "name": position_names[other["position"]],
+                    "score": other["score"],
+                    "margin": other["margin"],
+                }
+                if (other := move["best_other_position"])
+                else None
+            ),
+            "tie": move["tie"],
+            "tie_break": move["tie_break"],
+            "reason": move["reason"],
         }
         rows.append(
             {

@@ -15,6 +15,7 @@ from services.employee.demo.generator import generate
 from services.employee.service.seeding import seed_province
 from services.mutation.adapters.tables import employees, positions, proposals
 from services.mutation.app import create_app as create_mutation_app
+from services.mutation.placement.domain.explain import REASONS
 from shared.testing import auth_headers, eventually, principal, serve_in_process
 from shared.uow import UnitOfWork
 
@@ -135,6 +136,13 @@ async def test_a_round_on_the_demo_province_is_solved_explained_compared_and_pub
         assert all(r["reduced_cost"] >= 0 for r in explanation["runners_up"])
         assert explanation["forbid_loss"] is not None and explanation["forbid_loss"] >= 0
         assert move["origin_unit_id"] != move["target_unit_id"]
+        # a tie is exactly a plan without the move that scores the same; the reason says which it was
+        assert explanation["tie"] == (explanation["forbid_loss"] == 0)
+        assert explanation["reason"]["code"] in REASONS
+        assert (explanation["reason"]["code"] == "tie_seniority") == explanation["tie"]
+        for other in (explanation["best_other_candidate"], explanation["best_other_position"]):
+            if other is not None:
+                assert other["margin"] == pytest.approx(move["score"] - other["score"], abs=0.002)
 
     fairness = (await mutation.get(f"/api/v1/placement-rounds/{round_id}/plans/{plan_id}/fairness")).json()
     assert {g["dimension"] for g in fairness["groups"]} == {"gender", "rank_group", "age_band"}
