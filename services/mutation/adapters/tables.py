@@ -18,6 +18,7 @@ from sqlalchemy import (
     Uuid,
 )
 
+from shared.audit.store import audit_head_table, audit_log_table
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
 from shared.idempotency import idempotency_table
@@ -298,31 +299,8 @@ decrees = Table(
     UniqueConstraint("proposal_id", "version", name="uq_decrees_proposal_version"),
 )
 
-# Append-only, hash-chained (domain/audit.py). The head row is the chain's tip: appends lock it, so entries
-# get consecutive numbers and each links to the one before, whatever the concurrency.
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
-    Column("at", UtcDateTime, nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("action", String(50), nullable=False),
-    Column("subject_type", String(30), nullable=False),
-    Column("subject_id", String(64), nullable=False),
-    Column("agency_code", String(20), nullable=True),
-    Column("data", JSON, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-    Index("ix_audit_log_subject", "subject_id", "seq"),
-)
-
-audit_head = Table(
-    "audit_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("last_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
-    Column("last_hash", String(64), nullable=False),
-)
+audit_log = audit_log_table(metadata)
+audit_head = audit_head_table(metadata)
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -1,6 +1,6 @@
-"""The append-only, hash-chained audit log (ARCHITECTURE.md §6): every entry carries the hash of the one
-before it, so changing or deleting any row breaks the chain from that row on. Pure: the adapter stores
-the entries, this module computes and verifies hashes."""
+"""The hash chain of an audit log: every entry carries the hash of the one before it, so changing or deleting
+any row breaks the chain from that row on. Pure: `shared.audit.store` keeps the entries, this module computes
+and verifies the hashes."""
 
 import hashlib
 import json

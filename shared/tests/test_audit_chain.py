@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.mutation.domain.audit import GENESIS, Entry, seal, verify
+from shared.audit.chain import GENESIS, Entry, seal, verify
 
 pytestmark = pytest.mark.unit
 
