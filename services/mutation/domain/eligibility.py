@@ -387,22 +387,54 @@ def job_person_match(actual: Mapping[str, int], standard: Mapping[str, int]) -> 
     return (100.0 * met / required if required else 100.0), gaps
 
 
+class CompetencyBand(StrEnum):
+    """The selection bands of the job-person match (assessment-centre practice, DOMAIN.md "Competency"),
+    from the agency's thresholds: 80% and 68% by default."""
+
+    MEMENUHI_SYARAT = "memenuhi_syarat"
+    MASIH_MEMENUHI_SYARAT = "masih_memenuhi_syarat"
+    KURANG_MEMENUHI_SYARAT = "kurang_memenuhi_syarat"
+
+    @classmethod
+    def of(cls, percent: float, policy: Policy) -> "CompetencyBand":
+        if percent >= policy.jpm_pass_percent:
+            return cls.MEMENUHI_SYARAT
+        if percent >= policy.jpm_warn_percent:
+            return cls.MASIH_MEMENUHI_SYARAT
+        return cls.KURANG_MEMENUHI_SYARAT
+
+    @property
+    def words(self) -> str:
+        return self.value.replace("_", " ")
+
+
+_BAND_OUTCOMES = {
+    CompetencyBand.MEMENUHI_SYARAT: Outcome.PASS,
+    CompetencyBand.MASIH_MEMENUHI_SYARAT: Outcome.WARN,
+    CompetencyBand.KURANG_MEMENUHI_SYARAT: Outcome.FAIL,
+}
+
+
 def _competency_match(facts: Facts, policy: Policy) -> Verdict:
     standard = facts.target.competency_standard
     if not standard:
         return Outcome.WARN, "the target position has no competency standard to match against", {}
     percent, gaps = job_person_match(facts.person.competencies, standard)
+    band = CompetencyBand.of(percent, policy)
     data = {
         "job_person_match": round(percent, 2),
+        "band": band,
         "pass_percent": policy.jpm_pass_percent,
         "warn_percent": policy.jpm_warn_percent,
         "gaps": gaps,
     }
-    if percent >= policy.jpm_pass_percent:
-        return Outcome.PASS, f"job-person match {percent:.1f}%", data
-    if percent >= policy.jpm_warn_percent:
-        return Outcome.WARN, f"job-person match {percent:.1f}% is below {policy.jpm_pass_percent:g}%", data
-    return Outcome.FAIL, f"job-person match {percent:.1f}% is below {policy.jpm_warn_percent:g}%", data
+    limits = {
+        CompetencyBand.MEMENUHI_SYARAT: f"at least {policy.jpm_pass_percent:g}%",
+        CompetencyBand.MASIH_MEMENUHI_SYARAT: f"below {policy.jpm_pass_percent:g}%, "
+        f"at least {policy.jpm_warn_percent:g}%",
+        CompetencyBand.KURANG_MEMENUHI_SYARAT: f"below {policy.jpm_warn_percent:g}%",
+    }
+    return _BAND_OUTCOMES[band], f"job-person match {percent:.1f}%: {band.words} ({limits[band]})", data
 
 
 def _appraisal_predicate(facts: Facts, policy: Policy) -> Verdict:

@@ -6,6 +6,8 @@ import { t, label, formatDate, formatNumber } from '../../i18n.js';
 
 const TONE = { pass: 'success', warn: 'warning', fail: 'danger' };
 
+const percent = (value) => formatNumber(value, Number.isInteger(value) ? 0 : 1);
+
 function reasonOf(check) {
   const d = check.data || {};
   const o = check.outcome;
@@ -37,7 +39,8 @@ function reasonOf(check) {
       return k('pass', { target: d.target_job_class, current: d.current_job_class });
     case 'competency_match':
       if (d.job_person_match === undefined) return k('no_standard');
-      return k(o, { match: formatNumber(d.job_person_match, 1), pass: d.pass_percent, warn: d.warn_percent });
+      // The selection band the service gives (the agency's thresholds decide it), named by its code.
+      return k(d.band, { match: formatNumber(d.job_person_match, 1), pass: percent(d.pass_percent), warn: percent(d.warn_percent) });
     case 'appraisal_predicate': {
       const years = Object.entries(d.predicates || {}).map(([y, p]) => `${label('predicates', p)} (${y})`).join(', ') || '—';
       if (o === 'fail') return k('fail', { minimum: label('predicates', d.minimum), found: years });
