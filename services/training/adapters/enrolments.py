@@ -52,6 +52,7 @@ def enrolment_of(row: Row[Any], certificate: Certificate | None = None) -> Enrol
         cancellation_reason=row.cancellation_reason,
         completed_on=row.completed_on,
         jp_awarded=row.jp_awarded,
+        programme_title=row.programme_title,
         attendance_percent=row.attendance_percent,
         pre_test=row.pre_test,
         post_test=row.post_test,
@@ -84,6 +85,7 @@ def _values(enrolment: Enrolment) -> dict[str, Any]:
         "cancellation_reason": enrolment.cancellation_reason,
         "completed_on": enrolment.completed_on,
         "jp_awarded": enrolment.jp_awarded,
+        "programme_title": enrolment.programme_title,
         "attendance_percent": enrolment.attendance_percent,
         "pre_test": enrolment.pre_test,
         "post_test": enrolment.post_test,
@@ -304,7 +306,7 @@ class EnrolmentRepository:
                 certificates,
                 enrolments.c.agency_code,
                 programmes.c.code.label("programme_code"),
-                programmes.c.title,
+                enrolments.c.programme_title.label("title"),
             )
             .join(enrolments, enrolments.c.id == c.enrolment_id)
             .join(programmes, programmes.c.id == c.programme_id)
@@ -329,7 +331,7 @@ class EnrolmentRepository:
                     certificates,
                     enrolments.c.agency_code,
                     programmes.c.code.label("programme_code"),
-                    programmes.c.title,
+                    enrolments.c.programme_title.label("title"),
                 )
                 .join(enrolments, enrolments.c.id == certificates.c.enrolment_id)
                 .join(programmes, programmes.c.id == certificates.c.programme_id)
@@ -354,8 +356,7 @@ class EnrolmentRepository:
     async def due_follow_ups(self, today: date) -> list[Row[Any]]:
         return list(
             await self.connection.execute(
-                select(enrolments, programmes.c.title)
-                .join(programmes, programmes.c.id == enrolments.c.programme_id)
+                select(enrolments)
                 .where(
                     enrolments.c.status == COMPLETED,
                     enrolments.c.follow_up_due_on <= today,
@@ -382,6 +383,7 @@ class EnrolmentRepository:
         return [
             ParticipantOutcome(
                 status=EnrolmentStatus(row.status),
+                jp_awarded=row.jp_awarded,
                 reaction=dict(row.reaction) if row.reaction else None,
                 pre_test=row.pre_test,
                 post_test=row.post_test,
@@ -397,9 +399,11 @@ class EnrolmentRepository:
     ) -> list[JpEntry]:
         """Completions and external records of one person, oldest first."""
         completed = select(
-            enrolments.c.completed_on, enrolments.c.jp_awarded, programmes.c.title, enrolments.c.id
-        ).join(programmes, programmes.c.id == enrolments.c.programme_id)
-        completed = completed.where(enrolments.c.nip == nip, enrolments.c.status == COMPLETED)
+            enrolments.c.completed_on,
+            enrolments.c.jp_awarded,
+            enrolments.c.programme_title.label("title"),
+            enrolments.c.id,
+        ).where(enrolments.c.nip == nip, enrolments.c.status == COMPLETED)
         external = select(
             external_jp_records.c.completed_on,
             external_jp_records.c.jp,

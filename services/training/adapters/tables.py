@@ -132,6 +132,11 @@ enrolments = Table(
     Column("cancellation_reason", Text),
     Column("completed_on", Date, index=True),
     Column("jp_awarded", Integer),
+    Column(
+        "programme_title",
+        String(200),
+        comment="the programme's title when completed: what the JP and the certificate were awarded for",
+    ),
     Column("attendance_percent", PERCENT),
     Column("pre_test", PERCENT),
     Column("post_test", PERCENT),

@@ -33,7 +33,8 @@ class DayPublic(BaseModel):
 
 class CompletionPublic(BaseModel):
     completed_on: date
-    jp: int = Field(description="counted in the year of `completed_on`")
+    jp: int = Field(description="counted in the year of `completed_on`; what was awarded then")
+    title: str | None = Field(description="the programme's title when completed")
     attendance_percent: Decimal
 
 
@@ -100,7 +101,10 @@ class EnrolmentPublic(BaseModel):
     def of_enrolment(cls, e: Enrolment) -> "EnrolmentPublic":
         completion = (
             CompletionPublic(
-                completed_on=e.completed_on, jp=e.jp_awarded, attendance_percent=e.attendance_percent
+                completed_on=e.completed_on,
+                jp=e.jp_awarded,
+                title=e.programme_title,
+                attendance_percent=e.attendance_percent,
             )
             if e.completed_on is not None and e.jp_awarded is not None and e.attendance_percent is not None
             else None

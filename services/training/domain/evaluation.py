@@ -16,6 +16,7 @@ class ParticipantOutcome:
     """What one enrolment of the programme contributes to its evaluation."""
 
     status: EnrolmentStatus
+    jp_awarded: int | None  # what the completion awarded, whatever the programme awards now
     reaction: Mapping[str, int] | None
     pre_test: Decimal | None
     post_test: Decimal | None
@@ -52,7 +53,7 @@ class FollowUpLevel:
 class KirkpatrickReport:
     participants: int  # held a seat (enrolled or completed)
     completed: int
-    jp_awarded: int
+    jp_awarded: int  # the sum of what each completion awarded
     reaction: ReactionLevel
     learning: LearningLevel
     behaviour: FollowUpLevel
@@ -68,7 +69,7 @@ def _percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(100 * part) / whole).quantize(Decimal("0.01")) if whole else None
 
 
-def kirkpatrick(outcomes: Sequence[ParticipantOutcome], *, jp: int, today: date) -> KirkpatrickReport:
+def kirkpatrick(outcomes: Sequence[ParticipantOutcome], *, today: date) -> KirkpatrickReport:
     seated = [o for o in outcomes if o.status.holds_seat]
     completed = [o for o in seated if o.status is EnrolmentStatus.COMPLETED]
     reactions = [o.reaction for o in seated if o.reaction is not None]
@@ -78,7 +79,7 @@ def kirkpatrick(outcomes: Sequence[ParticipantOutcome], *, jp: int, today: date)
     return KirkpatrickReport(
         participants=len(seated),
         completed=len(completed),
-        jp_awarded=jp * len(completed),
+        jp_awarded=sum(o.jp_awarded or 0 for o in completed),
         reaction=ReactionLevel(
             responses=len(reactions),
             response_rate=_percent(len(reactions), len(seated)),

@@ -175,6 +175,7 @@ class Certificate:
 class Completion:
     completed_on: date
     jp: int
+    title: str  # the programme's, as it was: later revisions of the programme do not rewrite what was awarded
     attendance_percent: Decimal
     certificate: Certificate | None
     follow_up_due_on: date
@@ -194,6 +195,7 @@ class Enrolment:
     cancellation_reason: str | None = None
     completed_on: date | None = None
     jp_awarded: int | None = None
+    programme_title: str | None = None  # when completed
     attendance_percent: Decimal | None = None
     pre_test: Decimal | None = None
     post_test: Decimal | None = None
@@ -277,12 +279,14 @@ class Enrolment:
         completion = Completion(
             completed_on=on,
             jp=programme.jp,
+            title=programme.title,
             attendance_percent=percent,
             certificate=certificate,
             follow_up_due_on=on + timedelta(weeks=programme.follow_up_weeks),
         )
         self.status = EnrolmentStatus.COMPLETED
         self.completed_on, self.jp_awarded, self.attendance_percent = on, programme.jp, percent
+        self.programme_title = programme.title
         self.certificate, self.supervisor_nip = certificate, supervisor_nip
         self.follow_up_due_on = completion.follow_up_due_on
         return completion

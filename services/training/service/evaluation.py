@@ -16,4 +16,4 @@ async def programme_evaluation(
 ) -> tuple[Programme, KirkpatrickReport]:
     programme = await get_programme(connection, programme_id)
     outcomes = await EnrolmentRepository(connection).outcomes(programme_id)
-    return programme, kirkpatrick(outcomes, jp=programme.jp, today=today())
+    return programme, kirkpatrick(outcomes, today=today())

@@ -76,7 +76,7 @@ async def send_due_reminders(uow: UnitOfWork, *, on: date) -> Sent:
                     agency_code=row.agency_code,
                     supervisor_nip=row.supervisor_nip,
                     programme_id=str(row.programme_id),
-                    title=row.title,
+                    title=row.programme_title,
                     completed_on=row.completed_on,
                     due_on=row.follow_up_due_on,
                 ),

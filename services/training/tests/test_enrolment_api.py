@@ -167,6 +167,7 @@ async def test_completion_needs_attendance_awards_jp_and_issues_the_certificate(
         assert completed["completion"] == {
             "completed_on": days(0).isoformat(),
             "jp": 30,
+            "title": "Pelatihan TEK-01",
             "attendance_percent": "100.00",
         }
         certificate = completed["certificate"]
@@ -343,3 +344,45 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(make_settings):
             "items"
         ]
         assert len(sessions) == 1
+
+
+async def test_reports_count_what_was_awarded_not_the_programme_as_revised_later(make_settings):
+    app = create_app(await make_settings("training"))
+    async with serve_in_process(app) as client:
+        await define_agencies(app, AGENCY, OTHER_AGENCY)
+        for employee in (A, B, C):
+            await register(app, employee)
+        await known(client, A, B, C)
+        programme = await create_programme(client, "SEJ-01", title="Bimtek Arsip 2026", jp=18, form="bimtek")
+        session = await schedule(client, programme, starts=0, length=1, capacity=3)
+        enrolled = [(await enrol(client, session, employee)).json() for employee in (A, B, C)]
+        marked = await client.put(
+            f"/api/v1/sessions/{session['id']}/attendance/{days(0).isoformat()}",
+            json={"attendance": [{"nip": e, "present": True} for e in (A, B, C)]},
+        )
+        assert marked.status_code == 200, marked.text
+        for enrolment in enrolled:
+            done = await client.post(f"/api/v1/enrolments/{enrolment['id']}/completion")
+            assert done.status_code == 200, done.text
+
+        revised = await client.patch(
+            f"/api/v1/programmes/{programme['id']}",
+            json={"jp": 20, "title": "Bimtek Arsip Digital"},
+            headers=if_match(programme),
+        )
+        assert revised.status_code == 200, revised.text
+
+        report = (await client.get(f"/api/v1/programmes/{programme['id']}/evaluation")).json()
+        assert (report["completed"], report["jp_awarded"]) == (3, 54)
+        year = days(0).year
+        jp = (await client.get(f"/api/v1/jp/{A}", params={"year": year})).json()
+        assert [(e["title"], e["jp"]) for e in jp["entries"]] == [("Bimtek Arsip 2026", 18)]
+        assert (jp["total"], jp["by_year"]) == (18, {str(year): 18})
+        compliance = (
+            await client.get("/api/v1/jp/compliance", params={"agency": AGENCY, "year": year})
+        ).json()
+        assert sorted((b["nip"], b["jp"]) for b in compliance["below"]) == [(A, 18), (B, 18), (C, 18)]
+        certificates = (await client.get("/api/v1/training/certificates", params={"nip": A})).json()["items"]
+        assert [c["title"] for c in certificates] == ["Bimtek Arsip 2026"]
+        detail = (await client.get(f"/api/v1/enrolments/{enrolled[0]['id']}")).json()
+        assert (detail["completion"]["jp"], detail["completion"]["title"]) == (18, "Bimtek Arsip 2026")

@@ -14,6 +14,7 @@ ALL_FOUR = {"relevance": 4, "content": 4, "trainers": 5, "organisation": 3, "ove
 
 def outcome(
     status=EnrolmentStatus.COMPLETED,
+    jp=24,
     reaction=None,
     pre=None,
     post=None,
@@ -24,7 +25,8 @@ def outcome(
     def score(value: int | None) -> Decimal | None:
         return Decimal(value) if value is not None else None
 
-    return ParticipantOutcome(status, reaction, score(pre), score(post), due, behaviour, results)
+    awarded = jp if status is EnrolmentStatus.COMPLETED else None
+    return ParticipantOutcome(status, awarded, reaction, score(pre), score(post), due, behaviour, results)
 
 
 def test_the_four_levels_of_a_programme():
@@ -39,15 +41,15 @@ def test_the_four_levels_of_a_programme():
                 behaviour=2,
                 results=2,
             ),
-            outcome(pre=60, due=date(2026, 10, 1)),  # follow-up not due yet; no post-test
+            # Follow-up not due yet; no post-test; completed before the programme's JP were revised.
+            outcome(jp=18, pre=60, due=date(2026, 10, 1)),
             outcome(EnrolmentStatus.ENROLLED),
             outcome(EnrolmentStatus.CANCELLED, reaction=ALL_FOUR),  # not a participant
             outcome(EnrolmentStatus.WAITLISTED),
         ],
-        jp=24,
         today=TODAY,
     )
-    assert (report.participants, report.completed, report.jp_awarded) == (4, 3, 72)
+    assert (report.participants, report.completed, report.jp_awarded) == (4, 3, 66)
     assert (report.reaction.responses, report.reaction.response_rate) == (2, Decimal("50.00"))
     assert report.reaction.mean_by_question["overall"] == Decimal("3.00")
     assert report.reaction.mean == Decimal("3.80")
@@ -63,6 +65,6 @@ def test_the_four_levels_of_a_programme():
 
 
 def test_an_empty_programme_has_no_means():
-    report = kirkpatrick([], jp=10, today=TODAY)
+    report = kirkpatrick([], today=TODAY)
     assert report.reaction.mean is None and report.reaction.response_rate is None
     assert report.learning.mean_gain is None and report.behaviour.mean is None
