@@ -6,6 +6,7 @@ from services.training.adapters.tables import agencies, employees, metadata
 from services.training.api import enrolments, jp, plans, programmes, sessions, training
 from services.training.events.handlers import SUBSCRIPTIONS
 from services.training.service.reminders import with_reminders
+from services.training.settings import training_settings
 from shared import health
 from shared.jobs import job_router
 from shared.readmodels.agencies import agency_read_model_router
@@ -16,12 +17,13 @@ from shared.web import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings(service="training")
+    settings = training_settings(settings)
     runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)
     return build_app(
         title="ASN training service",
-        description="Training catalogue and sessions, JP tracking (20 JP a year), Kirkpatrick evaluation and "
-        "development plans (PP 11/2017 as amended by PP 17/2020; Peraturan LAN 10/2018).",
+        description="Training catalogue and sessions, JP tracking (a PNS's right to 20 JP a year, a PPPK's "
+        "ceiling of 24), Kirkpatrick evaluation and development plans (PP 11/2017 as amended by PP 17/2020; "
+        "PP 49/2018; Peraturan LAN 10/2018).",
         routers=[
             health.router,
             programmes.router,

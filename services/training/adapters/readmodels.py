@@ -70,6 +70,7 @@ class EmployeeRow:
     unit_id: str | None
     position_id: str | None
     status: str
+    employment_type: str  # PNS, CPNS or PPPK
     rank_code: str | None
     tmt_cpns: date | None
 
@@ -82,6 +83,7 @@ def _employee(row: Row[Any]) -> EmployeeRow:
         unit_id=row.unit_id,
         position_id=row.position_id,
         status=row.status,
+        employment_type=row.employment_type,
         rank_code=row.rank_code,
         tmt_cpns=row.tmt_cpns,
     )

@@ -3,9 +3,12 @@
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Depends, Header
 from pydantic import Field, StringConstraints
 
+from services.training.domain.jp import JpRules
+from services.training.settings import training_settings
+from shared.deps import RuntimeDep
 from shared.errors import FieldProblem, InvalidInput
 from shared.pagination import decode_cursor
 
@@ -16,6 +19,14 @@ AgencyCode = Annotated[
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
+
+
+def jp_rules(runtime: RuntimeDep) -> JpRules:
+    """The JP rules the service runs with: its settings."""
+    return training_settings(runtime.settings).jp_rules
+
+
+JpRulesDep = Annotated[JpRules, Depends(jp_rules)]
 
 
 def cursor_key(cursor: str | None, *kinds: Callable[[Any], Any]) -> tuple[Any, ...] | None:

@@ -1,5 +1,6 @@
-"""HTTP routes of JP tracking: an employee's JP per year against the 20 JP right, external records (one, or
-a CSV file as a job) and the compliance report of an agency or a unit."""
+"""HTTP routes of JP tracking: an employee's JP per year against what applies to them (a PNS's right to at
+least 20 JP, a PPPK's ceiling of 24: both settings), external records (one, or a CSV file as a job) and the
+compliance report of an agency or a unit, which counts PPPK apart."""
 
 import asyncio
 from datetime import date
@@ -10,7 +11,7 @@ from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from services.training.adapters.csv_files import read_csv
-from services.training.api.common import Nip, Text200
+from services.training.api.common import JpRulesDep, Nip, Text200
 from services.training.domain.jp import ExternalRecord, JpSource, check_header
 from services.training.service import jp as service
 from services.training.service.access import MANAGERS
@@ -40,15 +41,25 @@ class EntryPublic(BaseModel):
     reference: str = Field(description="the enrolment or the external record")
 
 
+_RIGHT = "a PNS's (and a CPNS's) yearly right: at least 20 JP by default (PP 11/2017 Pasal 203 as amended)"
+_CEILING = (
+    "a PPPK's development is granted up to 24 JP per contract year by default (PP 49/2018 Pasal 39, to "
+    "confirm): a ceiling, not a right; counted by calendar year"
+)
+
+
 class EmployeeJpPublic(BaseModel):
     nip: str
     name: str
     agency_code: str
+    employment_type: str = Field(description="PNS, CPNS or PPPK: what the year's JP are measured against")
     year: int
-    required: int = Field(description="the yearly right: at least 20 JP (PP 11/2017 as amended)")
+    required: int | None = Field(description=f"{_RIGHT}; none for a PPPK, who has a ceiling instead")
+    ceiling: int | None = Field(description=f"{_CEILING}; none for a PNS")
     total: int
-    shortfall: int
-    meets_right: bool
+    shortfall: int | None = Field(description="JP short of the right; none without a right")
+    meets_right: bool | None = Field(description="none without a right: a PPPK is never below it")
+    excess: int | None = Field(description="JP above the ceiling; none without a ceiling")
     entries: list[EntryPublic] = Field(description="the year's completions and external records")
     by_year: dict[int, int] = Field(description="JP of every year with any")
 
@@ -61,15 +72,33 @@ class BelowPublic(BaseModel):
     shortfall: int
 
 
+class AbovePublic(BaseModel):
+    nip: str
+    name: str
+    unit_id: str | None
+    jp: int
+    excess: int
+
+
+class PppkPublic(BaseModel):
+    employees: int = Field(description="active PPPK")
+    ceiling: int = Field(description=_CEILING)
+    within_ceiling: int
+    above_ceiling: list[AbovePublic] = Field(description="who had more than the ceiling, most JP first")
+
+
 class CompliancePublic(BaseModel):
     agency_code: str
     unit_id: str | None = Field(description="the unit, with its sub-units; none: the whole agency")
     year: int
-    required: int
-    employees: int = Field(description="active employees")
+    required: int = Field(description=_RIGHT)
+    employees: int = Field(description="active employees with the right: PNS and CPNS")
     compliant: int
     compliance_percent: float | None
     below: list[BelowPublic] = Field(description="everyone below the right, fewest JP first")
+    pppk: PppkPublic = Field(
+        description="PPPK, counted apart: they have a ceiling, never a right to fall below"
+    )
 
 
 class ExternalRecordIn(RequestModel):
@@ -91,14 +120,15 @@ _FILE_PROBLEMS: dict[int | str, dict[str, Any]] = {
 async def compliance_report(
     connection: ConnectionDep,
     principal: PrincipalDep,
+    rules: JpRulesDep,
     agency: str | None = None,
     unit: Annotated[str | None, Query(description="a unit, with its sub-units")] = None,
     year: Year = None,
 ) -> CompliancePublic:
-    """Who in an agency or unit is below the 20 JP of the year."""
+    """Who of an agency's or unit's PNS is below the year's right; its PPPK apart, against their ceiling."""
     chosen = year or service.current_year()
     agency_code, report = await service.compliance_report(
-        connection, principal, agency_code=agency, unit_id=unit, year=chosen
+        connection, principal, agency_code=agency, unit_id=unit, year=chosen, rules=rules
     )
     return CompliancePublic(
         agency_code=agency_code,
@@ -114,10 +144,25 @@ async def compliance_report(
                 name=b.person.name,
                 unit_id=b.person.unit_id,
                 jp=b.standing.total,
-                shortfall=b.standing.shortfall,
+                shortfall=report.required - b.standing.total,
             )
             for b in report.below
         ],
+        pppk=PppkPublic(
+            employees=report.pppk.employees,
+            ceiling=report.pppk.ceiling,
+            within_ceiling=report.pppk.within,
+            above_ceiling=[
+                AbovePublic(
+                    nip=a.person.nip,
+                    name=a.person.name,
+                    unit_id=a.person.unit_id,
+                    jp=a.standing.total,
+                    excess=a.standing.total - report.pppk.ceiling,
+                )
+                for a in report.pppk.above
+            ],
+        ),
     )
 
 
@@ -179,20 +224,24 @@ async def employee_jp(
     nip: Annotated[str, Path(pattern=r"^\d{18}$")],
     connection: ConnectionDep,
     principal: PrincipalDep,
+    rules: JpRulesDep,
     year: Year = None,
 ) -> EmployeeJpPublic:
-    """An employee's JP of a year against the 20 JP right, with what they came from."""
-    found = await service.employee_jp(connection, principal, nip, year or service.current_year())
+    """An employee's JP of a year against their right (PNS) or ceiling (PPPK), with what they came from."""
+    found = await service.employee_jp(connection, principal, nip, year or service.current_year(), rules)
     s = found.standing
     return EmployeeJpPublic(
         nip=found.nip,
         name=found.name,
         agency_code=found.agency_code,
+        employment_type=found.employment_type,
         year=s.year,
         required=s.required,
+        ceiling=s.ceiling,
         total=s.total,
         shortfall=s.shortfall,
         meets_right=s.meets_right,
+        excess=s.excess,
         entries=[
             EntryPublic(
                 completed_on=e.completed_on, jp=e.jp, title=e.title, source=e.source, reference=e.reference

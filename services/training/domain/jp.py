@@ -1,9 +1,15 @@
-"""JP (jam pelajaran) tracking: every PNS has the right to at least 20 JP of competency development a year
-(PP 11/2017 Pasal 203 as amended by PP 17/2020). JP come from completed trainings and from external
-records (training elsewhere, imported or entered by HR). Pure Python: no I/O, no framework.
+"""JP (jam pelajaran) tracking. JP come from completed trainings and from external records (training
+elsewhere, imported or entered by HR). Pure Python: no I/O, no framework.
+
+What a year's JP mean depends on who the person is (`JpRules`): every PNS has the right to at least 20 JP of
+competency development a year (PP 11/2017 Pasal 203 as amended by PP 17/2020), and a CPNS, a PNS to be, is
+counted with them; a PPPK's development is granted up to 24 JP per contract year (PP 49/2018 Pasal 39, to
+confirm against the regulation's text): a ceiling, not a right to a minimum, so a PPPK is never "below 20
+JP". Both values are settings (`TrainingSettings`), these being their defaults.
 
 A training counts in the year of its completion date, also when its session began the year before: the
-JP are earned when the training is completed and its certificate issued.
+JP are earned when the training is completed and its certificate issued. A PPPK's JP are counted by calendar
+year too: the platform does not hold the dates their contracts run from.
 """
 
 import re
@@ -14,9 +20,10 @@ from enum import StrEnum
 
 from shared.errors import FieldProblem, InvalidInput
 
-JP_RIGHT = 20
 MAX_EXTERNAL_JP = 1000
 NIP_PATTERN = re.compile(r"^\d{18}$")
+# The employment type (the employee service's) whose development has a ceiling instead of a right.
+PPPK = "PPPK"
 
 
 class JpSource(StrEnum):
@@ -50,21 +57,42 @@ def year_bounds(year: int) -> tuple[date, date]:
 
 @dataclass(frozen=True)
 class YearStanding:
+    """A person's JP of a year against what applies to them: a right to a minimum or a ceiling."""
+
     year: int
     total: int
-    required: int
+    required: int | None  # the right's minimum; None for a PPPK, who has no such right
+    ceiling: int | None  # the most granted; None for a PNS, whose right has no ceiling
 
     @property
-    def shortfall(self) -> int:
-        return max(0, self.required - self.total)
+    def shortfall(self) -> int | None:
+        return None if self.required is None else max(0, self.required - self.total)
 
     @property
-    def meets_right(self) -> bool:
-        return self.total >= self.required
+    def meets_right(self) -> bool | None:
+        return None if self.required is None else self.total >= self.required
+
+    @property
+    def excess(self) -> int | None:
+        """JP above the ceiling: development beyond what is granted."""
+        return None if self.ceiling is None else max(0, self.total - self.ceiling)
 
 
-def standing(entries: Iterable[JpEntry], year: int, required: int = JP_RIGHT) -> YearStanding:
-    return YearStanding(year, total_in_year(entries, year), required)
+@dataclass(frozen=True)
+class JpRules:
+    """The yearly JP of PNS (a right to a minimum) and of PPPK (a ceiling): see the module's docstring."""
+
+    pns_right: int = 20
+    pppk_ceiling: int = 24
+
+    def standing(self, employment_type: str, year: int, total: int) -> YearStanding:
+        if employment_type == PPPK:
+            return YearStanding(year, total, required=None, ceiling=self.pppk_ceiling)
+        return YearStanding(year, total, required=self.pns_right, ceiling=None)
+
+
+def standing(entries: Iterable[JpEntry], year: int, employment_type: str, rules: JpRules) -> YearStanding:
+    return rules.standing(employment_type, year, total_in_year(entries, year))
 
 
 @dataclass(frozen=True)
@@ -72,21 +100,36 @@ class Person:
     nip: str
     name: str
     unit_id: str | None
+    employment_type: str
 
 
 @dataclass(frozen=True)
-class Below:
+class Counted:
     person: Person
     standing: YearStanding
+
+
+@dataclass(frozen=True)
+class CeilingReport:
+    """The PPPK of a compliance report, apart: who had more than the ceiling, and how many did not."""
+
+    ceiling: int
+    employees: int
+    above: list[Counted]  # most JP first
+
+    @property
+    def within(self) -> int:
+        return self.employees - len(self.above)
 
 
 @dataclass(frozen=True)
 class ComplianceReport:
     year: int
     required: int
-    employees: int
+    employees: int  # those with the right: PNS and CPNS
     compliant: int
-    below: list[Below]  # fewest JP first
+    below: list[Counted]  # fewest JP first
+    pppk: CeilingReport  # counted apart, never as below the right
 
     @property
     def compliance_percent(self) -> float | None:
@@ -94,19 +137,27 @@ class ComplianceReport:
 
 
 def compliance(
-    people: Sequence[Person], totals: Mapping[str, int], year: int, required: int = JP_RIGHT
+    people: Sequence[Person], totals: Mapping[str, int], year: int, rules: JpRules
 ) -> ComplianceReport:
-    standings = [(p, YearStanding(year, totals.get(p.nip, 0), required)) for p in people]
+    """Who of those with the right is below it, and, apart, which PPPK had more than their ceiling."""
+    counted = [Counted(p, rules.standing(p.employment_type, year, totals.get(p.nip, 0))) for p in people]
+    with_right = [c for c in counted if c.standing.required is not None]
+    under_ceiling = [c for c in counted if c.standing.ceiling is not None]
     below = sorted(
-        (Below(p, s) for p, s in standings if not s.meets_right),
-        key=lambda b: (b.standing.total, b.person.nip),
+        (c for c in with_right if not c.standing.meets_right),
+        key=lambda c: (c.standing.total, c.person.nip),
+    )
+    above = sorted(
+        (c for c in under_ceiling if c.standing.excess),
+        key=lambda c: (-c.standing.total, c.person.nip),
     )
     return ComplianceReport(
         year=year,
-        required=required,
-        employees=len(people),
-        compliant=len(people) - len(below),
+        required=rules.pns_right,
+        employees=len(with_right),
+        compliant=len(with_right) - len(below),
         below=below,
+        pppk=CeilingReport(ceiling=rules.pppk_ceiling, employees=len(under_ceiling), above=above),
     )
 
 

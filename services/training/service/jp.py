@@ -1,5 +1,6 @@
-"""Use cases of JP tracking: each employee's JP per year against the 20 JP right, external records (one by
-one or a CSV file, all or nothing), and the compliance report of an agency or a unit."""
+"""Use cases of JP tracking: each employee's JP per year against what applies to them (a PNS's right, a
+PPPK's ceiling), external records (one by one or a CSV file, all or nothing), and the compliance report of an
+agency or a unit."""
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from services.training.domain.jp import (
     ComplianceReport,
     ExternalRecord,
     JpEntry,
+    JpRules,
     Person,
     YearStanding,
     compliance,
@@ -36,12 +38,15 @@ class EmployeeJp:
     nip: str
     name: str
     agency_code: str
+    employment_type: str
     standing: YearStanding
     entries: list[JpEntry]  # of the year
     by_year: dict[int, int]  # every year with JP
 
 
-async def employee_jp(connection: AsyncConnection, principal: Principal, nip: str, year: int) -> EmployeeJp:
+async def employee_jp(
+    connection: AsyncConnection, principal: Principal, nip: str, year: int, rules: JpRules
+) -> EmployeeJp:
     employee = await ReadModels(connection).employee(nip)
     if employee is None:
         raise NotFound(f"the training service knows no employee with NIP {nip}")
@@ -52,7 +57,8 @@ async def employee_jp(connection: AsyncConnection, principal: Principal, nip: st
         nip=nip,
         name=employee.name,
         agency_code=employee.agency_code,
-        standing=standing(entries, year),
+        employment_type=employee.employment_type,
+        standing=standing(entries, year, employee.employment_type, rules),
         entries=[e for e in entries if since <= e.completed_on <= until],
         by_year=totals_by_year(entries),
     )
@@ -140,8 +146,10 @@ async def compliance_report(
     agency_code: str | None,
     unit_id: str | None,
     year: int,
+    rules: JpRules,
 ) -> tuple[str, ComplianceReport]:
-    """Everyone active in the agency (or the unit and its sub-units) and who is below the right."""
+    """Everyone active in the agency (or the unit and its sub-units): who of the PNS is below the right and,
+    apart, which PPPK went beyond their ceiling."""
     principal.require_role(*STAFF_ROLES)
     read_models = ReadModels(connection)
     unit_ids = None
@@ -163,7 +171,8 @@ async def compliance_report(
     principal.require_agency(agency_code)
     people = await read_models.people(agency_code=agency_code, unit_ids=unit_ids)
     totals = await EnrolmentRepository(connection).jp_totals([p.nip for p in people], *year_bounds(year))
-    return agency_code, compliance([Person(p.nip, p.name, p.unit_id) for p in people], totals, year)
+    counted = [Person(p.nip, p.name, p.unit_id, p.employment_type) for p in people]
+    return agency_code, compliance(counted, totals, year, rules)
 
 
 def current_year() -> int:

@@ -93,6 +93,7 @@ async def register(
     agency: str = AGENCY,
     tmt_cpns: date | None = None,
     name: str | None = None,
+    employment_type: str = "PNS",
 ) -> None:
     await publish(
         app,
@@ -106,7 +107,7 @@ async def register(
             position_id=position_id,
             birth_date=date(1985, 3, 12),
             gender="M",
-            employment_type="PNS",
+            employment_type=employment_type,
             status="active",
             rank_code=rank_code,
             tmt_cpns=tmt_cpns,

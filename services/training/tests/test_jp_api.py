@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.calendar]
 
 A, B, C, D = (nip(i) for i in range(1, 5))
 ELSEWHERE = nip(5)
+CONTRACTED, CONTRACTED_MORE = nip(6), nip(7)
 LAST_YEAR = TEST_CLOCK_START.year - 1
 
 
@@ -179,3 +180,48 @@ async def test_records_one_by_one_and_the_compliance_report_lists_who_is_below(m
         assert own.status_code == 200 and own.json()["total"] == 20
         someone_else = await client.get(f"/api/v1/jp/{B}", headers=as_employee(app, A))
         assert someone_else.status_code == 403
+
+
+async def test_pppk_are_counted_apart_under_their_ceiling_never_as_below_the_pns_right(make_settings):
+    app = create_app(await make_settings("training"))
+    async with serve_in_process(app) as client:
+        await register(app, A)
+        await register(app, B)
+        await register(app, CONTRACTED, employment_type="PPPK")
+        await register(app, CONTRACTED_MORE, employment_type="PPPK")
+        await known(client, A, B, CONTRACTED, CONTRACTED_MORE)
+        for employee, jp in ((B, 20), (CONTRACTED_MORE, 16), (CONTRACTED_MORE, 14)):
+            recorded = await client.post(
+                "/api/v1/jp/external-records",
+                json={
+                    "nip": employee,
+                    "title": f"Pelatihan {jp}",
+                    "completed_on": f"{LAST_YEAR}-06-01",
+                    "jp": jp,
+                },
+            )
+            assert recorded.status_code == 201, recorded.text
+
+        report = (
+            await client.get("/api/v1/jp/compliance", params={"agency": "7601", "year": LAST_YEAR})
+        ).json()
+        assert (report["required"], report["employees"], report["compliant"]) == (20, 2, 1)
+        assert [b["nip"] for b in report["below"]] == [A]
+        pppk = report["pppk"]
+        assert (pppk["employees"], pppk["ceiling"], pppk["within_ceiling"]) == (2, 24, 1)
+        assert [(a["nip"], a["jp"], a["excess"]) for a in pppk["above_ceiling"]] == [(CONTRACTED_MORE, 30, 6)]
+
+        contracted = (await client.get(f"/api/v1/jp/{CONTRACTED}", params={"year": LAST_YEAR})).json()
+        assert contracted["employment_type"] == "PPPK"
+        assert (contracted["required"], contracted["shortfall"], contracted["meets_right"]) == (
+            None,
+            None,
+            None,
+        )
+        assert (contracted["ceiling"], contracted["excess"]) == (24, 0)
+        civil_servant = (await client.get(f"/api/v1/jp/{A}", params={"year": LAST_YEAR})).json()
+        assert (civil_servant["required"], civil_servant["shortfall"], civil_servant["ceiling"]) == (
+            20,
+            20,
+            None,
+        )

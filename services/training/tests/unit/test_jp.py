@@ -5,6 +5,7 @@ import pytest
 from services.training.domain.jp import (
     ExternalRecord,
     JpEntry,
+    JpRules,
     JpSource,
     Person,
     check_header,
@@ -15,7 +16,9 @@ from services.training.domain.jp import (
     total_in_year,
     totals_by_year,
 )
+from services.training.settings import training_settings
 from shared.errors import InvalidInput
+from shared.settings import Settings
 
 pytestmark = pytest.mark.unit
 
@@ -37,24 +40,52 @@ def test_jp_count_in_the_year_of_completion_across_the_new_year():
     assert total_in_year(entries, 2024) == 0
 
 
-def test_the_standing_against_the_20_jp_right():
-    below = standing([entry(date(2026, 3, 1), 12), entry(date(2025, 12, 31), 30)], 2026)
+RULES = JpRules()
+
+
+def test_a_pns_stands_against_the_20_jp_right():
+    below = standing([entry(date(2026, 3, 1), 12), entry(date(2025, 12, 31), 30)], 2026, "PNS", RULES)
     assert (below.total, below.required, below.shortfall, below.meets_right) == (12, 20, 8, False)
-    exactly = standing([entry(date(2026, 3, 1), 20)], 2026)
+    assert (below.ceiling, below.excess) == (None, None)
+    exactly = standing([entry(date(2026, 3, 1), 20)], 2026, "CPNS", RULES)
     assert (exactly.shortfall, exactly.meets_right) == (0, True)
-    above = standing([entry(date(2026, 3, 1), 45)], 2026)
+    above = standing([entry(date(2026, 3, 1), 45)], 2026, "PNS", RULES)
     assert above.shortfall == 0
 
 
-def test_the_compliance_report_lists_who_is_below_fewest_first():
-    people = [Person(nip, f"P{nip}", "unit") for nip in ("1", "2", "3", "4")]
-    report = compliance(people, {"1": 20, "2": 12, "4": 24}, 2026)
+def test_a_pppk_has_a_ceiling_of_24_jp_and_no_right_to_fall_below():
+    none = standing([], 2026, "PPPK", RULES)
+    assert (none.required, none.shortfall, none.meets_right) == (None, None, None)
+    assert (none.ceiling, none.excess) == (24, 0)
+    beyond = standing([entry(date(2026, 3, 1), 30)], 2026, "PPPK", RULES)
+    assert beyond.excess == 6
+
+
+def test_the_compliance_report_lists_who_is_below_fewest_first_and_counts_pppk_apart():
+    people = [Person(nip, f"P{nip}", "unit", "PNS") for nip in ("1", "2", "3", "4")] + [
+        Person(nip, f"P{nip}", "unit", "PPPK") for nip in ("5", "6", "7")
+    ]
+    report = compliance(people, {"1": 20, "2": 12, "4": 24, "6": 30, "7": 25}, 2026, RULES)
     assert (report.employees, report.compliant, report.compliance_percent) == (4, 2, 50.0)
     assert [(b.person.nip, b.standing.total, b.standing.shortfall) for b in report.below] == [
         ("3", 0, 20),
         ("2", 12, 8),
     ]
-    assert compliance([], {}, 2026).compliance_percent is None
+    pppk = report.pppk
+    assert (pppk.ceiling, pppk.employees, pppk.within) == (24, 3, 1)
+    assert [(a.person.nip, a.standing.excess) for a in pppk.above] == [("6", 6), ("7", 1)]
+    assert compliance([], {}, 2026, RULES).compliance_percent is None
+
+
+def test_the_right_and_the_ceiling_are_the_settings_of_the_service(monkeypatch):
+    assert training_settings(Settings(service="training")).jp_rules == JpRules(pns_right=20, pppk_ceiling=24)
+    monkeypatch.setenv("ASN_JP_CEILING_PPPK", "30")
+    monkeypatch.setenv("ASN_JP_RIGHT_PNS", "24")
+    rules = training_settings(Settings(service="training")).jp_rules
+    report = compliance(
+        [Person("1", "P1", None, "PPPK"), Person("2", "P2", None, "PNS")], {"1": 28, "2": 20}, 2026, rules
+    )
+    assert (report.required, report.compliant, report.pppk.ceiling, report.pppk.above) == (24, 0, 30, [])
 
 
 A, B = "198503122010011001", "198503122010011002"

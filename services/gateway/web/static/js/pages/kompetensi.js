@@ -1,5 +1,5 @@
-// Pengembangan kompetensi: the training catalogue, sessions and enrolment, JP compliance (20 JP a year),
-// and development plans.
+// Pengembangan kompetensi: the training catalogue, sessions and enrolment, JP compliance (a PNS's right to
+// 20 JP a year; PPPK apart, under their ceiling), and development plans.
 
 import { h, clear, field, select, table, tabs, loading, message, errorMessage, guarded, dialog, button, link } from '../dom.js';
 import { t, label, formatDate, formatNumber } from '../i18n.js';
@@ -110,14 +110,15 @@ async function compliance(panel, ctx) {
     guarded(out, async () => {
       clear(out, loading());
       const report = await api.get('/jp/compliance', { agency: agency.value, year: year.value });
+      const { required, pppk } = report;
       clear(
         out,
         h(
           'div',
           { class: 'stats' },
-          h('div', { class: 'stat' }, h('span', { class: 'value' }, report.compliance_percent === null ? '—' : `${formatNumber(report.compliance_percent, 0)}%`), h('span', { class: 'label' }, t('kompetensi.compliance_stat'))),
-          h('div', { class: 'stat' }, h('span', { class: 'value' }, formatNumber(report.compliant)), h('span', { class: 'label' }, t('kompetensi.compliant'))),
-          h('div', { class: 'stat' }, h('span', { class: 'value' }, formatNumber(report.below.length)), h('span', { class: 'label' }, t('kompetensi.below'))),
+          h('div', { class: 'stat' }, h('span', { class: 'value' }, report.compliance_percent === null ? '—' : `${formatNumber(report.compliance_percent, 0)}%`), h('span', { class: 'label' }, t('kompetensi.compliance_stat', { required }))),
+          h('div', { class: 'stat' }, h('span', { class: 'value' }, formatNumber(report.compliant)), h('span', { class: 'label' }, t('kompetensi.compliant', { required }))),
+          h('div', { class: 'stat' }, h('span', { class: 'value' }, formatNumber(report.below.length)), h('span', { class: 'label' }, t('kompetensi.below', { required }))),
         ),
         table(
           [
@@ -127,7 +128,20 @@ async function compliance(panel, ctx) {
             { label: t('kompetensi.jp_shortfall'), cell: (b) => b.shortfall, numeric: true },
           ],
           report.below.slice(0, 200),
-          { caption: t('kompetensi.below_caption', { year: report.year, count: report.below.length }), emptyText: t('kompetensi.all_compliant') },
+          { caption: t('kompetensi.below_caption', { year: report.year, count: report.below.length, required }), emptyText: t('kompetensi.all_compliant', { required }) },
+        ),
+        // PPPK have a ceiling, not a right: counted apart, never as below the PNS right.
+        h('h2', {}, t('kompetensi.pppk_title')),
+        message(t('kompetensi.pppk_summary', { employees: formatNumber(pppk.employees), within: formatNumber(pppk.within_ceiling), ceiling: pppk.ceiling, required, year: report.year }), 'info', t('kompetensi.pppk_ceiling_note')),
+        table(
+          [
+            { label: t('pegawai.name'), cell: (a) => link(a.name, `#/pegawai/${a.nip}`) },
+            { label: t('pegawai.nip'), cell: (a) => a.nip },
+            { label: 'JP', cell: (a) => a.jp, numeric: true },
+            { label: t('kompetensi.jp_excess'), cell: (a) => a.excess, numeric: true },
+          ],
+          pppk.above_ceiling.slice(0, 200),
+          { caption: t('kompetensi.pppk_above_caption', { year: report.year, count: pppk.above_ceiling.length, ceiling: pppk.ceiling }), emptyText: t('kompetensi.pppk_none_above') },
         ),
       );
     }, t('services.training'));

@@ -1,5 +1,6 @@
-// Training pieces the dossier, the overview and self-service embed: JP against the yearly right of 20 JP
-// (PP 11/2017 as amended), enrolments and development plans.
+// Training pieces the dossier, the overview and self-service embed: JP against the yearly right of a PNS
+// (20 JP, PP 11/2017 as amended) or the ceiling of a PPPK (24 JP, PP 49/2018, to confirm), both set by the
+// training service; enrolments and development plans.
 
 import { h, clear, card, table, loading, message, errorMessage, guarded, dl, button } from '../../dom.js';
 import { t, label, formatDate, formatNumber } from '../../i18n.js';
@@ -8,17 +9,26 @@ import { barChart } from '../../charts.js';
 import { currentUser } from '../../session.js';
 import { agencyName } from '../../lookups.js';
 
+// A PNS has a right to a minimum; a PPPK has no such right, only a ceiling, and is never "below".
+function jpStanding(jp) {
+  if (jp.required === null) {
+    return message(t(jp.excess ? 'kompetensi.above_ceiling' : 'kompetensi.within_ceiling', { ceiling: jp.ceiling, excess: jp.excess }), jp.excess ? 'warning' : 'info', t('kompetensi.pppk_ceiling_note'));
+  }
+  return jp.meets_right ? message(t('kompetensi.meets_right', { required: jp.required }), 'success') : message(t('kompetensi.below_right', { shortfall: jp.shortfall, required: jp.required }), 'warning');
+}
+
 export function jpFacts(jp) {
+  const underCeiling = jp.required === null;
   return h(
     'div',
     {},
     dl([
       [t('kompetensi.year'), jp.year],
       [t('kompetensi.jp_total'), h('span', { 'data-testid': 'jp-total' }, `${jp.total} JP`)],
-      [t('kompetensi.jp_required'), `${jp.required} JP`],
-      [t('kompetensi.jp_shortfall'), jp.shortfall ? `${jp.shortfall} JP` : '—'],
+      underCeiling ? [t('kompetensi.jp_ceiling'), `${jp.ceiling} JP`] : [t('kompetensi.jp_required'), `${jp.required} JP`],
+      underCeiling ? [t('kompetensi.jp_excess'), jp.excess ? `${jp.excess} JP` : '—'] : [t('kompetensi.jp_shortfall'), jp.shortfall ? `${jp.shortfall} JP` : '—'],
     ]),
-    jp.meets_right ? message(t('kompetensi.meets_right'), 'success') : message(t('kompetensi.below_right', { shortfall: jp.shortfall }), 'warning'),
+    jpStanding(jp),
     table(
       [
         { label: t('common.date'), cell: (e) => formatDate(e.completed_on) },
@@ -134,7 +144,14 @@ export async function jpSummary(container, { kind, code, agencies }) {
     const employees = reports.reduce((sum, r) => sum + r.employees, 0);
     const compliant = reports.reduce((sum, r) => sum + r.compliant, 0);
     const percent = employees ? (100 * compliant) / employees : null;
-    clear(container, h('p', {}, t('kompetensi.compliance_line', { compliant, employees, year: reports[0] ? reports[0].year : '' })));
+    // The right is the service's setting: the same for every agency.
+    const required = reports[0] ? reports[0].required : null;
+    const pppk = reports.reduce((sum, r) => sum + r.pppk.employees, 0);
+    clear(
+      container,
+      h('p', {}, t('kompetensi.compliance_line', { compliant, employees, required, year: reports[0] ? reports[0].year : '' })),
+      pppk ? h('p', { class: 'small' }, t('kompetensi.pppk_apart', { count: pppk, required })) : null,
+    );
     if (kind === 'province') {
       barChart(
         container,
@@ -146,12 +163,12 @@ export async function jpSummary(container, { kind, code, agencies }) {
       const buckets = [
         { label: t('kompetensi.bucket_0'), value: report.below.filter((b) => b.jp === 0).length },
         { label: t('kompetensi.bucket_low'), value: report.below.filter((b) => b.jp > 0 && b.jp < 10).length },
-        { label: t('kompetensi.bucket_mid'), value: report.below.filter((b) => b.jp >= 10).length },
-        { label: t('kompetensi.bucket_ok'), value: report.compliant },
+        { label: t('kompetensi.bucket_mid', { last: report.required - 1 }), value: report.below.filter((b) => b.jp >= 10).length },
+        { label: t('kompetensi.bucket_ok', { required: report.required }), value: report.compliant },
       ].map((b) => ({ ...b, href: `#/kompetensi?tab=jp&agency=${code}` }));
       barChart(container, buckets, { title: t('beranda.jp'), valueLabel: t('kompetensi.people') });
     }
-    return [{ value: percent === null ? '—' : `${formatNumber(percent, 0)}%`, label: t('kompetensi.compliance_stat'), href: `#/kompetensi?tab=jp&agency=${kind === 'agency' ? code : codes[0] || ''}`, testid: 'jp-compliance' }];
+    return [{ value: percent === null ? '—' : `${formatNumber(percent, 0)}%`, label: t('kompetensi.compliance_stat', { required }), href: `#/kompetensi?tab=jp&agency=${kind === 'agency' ? code : codes[0] || ''}`, testid: 'jp-compliance' }];
   } catch (error) {
     clear(container, errorMessage(error, t('services.training')));
     return null;
