@@ -231,15 +231,17 @@ if TYPE_CHECKING:
     from services.training.demo.catalogue import Demand
 
 SEEDED_SERVICES = ("employee", "appraisal", "training", "gateway")
-# Yearly credit points of functional positions by level (PermenPANRB 1/2023), for the demo's SKPs.
-CREDIT_COEFFICIENTS = {
-    "Terampil": "5",
-    "Mahir": "12.5",
-    "Penyelia": "25",
-    "Ahli Pertama": "12.5",
-    "Ahli Muda": "25",
-    "Ahli Madya": "37.5",
-    "Ahli Utama": "50",
+# The level of a functional position as its name says it, for the demo's SKPs: the appraisal service keeps
+# each level's yearly credit coefficient (PermenPANRB 1/2023).
+FUNCTIONAL_LEVELS = {
+    "Pemula": "pemula",
+    "Terampil": "terampil",
+    "Mahir": "mahir",
+    "Penyelia": "penyelia",
+    "Ahli Pertama": "ahli_pertama",
+    "Ahli Muda": "ahli_muda",
+    "Ahli Madya": "ahli_madya",
+    "Ahli Utama": "ahli_utama",
 }
 
 
@@ -317,8 +319,6 @@ def seed(
 def appraisal_input(province: "DemoProvince") -> tuple[list["Appraisee"], dict[str, str]]:
     """The demo province's employees as the appraisal seed takes them (the same NIPs, supervisors and
     positions), and each agency's approver: its regional secretary."""
-    from decimal import Decimal
-
     from services.appraisal.service.seeding import Appraisee
 
     positions = {str(p.id): p for p in province.positions}
@@ -332,21 +332,20 @@ def appraisal_input(province: "DemoProvince") -> tuple[list["Appraisee"], dict[s
             approvers[employee.placement.agency_code] = nip
             continue
         reviewer = supervisors.get(demo.supervisor_nip)
-        coefficient = next(
-            (Decimal(points) for level, points in CREDIT_COEFFICIENTS.items() if level in position.name), None
-        )
+        level = next((code for name, code in FUNCTIONAL_LEVELS.items() if name in position.name), None)
         appraisees.append(
             Appraisee(
                 nip=nip,
                 agency_code=employee.placement.agency_code,
                 position_type=position.type.value,
                 position_id=str(position.id),
+                unit_id=employee.placement.unit_id,
                 appraiser_nip=demo.supervisor_nip,
                 reviewer_nip=reviewer if reviewer not in (nip, demo.supervisor_nip) else None,
                 employed_since=employee.tmt_cpns or employee.birth_date,
                 in_service=not employee.status.is_final,
                 sanctioned=employee.disciplinary_status.value == "sanctioned",
-                credit_coefficient=coefficient if position.type.value == "fungsional" else None,
+                functional_level=level if position.type.value == "fungsional" else None,
                 actual={name: a.level for name, a in employee.competencies.items()},
                 required=dict(position.competency_standard),
             )

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from services.appraisal.adapters.tables import agencies, employees, metadata
-from services.appraisal.api import periods, reports, skp, talent
+from services.appraisal.api import audit, periods, policies, reports, skp, talent
 from services.appraisal.events.handlers import SUBSCRIPTIONS
 from shared import health
 from shared.readmodels.agencies import agency_read_model_router
@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             skp.router,
             talent.router,
             reports.router,
+            policies.router,
+            audit.router,
             employee_read_model_router("appraisal", employees),
             agency_read_model_router("appraisal", agencies),
         ],

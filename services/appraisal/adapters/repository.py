@@ -5,17 +5,21 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row, Table, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.appraisal.adapters.tables import (
     appraisal_periods,
+    appraisal_policies,
     employees,
     evaluations,
+    functional_levels,
     mutation_baselines,
     objections,
     period_finalisations,
@@ -27,9 +31,15 @@ from services.appraisal.adapters.tables import (
     talent_policies,
     talent_positions,
 )
-from services.appraisal.domain.distribution import Limit, OrganisationPredicate, Violation
+from services.appraisal.domain.distribution import (
+    Limit,
+    OrganisationLevel,
+    OrganisationPredicate,
+    Violation,
+)
 from services.appraisal.domain.monitoring import FinalPredicate
 from services.appraisal.domain.periods import ANNUAL, AppraisalPeriod, Finalisation, Frequency
+from services.appraisal.domain.policy import AppraisalPolicy
 from services.appraisal.domain.predicate import BehaviourRule, CoreValue, Predicate, Rating
 from services.appraisal.domain.skp import (
     Evaluation,
@@ -37,6 +47,7 @@ from services.appraisal.domain.skp import (
     Indicator,
     Objection,
     ObjectionDecision,
+    OnBehalf,
     PositionType,
     Realisation,
     Skp,
@@ -75,6 +86,7 @@ def _violation_json(violation: Violation) -> dict[str, Any]:
         "allowed": violation.allowed,
         "actual": violation.actual,
         "population": violation.population,
+        "unit_id": violation.unit_id,
     }
 
 
@@ -88,6 +100,7 @@ def _violation_of(data: Mapping[str, Any]) -> Violation:
         allowed=data["allowed"],
         actual=data["actual"],
         population=data["population"],
+        unit_id=data.get("unit_id"),
     )
 
 
@@ -115,6 +128,7 @@ def _period_of(row: Row[Any], finalisations: list[Finalisation]) -> AppraisalPer
         organisation_predicate=(
             OrganisationPredicate(row.organisation_predicate) if row.organisation_predicate else None
         ),
+        unit_predicates={unit: OrganisationPredicate(p) for unit, p in row.unit_predicates.items()},
         finalisations={f.point: f for f in finalisations},
         version=row.version,
     )
@@ -127,12 +141,84 @@ def _period_values(period: AppraisalPeriod) -> dict[str, Any]:
         "organisation_predicate": period.organisation_predicate.value
         if period.organisation_predicate
         else None,
+        "unit_predicates": {unit: p.value for unit, p in period.unit_predicates.items()},
     }
 
 
 async def known_employee(connection: AsyncConnection, nip: str) -> Row[Any] | None:
     """The employee read model's row of `nip` (its agency, its position...); None for a NIP no event named."""
     return (await connection.execute(select(employees).where(employees.c.nip == nip))).first()
+
+
+async def known_units(connection: AsyncConnection, agency_code: str, unit_ids: Collection[str]) -> set[str]:
+    """The units among `unit_ids` where the employee read model places someone of the agency."""
+    found = await connection.scalars(
+        select(employees.c.unit_id)
+        .where(employees.c.agency_code == agency_code, employees.c.unit_id.in_(unit_ids))
+        .distinct()
+    )
+    return set(found)
+
+
+async def functional_level(connection: AsyncConnection, code: str) -> Row[Any] | None:
+    """A level of functional position with its yearly credit coefficient (reference data); None if unknown."""
+    query = select(functional_levels).where(functional_levels.c.code == code)
+    return (await connection.execute(query)).first()
+
+
+async def functional_levels_all(connection: AsyncConnection) -> list[Row[Any]]:
+    levels = functional_levels.c
+    return list(
+        await connection.execute(select(functional_levels).order_by(levels.yearly_coefficient, levels.code))
+    )
+
+
+class PolicyRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def get(self, agency_code: str) -> tuple[AppraisalPolicy, int]:
+        """The agency's policy and its version; the regulation's defaults are version 0."""
+        query = select(appraisal_policies).where(appraisal_policies.c.agency_code == agency_code)
+        row = (await self.connection.execute(query)).first()
+        if row is None:
+            return AppraisalPolicy(), 0
+        policy = AppraisalPolicy(
+            annual_rating_grace_days=row.annual_rating_grace_days,
+            distribution_level=OrganisationLevel(row.distribution_level),
+            distribution_shares={code: Fraction(share) for code, share in row.distribution_shares.items()},
+        )
+        return policy, row.version
+
+    async def put(self, agency_code: str, policy: AppraisalPolicy, *, expected_version: int) -> int:
+        values = {
+            "annual_rating_grace_days": policy.annual_rating_grace_days,
+            "distribution_level": policy.distribution_level.value,
+            "distribution_shares": {code: str(share) for code, share in policy.distribution_shares.items()},
+            "version": expected_version + 1,
+            "updated_at": _now(),
+        }
+        if expected_version == 0:
+            try:
+                await self.connection.execute(
+                    insert(appraisal_policies).values(agency_code=agency_code, **values)
+                )
+            except IntegrityError:
+                raise PreconditionFailed(
+                    f"the appraisal policy of {agency_code} was set by someone else"
+                ) from None
+            return 1
+        result = await self.connection.execute(
+            update(appraisal_policies)
+            .where(
+                appraisal_policies.c.agency_code == agency_code,
+                appraisal_policies.c.version == expected_version,
+            )
+            .values(values)
+        )
+        if result.rowcount != 1:
+            raise PreconditionFailed(f"the appraisal policy of {agency_code} was changed by someone else")
+        return expected_version + 1
 
 
 class PeriodRepository:
@@ -226,6 +312,17 @@ def _verdict_of(results: str, behaviour: str, predicate: str, credit: Decimal | 
     return Verdict(Rating(results), Rating(behaviour), Predicate(predicate), credit)
 
 
+def _on_behalf_of(row: Row[Any]) -> OnBehalf | None:
+    return OnBehalf(row.entered_by, row.on_behalf_reason) if row.entered_by else None
+
+
+def _on_behalf_values(on_behalf: OnBehalf | None) -> dict[str, str | None]:
+    return {
+        "entered_by": on_behalf.entered_by if on_behalf else None,
+        "on_behalf_reason": on_behalf.reason if on_behalf else None,
+    }
+
+
 def _evaluation_of(row: Row[Any]) -> Evaluation:
     return Evaluation(
         point=row.point,
@@ -236,6 +333,7 @@ def _evaluation_of(row: Row[Any]) -> Evaluation:
         rated_by=row.rated_by,
         rated_at=row.rated_at,
         finalised_at=row.finalised_at,
+        on_behalf=_on_behalf_of(row),
     )
 
 
@@ -261,6 +359,7 @@ def _objection_of(row: Row[Any]) -> Objection:
         decided_at=row.decided_at,
         decision_note=row.decision_note,
         revised=revised,
+        on_behalf=_on_behalf_of(row),
     )
 
 
@@ -284,6 +383,8 @@ def _skp_of(row: Row[Any]) -> Skp:
         reviewer_nip=row.reviewer_nip,
         position_type=PositionType(row.position_type),
         position_id=row.position_id,
+        unit_id=row.unit_id,
+        functional_level=row.functional_level,
         credit_coefficient=row.credit_coefficient,
         version=row.version,
     )
@@ -304,6 +405,7 @@ class PointRating:
     skp_id: UUID
     nip: str
     agency_code: str
+    unit_id: str | None
     position_type: str
     evaluation: Evaluation | None
 
@@ -324,7 +426,9 @@ class SkpRepository:
                 appraiser_nip=skp.appraiser_nip,
                 reviewer_nip=skp.reviewer_nip,
                 position_id=skp.position_id,
+                unit_id=skp.unit_id,
                 position_type=skp.position_type.value,
+                functional_level=skp.functional_level,
                 credit_coefficient=skp.credit_coefficient,
                 version=skp.version,
                 created_at=now,
@@ -359,11 +463,14 @@ class SkpRepository:
                 r.evidence,
                 r.recorded_by,
                 r.recorded_at,
+                _on_behalf_of(r),
             )
         for f in await self.connection.execute(
             select(skp_feedback).where(skp_feedback.c.skp_id == skp_id).order_by(skp_feedback.c.given_at)
         ):
-            skp.feedback.append(Feedback(f.id, f.author_nip, f.note, f.indicator_id, f.given_at))
+            skp.feedback.append(
+                Feedback(f.id, f.author_nip, f.note, f.indicator_id, f.given_at, _on_behalf_of(f))
+            )
         for e in await self.connection.execute(select(evaluations).where(evaluations.c.skp_id == skp_id)):
             skp.evaluations[e.point] = _evaluation_of(e)
         for o in await self.connection.execute(
@@ -418,6 +525,7 @@ class SkpRepository:
                 "evidence": r.evidence,
                 "recorded_by": r.recorded_by,
                 "recorded_at": r.recorded_at,
+                **_on_behalf_values(r.on_behalf),
             },
         )
 
@@ -430,6 +538,7 @@ class SkpRepository:
                 indicator_id=f.indicator_id,
                 note=f.note,
                 given_at=f.given_at,
+                **_on_behalf_values(f.on_behalf),
             )
         )
 
@@ -446,6 +555,7 @@ class SkpRepository:
                 "rated_at": e.rated_at,
                 "finalised_at": e.finalised_at,
                 **_verdict_values("", e.verdict),
+                **_on_behalf_values(e.on_behalf),
             },
         )
 
@@ -466,6 +576,7 @@ class SkpRepository:
                 "decision_note": o.decision_note,
                 **_verdict_values("original_", o.original),
                 **_verdict_values("revised_", o.revised),
+                **_on_behalf_values(o.on_behalf),
             },
         )
 
@@ -495,6 +606,7 @@ class SkpRepository:
                 skps.c.id.label("skp_id"),
                 skps.c.nip,
                 skps.c.agency_code,
+                skps.c.unit_id,
                 skps.c.position_type,
                 *(column for column in e.c if column.name != "skp_id"),
             )
@@ -507,6 +619,7 @@ class SkpRepository:
                 row.skp_id,
                 row.nip,
                 row.agency_code,
+                row.unit_id,
                 row.position_type,
                 _evaluation_of(row) if row.point is not None else None,
             )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Uuid,
 )
 
+from shared.audit.store import audit_head_table, audit_log_table
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
 from shared.idempotency import idempotency_table
@@ -28,6 +29,16 @@ metadata = MetaData()
 NIP = String(18)
 CREDIT = Numeric(10, 3)
 PERCENT = Numeric(5, 2)
+# The account that entered an act for the person the row names, and why (null: that person entered it).
+ACCOUNT = String(200)
+
+
+def _on_behalf() -> tuple[Column[str], Column[str]]:
+    return (
+        Column("entered_by", ACCOUNT, comment="the account that entered it for the person named"),
+        Column("on_behalf_reason", Text),
+    )
+
 
 appraisal_periods = Table(
     "appraisal_periods",
@@ -40,10 +51,39 @@ appraisal_periods = Table(
     Column("behaviour_rule", String(30), nullable=False),
     Column("objection_window_days", Integer, nullable=False),
     Column("organisation_predicate", String(20)),
+    Column(
+        "unit_predicates",
+        JSON,
+        nullable=False,
+        server_default="{}",
+        comment="work unit -> its own predicate, where the caps apply per unit",
+    ),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("agency_code", "year", name="uq_appraisal_periods_agency_year"),
+)
+
+# An agency's rules for rating, finalising and capping the distribution (domain/policy.py); an agency
+# without a row follows the regulation's defaults.
+appraisal_policies = Table(
+    "appraisal_policies",
+    metadata,
+    Column("agency_code", String(20), primary_key=True),
+    Column("annual_rating_grace_days", Integer, nullable=False),
+    Column("distribution_level", String(10), nullable=False),
+    Column("distribution_shares", JSON, nullable=False, comment="rule code -> share, as a fraction"),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Reference data (PermenPANRB 1/2023): the yearly credit coefficient of each level of functional position.
+functional_levels = Table(
+    "functional_levels",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("yearly_coefficient", Numeric(6, 2), nullable=False),
 )
 
 period_finalisations = Table(
@@ -70,7 +110,9 @@ skps = Table(
     Column("appraiser_nip", NIP, nullable=False, index=True),
     Column("reviewer_nip", NIP, comment="the appraiser's supervisor, who decides objections"),
     Column("position_id", String(64)),
+    Column("unit_id", String(64), comment="the work unit the employee is appraised in"),
     Column("position_type", String(20), nullable=False),
+    Column("functional_level", String(20), comment="of a functional position (functional_levels)"),
     Column("credit_coefficient", CREDIT, comment="yearly credit points of a functional position"),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -105,6 +147,7 @@ skp_realisations = Table(
     Column("evidence", Text, nullable=False),
     Column("recorded_by", NIP, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
+    *_on_behalf(),
 )
 
 skp_feedback = Table(
@@ -116,6 +159,7 @@ skp_feedback = Table(
     Column("indicator_id", Uuid, ForeignKey("skp_indicators.id")),
     Column("note", Text, nullable=False),
     Column("given_at", UtcDateTime, nullable=False),
+    *_on_behalf(),
 )
 
 evaluations = Table(
@@ -133,6 +177,7 @@ evaluations = Table(
     Column("rated_by", NIP, nullable=False),
     Column("rated_at", UtcDateTime, nullable=False),
     Column("finalised_at", UtcDateTime),
+    *_on_behalf(),
 )
 
 objections = Table(
@@ -156,6 +201,7 @@ objections = Table(
     Column("revised_behaviour", String(30)),
     Column("revised_predicate", String(20)),
     Column("revised_credit_points", CREDIT),
+    *_on_behalf(),
     ForeignKeyConstraint(["skp_id", "point"], ["evaluations.skp_id", "evaluations.point"]),
     UniqueConstraint("skp_id", "point", name="uq_objections_evaluation"),
 )
@@ -223,6 +269,9 @@ mutation_baselines = Table(
 
 agencies = agency_read_model(metadata)
 employees = employee_read_model(metadata)
+# Overrides, finalisations, decisions and entries made on someone's behalf (shared/audit).
+audit_log = audit_log_table(metadata)
+audit_head = audit_head_table(metadata)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 idempotency_keys = idempotency_table(metadata)

@@ -1,13 +1,29 @@
 """Who may do what with appraisal data (ARCHITECTURE.md §6): the fine rules the routes apply to the caller
-the gateway's internal token names."""
+the gateway's internal token names.
 
-from services.appraisal.domain.skp import Skp
+Who acts is who is recorded. A request names who acts (`appraiser_nip`, `recorded_by`, `author_nip`, `nip`,
+`decider_nip`, `override.approver_nip`), and that person is the caller, acting themself, unless the
+regulation lets another enter the act for them:
+- a record keeper of the agency (its HR unit, the administration, its e-Kinerja system) may enter an act the
+  person made on paper (the absent appraiser's signed rating form, a realisation or feedback note, the
+  employee's written objection), with a reason; the entry keeps the account that entered it and the reason
+  beside the person it names, and the audit chain records it;
+- a decision is the decider's own: the approver's override of the distribution and the reviewer's decision on
+  an objection are never made on their behalf.
+Anyone else naming another's NIP is refused (403 naming the field).
+"""
+
+from services.appraisal.domain.skp import OnBehalf, Skp
 from shared.auth import Principal, Role
-from shared.errors import Forbidden
+from shared.errors import FieldProblem, Forbidden, InvalidInput
 
 # Keep an agency's appraisal administration; `integration` is the agency's own e-kinerja system.
 KEEPERS = (Role.ADMIN, Role.HR_OFFICER)
 RECORDERS = (Role.ADMIN, Role.HR_OFFICER, Role.INTEGRATION)
+# A person acting themself on an SKP: every role that may change anything, but not through a read-only
+# account (auditors, BKN's reviewers), however it is named.
+SELF_ACTORS = (Role.ADMIN, Role.HR_OFFICER, Role.APPROVER, Role.SUPERVISOR, Role.EMPLOYEE)
+ON_BEHALF_REASON = "on_behalf_reason"
 
 
 def may_read_skp(principal: Principal, skp: Skp) -> bool:
@@ -29,14 +45,52 @@ def require_skp_worker(principal: Principal, skp: Skp) -> None:
     principal.require_any(RECORDERS, skp.agency_code)
 
 
-def require_acting_as(principal: Principal, nip: str, agency_code: str) -> None:
-    """The request names who acts (`appraiser_nip`, `recorded_by`, ...): it must be the caller, unless the
-    caller records on someone's behalf as a record keeper of the agency (the event names the caller)."""
+def acting(
+    principal: Principal, field: str, nip: str, agency_code: str, *, on_behalf_reason: str | None
+) -> OnBehalf | None:
+    """Who acts on an act a record keeper may enter for the person `field` names: None when that person
+    acts themself, else the on-behalf entry (the caller's account and the reason)."""
     if principal.is_self(nip):
-        return
-    if principal.has_role(*RECORDERS) and principal.covers_agency(agency_code):
-        return
-    raise Forbidden(f"you cannot act as {nip}: name your own NIP", code="acting-as-someone-else")
+        _require_self_actor(principal)
+        if on_behalf_reason is not None:
+            raise InvalidInput(
+                "you act as yourself: there is no one to enter this for",
+                errors=[FieldProblem(field=ON_BEHALF_REASON, message="only when entering for someone else")],
+            )
+        return None
+    if not (principal.has_role(*RECORDERS) and principal.covers_agency(agency_code)):
+        raise _someone_else(field, nip, "name your own NIP")
+    if on_behalf_reason is None:
+        raise Forbidden(
+            f"you are not {nip}: entering this for them needs the reason",
+            code="acting-as-someone-else",
+            errors=[
+                FieldProblem(
+                    field=field, message=f"is not you; to enter it for {nip}, give {ON_BEHALF_REASON}"
+                ),
+                FieldProblem(field=ON_BEHALF_REASON, message=f"required to enter it for {nip}"),
+            ],
+        )
+    return OnBehalf(entered_by=principal.subject, reason=on_behalf_reason)
+
+
+def deciding(principal: Principal, field: str, nip: str, what: str) -> None:
+    """A decision (`what`) the person `field` names makes themself: nobody decides on their behalf."""
+    if not principal.is_self(nip):
+        raise _someone_else(field, nip, f"{what} is their own decision and cannot be made on their behalf")
+    _require_self_actor(principal)
+
+
+def _require_self_actor(principal: Principal) -> None:
+    principal.require_role(*SELF_ACTORS)
+
+
+def _someone_else(field: str, nip: str, why: str) -> Forbidden:
+    return Forbidden(
+        f"you cannot act as {nip}: {why}",
+        code="acting-as-someone-else",
+        errors=[FieldProblem(field=field, message=f"is not you: {why}")],
+    )
 
 
 def _appraisers(skp: Skp) -> tuple[str, ...]:

@@ -18,7 +18,9 @@ Nip = Annotated[str, Field(pattern=r"^\d{18}$", description="18-digit NIP", exam
 AgencyCode = Annotated[str, Field(min_length=1, max_length=20, examples=["7601"])]
 Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12")), _places("0.01")]
 Percent = Annotated[Decimal, Field(ge=0, le=100), _places("0.01")]
-Coefficient = Annotated[Decimal, Field(gt=0, le=1000), _places("0.001")]
+# Credit points and the coefficients they come from have two decimals (BKN's rounding, the functional levels'
+# reference data), whatever a column keeps.
+CreditPoints = Annotated[Decimal, _places("0.01")]
 
 
 def cursor_key(cursor: str | None, *kinds: type) -> tuple[Any, ...] | None:

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field, model_validator
 
-from services.appraisal.api.access import KEEPERS, require_acting_as
+from services.appraisal.api.access import KEEPERS, deciding
 from services.appraisal.api.common import AgencyCode, Nip, cursor_key
 from services.appraisal.domain.distribution import OrganisationPredicate, Violation
 from services.appraisal.domain.periods import (
@@ -29,6 +29,13 @@ from shared.pagination import Cursor, Limit, Page, encode_cursor
 router = APIRouter(prefix="/api/v1/appraisal-periods", tags=["appraisal periods"])
 
 WindowDays = Annotated[int, Field(ge=0, le=365, description="days after finalising to object")]
+UnitPredicates = Annotated[
+    dict[str, OrganisationPredicate],
+    Field(
+        description="a work unit's own predicate (unit id -> predicate), where the agency's policy caps the "
+        "distribution per unit; a unit without one follows the agency's"
+    ),
+]
 
 
 class PeriodCreate(RequestModel):
@@ -41,18 +48,20 @@ class PeriodCreate(RequestModel):
     organisation_predicate: OrganisationPredicate | None = Field(
         default=None, description="the agency's own predicate; needed before finalising"
     )
+    unit_predicates: UnitPredicates = Field(default_factory=dict)
 
 
 class PeriodUpdate(RequestModel):
     """Send only what changes; the cadence and the behaviour rule are fixed when the period opens."""
 
     organisation_predicate: OrganisationPredicate | None = None
+    unit_predicates: UnitPredicates | None = None
     approver_nip: Nip | None = None
     objection_window_days: WindowDays | None = None
 
     @model_validator(mode="after")
     def _only_the_organisation_predicate_can_be_cleared(self) -> "PeriodUpdate":
-        for name in ("approver_nip", "objection_window_days"):
+        for name in ("unit_predicates", "approver_nip", "objection_window_days"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -60,6 +69,7 @@ class PeriodUpdate(RequestModel):
 
 class ViolationPublic(BaseModel):
     rule: str
+    unit_id: str | None = Field(description="the work unit whose employees break it, where caps are per unit")
     message: str
     predicates: list[Predicate]
     limit: str = Field(description="at most / at least")
@@ -71,6 +81,7 @@ class ViolationPublic(BaseModel):
     def of(cls, v: Violation) -> "ViolationPublic":
         return cls(
             rule=v.rule,
+            unit_id=v.unit_id,
             message=v.message,
             predicates=list(v.predicates),
             limit=v.limit.value,
@@ -119,6 +130,7 @@ class PeriodPublic(BaseModel):
     behaviour_rule: BehaviourRule
     objection_window_days: int
     organisation_predicate: OrganisationPredicate | None
+    unit_predicates: dict[str, OrganisationPredicate]
     points: list[PointPublic]
     version: int
 
@@ -134,6 +146,7 @@ class PeriodPublic(BaseModel):
             behaviour_rule=period.behaviour_rule,
             objection_window_days=period.objection_window_days,
             organisation_predicate=period.organisation_predicate,
+            unit_predicates=period.unit_predicates,
             points=[
                 PointPublic(
                     key=p.key,
@@ -186,6 +199,7 @@ async def open_period(
     check = ReferenceCheck(uow.connection, principal)
     await check.agency("agency_code", body.agency_code)
     await check.employee("approver_nip", body.approver_nip)
+    await check.units("unit_predicates", body.agency_code, body.unit_predicates)
     check.settle()
     period = await service.open_period(uow, **body.model_dump())
     response.headers["Location"] = f"{router.prefix}/{period.id}"
@@ -237,11 +251,13 @@ async def revise_period(
     principal: PrincipalDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> PeriodPublic:
-    """Set the organisation predicate, the approver or the objection window; needs If-Match. A request that
-    changes nothing keeps the version."""
-    principal.require_any(KEEPERS, (await service.get_period(uow.connection, period_id)).agency_code)
+    """Set the organisation predicate (the agency's, a work unit's), the approver or the objection window;
+    needs If-Match. A request that changes nothing keeps the version."""
+    agency = (await service.get_period(uow.connection, period_id)).agency_code
+    principal.require_any(KEEPERS, agency)
     check = ReferenceCheck(uow.connection, principal)
     await check.employee("approver_nip", body.approver_nip)
+    await check.units("unit_predicates", agency, body.unit_predicates or {})
     check.settle()
     expected = version_from_if_match(if_match)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
@@ -278,14 +294,19 @@ async def finalise_point(
     principal: PrincipalDep,
     body: FinalisationRequest | None = None,
 ) -> FinalisationPublic:
-    """Finalise a point: refused with every violation (409) until resolved or overridden by the approver."""
+    """Finalise a point once it is over: refused with every violation (409) until resolved or overridden by
+    the approver, who overrides themself (nobody overrides on their behalf: 403 naming the field)."""
     agency = (await service.get_period(uow.connection, period_id)).agency_code
     principal.require_any((*KEEPERS, Role.APPROVER), agency)
     if body and body.override:
         check = ReferenceCheck(uow.connection, principal)
         await check.employee("override.approver_nip", body.override.approver_nip)
         check.settle()
-        require_acting_as(principal, body.override.approver_nip, agency)
+        deciding(
+            principal, "override.approver_nip", body.override.approver_nip, "an override of the distribution"
+        )
     override = Override(body.override.approver_nip, body.override.reason) if body and body.override else None
-    finalisation = await service.finalise_point(uow, period_id, point, override=override)
+    finalisation = await service.finalise_point(
+        uow, period_id, point, override=override, actor=principal.subject
+    )
     return FinalisationPublic.of(finalisation)

@@ -2,15 +2,16 @@
 
 Every NIP a request names must be an employee this service knows (422 naming the field otherwise), inside
 the caller's agencies (403 naming the field), before the acting person is checked and anything changes.
-Who acts is named in the request (`appraiser_nip`, `recorded_by`, ...): it must be the caller's own NIP
-(or the caller records on someone's behalf as the agency's record keeper), and the SKP checks that NIP
-against the people it names, answering 403 otherwise.
+Who acts is named in the request (`appraiser_nip`, `recorded_by`, ...): it must be the caller's own NIP, or
+the caller, a record keeper of the agency, enters the act for that person with `on_behalf_reason`, which the
+answer shows as `entered_by` and `on_behalf_reason` (`api.access`); a decision on an objection is the
+reviewer's own. The SKP checks that NIP against the people it names, answering 403 otherwise.
 """
 
 import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, TypedDict
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Response, status
@@ -20,17 +21,19 @@ from services.appraisal.adapters.repository import SkpFilter
 from services.appraisal.api.access import (
     KEEPERS,
     RECORDERS,
-    require_acting_as,
+    acting,
+    deciding,
     require_skp_reader,
     require_skp_worker,
 )
-from services.appraisal.api.common import Amount, Coefficient, Nip, Percent, cursor_key
+from services.appraisal.api.common import Amount, CreditPoints, Nip, Percent, cursor_key
 from services.appraisal.domain.periods import ANNUAL
 from services.appraisal.domain.predicate import CoreValue, Predicate, Rating
 from services.appraisal.domain.skp import (
     Evaluation,
     Objection,
     ObjectionDecision,
+    OnBehalf,
     PositionType,
     Skp,
     Target,
@@ -49,6 +52,18 @@ router = APIRouter(prefix="/api/v1/skp", tags=["SKP"])
 
 IfMatch = Annotated[str | None, Header()]
 Note = Annotated[str, Field(min_length=1, max_length=4000)]
+OnBehalfReason = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=2000,
+        description="why a record keeper of the agency enters this for the person named (e.g. their signed "
+        "paper form); required to act for someone else, refused when you act as yourself",
+    ),
+]
+EnteredBy = Annotated[
+    str | None, Field(description="the account that entered it for the person named; null: they did")
+]
 
 
 class TargetIn(RequestModel):
@@ -89,8 +104,12 @@ class SkpCreate(RequestModel):
     )
     position_type: PositionType
     position_id: str | None = Field(default=None, max_length=64)
-    credit_coefficient: Coefficient | None = Field(
-        default=None, description="yearly credit coefficient of a functional position"
+    functional_level: str | None = Field(
+        default=None,
+        max_length=20,
+        description="level of a functional position (`/api/v1/appraisal/functional-levels`); its yearly "
+        "credit coefficient earns the credit points",
+        examples=["ahli_pertama"],
     )
     indicators: list[IndicatorIn] = Field(min_length=1)
 
@@ -109,12 +128,14 @@ class RealisationIn(RequestModel):
     time_months: int | None = Field(default=None, ge=0, le=12)
     cost: Amount | None = None
     evidence: Note = Field(description="what shows the realisation (documents, links, notes)")
+    on_behalf_reason: OnBehalfReason = None
 
 
 class FeedbackIn(RequestModel):
     author_nip: Nip = Field(description="the appraiser or the employee")
     note: Note
     indicator_id: UUID | None = None
+    on_behalf_reason: OnBehalfReason = None
 
 
 class RatingIn(RequestModel):
@@ -124,15 +145,20 @@ class RatingIn(RequestModel):
     behaviour: Rating | None = Field(
         default=None, description="overall behaviour; required under the period's `supervisor_overall` rule"
     )
+    on_behalf_reason: OnBehalfReason = None
 
 
 class ObjectionIn(RequestModel):
     nip: Nip = Field(description="who objects: must be the appraised employee")
     reason: Note
+    on_behalf_reason: OnBehalfReason = None
 
 
 class DecisionIn(RequestModel):
-    decider_nip: Nip = Field(description="who decides: must be the appraiser's supervisor")
+    decider_nip: Nip = Field(
+        description="who decides: must be the appraiser's supervisor, deciding themself (never on their "
+        "behalf)"
+    )
     decision: ObjectionDecision
     note: Note
     results: Rating | None = Field(default=None, description="revised results rating, when upheld")
@@ -148,6 +174,8 @@ class RealisationPublic(BaseModel):
     evidence: str
     recorded_by: str
     recorded_at: datetime
+    entered_by: EnteredBy
+    on_behalf_reason: str | None
 
 
 class IndicatorPublic(BaseModel):
@@ -163,13 +191,15 @@ class FeedbackPublic(BaseModel):
     note: str
     indicator_id: UUID | None
     given_at: datetime
+    entered_by: EnteredBy
+    on_behalf_reason: str | None
 
 
 class VerdictPublic(BaseModel):
     results: Rating
     behaviour: Rating
     predicate: Predicate
-    credit_points: Decimal | None
+    credit_points: CreditPoints | None
 
     @classmethod
     def of(cls, v: Verdict) -> "VerdictPublic":
@@ -183,9 +213,11 @@ class EvaluationPublic(VerdictPublic):
     starts_on: date
     ends_on: date
     behaviour_values: dict[CoreValue, Rating]
-    rated_by: str
+    rated_by: str = Field(description="the appraiser whose rating it is")
     rated_at: datetime
     finalised_at: datetime | None
+    entered_by: EnteredBy
+    on_behalf_reason: str | None
 
     @classmethod
     def of_evaluation(cls, e: Evaluation) -> "EvaluationPublic":
@@ -198,6 +230,7 @@ class EvaluationPublic(VerdictPublic):
             rated_by=e.rated_by,
             rated_at=e.rated_at,
             finalised_at=e.finalised_at,
+            **_entry(e.on_behalf),
         )
 
 
@@ -213,6 +246,8 @@ class ObjectionPublic(BaseModel):
     decided_at: datetime | None
     decision_note: str | None
     revised: VerdictPublic | None
+    entered_by: EnteredBy = Field(description="the account that filed it for the employee; null: they did")
+    on_behalf_reason: str | None
 
     @classmethod
     def of(cls, o: Objection) -> "ObjectionPublic":
@@ -228,6 +263,7 @@ class ObjectionPublic(BaseModel):
             decided_at=o.decided_at,
             decision_note=o.decision_note,
             revised=VerdictPublic.of(o.revised) if o.revised else None,
+            **_entry(o.on_behalf),
         )
 
 
@@ -241,7 +277,9 @@ class SkpSummary(BaseModel):
     reviewer_nip: str | None
     position_type: PositionType
     position_id: str | None
-    credit_coefficient: Decimal | None
+    unit_id: str | None = Field(description="the work unit the employee is appraised in")
+    functional_level: str | None
+    credit_coefficient: CreditPoints | None = Field(description="the level's yearly coefficient when planned")
     version: int
 
     @classmethod
@@ -256,6 +294,8 @@ class SkpSummary(BaseModel):
             "reviewer_nip": skp.reviewer_nip,
             "position_type": skp.position_type,
             "position_id": skp.position_id,
+            "unit_id": skp.unit_id,
+            "functional_level": skp.functional_level,
             "credit_coefficient": skp.credit_coefficient,
             "version": skp.version,
         }
@@ -287,6 +327,7 @@ class SkpPublic(SkpSummary):
                                 evidence=r.evidence,
                                 recorded_by=r.recorded_by,
                                 recorded_at=r.recorded_at,
+                                **_entry(r.on_behalf),
                             )
                             for (indicator_id, _), r in skp.realisations.items()
                             if indicator_id == i.id
@@ -301,6 +342,7 @@ class SkpPublic(SkpSummary):
                         note=f.note,
                         indicator_id=f.indicator_id,
                         given_at=f.given_at,
+                        **_entry(f.on_behalf),
                     )
                     for f in skp.feedback
                 ],
@@ -311,6 +353,18 @@ class SkpPublic(SkpSummary):
                 "objections": [ObjectionPublic.of(o) for o in skp.objections],
             }
         )
+
+
+class _Entry(TypedDict):
+    entered_by: str | None
+    on_behalf_reason: str | None
+
+
+def _entry(on_behalf: OnBehalf | None) -> _Entry:
+    return {
+        "entered_by": on_behalf.entered_by if on_behalf else None,
+        "on_behalf_reason": on_behalf.reason if on_behalf else None,
+    }
 
 
 def _answer(response: Response, skp: Skp) -> SkpPublic:
@@ -351,9 +405,10 @@ async def plan_skp(body: SkpCreate, uow: UowDep, response: Response, principal: 
     period = await check.period("period_id", body.period_id)
     if period is not None and not (principal.is_self(body.nip) or principal.is_self(body.appraiser_nip)):
         principal.require_any((*RECORDERS, Role.SUPERVISOR), period.agency_code)
-    await check.appraised(period, body.nip, body.position_id)
+    unit_id = await check.appraised(period, body.nip, body.position_id)
     await check.employee("appraiser_nip", body.appraiser_nip)
     await check.employee("reviewer_nip", body.reviewer_nip)
+    coefficient = await check.functional_level("functional_level", body.functional_level)
     check.settle()
     skp = await service.plan_skp(
         uow,
@@ -363,7 +418,9 @@ async def plan_skp(body: SkpCreate, uow: UowDep, response: Response, principal: 
         reviewer_nip=body.reviewer_nip,
         position_type=body.position_type,
         position_id=body.position_id,
-        credit_coefficient=body.credit_coefficient,
+        unit_id=unit_id,
+        functional_level=body.functional_level,
+        credit_coefficient=coefficient,
         indicators=[i.plan() for i in body.indicators],
     )
     response.headers["Location"] = f"{router.prefix}/{skp.id}"
@@ -453,9 +510,13 @@ async def record_realisation(
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> SkpPublic:
-    """Record (or correct) what an indicator achieved in an evaluation period, with evidence."""
+    """Record (or correct) what an indicator achieved in an evaluation period, with evidence: the employee or
+    the appraiser, or a record keeper for them with a reason."""
     await _require_known(uow, principal, recorded_by=body.recorded_by)
-    require_acting_as(principal, body.recorded_by, (await _skp(uow, skp_id)).agency_code)
+    agency = (await _skp(uow, skp_id)).agency_code
+    on_behalf = acting(
+        principal, "recorded_by", body.recorded_by, agency, on_behalf_reason=body.on_behalf_reason
+    )
     expected = version_from_if_match(if_match)
     skp = await service.record_realisation(
         uow,
@@ -463,7 +524,8 @@ async def record_realisation(
         expected_version=expected,
         indicator_id=indicator_id,
         point=point,
-        **body.model_dump(),
+        on_behalf=on_behalf,
+        **body.model_dump(exclude={"on_behalf_reason"}),
     )
     return _answer(response, skp)
 
@@ -478,9 +540,16 @@ async def give_feedback(
     await check.employee("author_nip", body.author_nip)
     check.indicator("indicator_id", skp, body.indicator_id)
     check.settle()
-    require_acting_as(principal, body.author_nip, skp.agency_code)
+    on_behalf = acting(
+        principal, "author_nip", body.author_nip, skp.agency_code, on_behalf_reason=body.on_behalf_reason
+    )
     skp, _ = await service.give_feedback(
-        uow, skp_id, author_nip=body.author_nip, note=body.note, indicator_id=body.indicator_id
+        uow,
+        skp_id,
+        author_nip=body.author_nip,
+        note=body.note,
+        indicator_id=body.indicator_id,
+        on_behalf=on_behalf,
     )
     return _answer(response, skp)
 
@@ -495,9 +564,13 @@ async def rate(
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> SkpPublic:
-    """The appraiser rates results and behaviour for an evaluation point (403 for anyone else)."""
+    """The appraiser rates results and behaviour for an evaluation point from its end, or a record keeper
+    enters the appraiser's signed rating form for them with a reason (403 for anyone else)."""
     await _require_known(uow, principal, appraiser_nip=body.appraiser_nip)
-    require_acting_as(principal, body.appraiser_nip, (await _skp(uow, skp_id)).agency_code)
+    agency = (await _skp(uow, skp_id)).agency_code
+    on_behalf = acting(
+        principal, "appraiser_nip", body.appraiser_nip, agency, on_behalf_reason=body.on_behalf_reason
+    )
     expected = version_from_if_match(if_match)
     skp, _ = await service.rate(
         uow,
@@ -508,6 +581,7 @@ async def rate(
         results=body.results,
         behaviour_values=body.behaviour_values,
         behaviour=body.behaviour,
+        on_behalf=on_behalf,
     )
     return _answer(response, skp)
 
@@ -518,10 +592,14 @@ async def rate(
 async def file_objection(
     skp_id: UUID, point: str, body: ObjectionIn, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> SkpPublic:
-    """The employee objects to a final evaluation within the period's window."""
+    """The employee objects to a final evaluation within the period's window (or a record keeper files their
+    written objection for them, with a reason)."""
     await _require_known(uow, principal, nip=body.nip)
-    require_acting_as(principal, body.nip, (await _skp(uow, skp_id)).agency_code)
-    skp, _ = await service.file_objection(uow, skp_id, point, by_nip=body.nip, reason=body.reason)
+    agency = (await _skp(uow, skp_id)).agency_code
+    on_behalf = acting(principal, "nip", body.nip, agency, on_behalf_reason=body.on_behalf_reason)
+    skp, _ = await service.file_objection(
+        uow, skp_id, point, by_nip=body.nip, reason=body.reason, on_behalf=on_behalf
+    )
     return _answer(response, skp)
 
 
@@ -534,9 +612,9 @@ async def decide_objection(
     response: Response,
     principal: PrincipalDep,
 ) -> SkpPublic:
-    """The appraiser's supervisor upholds (with revised ratings) or rejects an objection."""
+    """The appraiser's supervisor upholds (with revised ratings) or rejects an objection, themself."""
     await _require_known(uow, principal, decider_nip=body.decider_nip)
-    require_acting_as(principal, body.decider_nip, (await _skp(uow, skp_id)).agency_code)
+    deciding(principal, "decider_nip", body.decider_nip, "the decision on an objection")
     skp, _ = await service.decide_objection(
         uow,
         skp_id,
@@ -546,5 +624,6 @@ async def decide_objection(
         note=body.note,
         results=body.results,
         behaviour=body.behaviour,
+        actor=principal.subject,
     )
     return _answer(response, skp)

@@ -1,4 +1,6 @@
-"""Credit points (angka kredit) that functional positions earn from an evaluation (PermenPANRB 6/2022)."""
+"""Credit points (angka kredit) that functional positions earn from an evaluation (PermenPANRB 6/2022 and
+1/2023): the predicate's share of the yearly coefficient of the position's level, pro rata for periodic
+evaluations. The coefficients per level are reference data the service keeps (`functional_levels`)."""
 
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,8 +16,8 @@ CREDIT_SHARE: Mapping[Predicate, Decimal] = {
     Predicate.SANGAT_KURANG: Decimal("0.25"),
 }
 MONTHS_A_YEAR = 12
-# Credit points are kept to three decimals, as the national credit-point records are.
-CREDIT_PLACES = Decimal("0.001")
+# BKN's worked examples (Peraturan BKN 3/2023) round credit points to two decimals, half up.
+CREDIT_PLACES = Decimal("0.01")
 
 
 def credit_points(predicate: Predicate, yearly_coefficient: Decimal, months: int) -> Decimal:

@@ -2,8 +2,9 @@
 feedback and ratings, and objections to final evaluations (PermenPANRB 6/2022).
 
 Pure Python. Who may do what is checked against the NIPs the SKP names: the appraiser (pejabat penilai)
-rates, the employee objects, the appraiser's own supervisor decides an objection. Roles and agency scope
-are enforced by the gateway's internal token once it exists; here the acting NIP comes with the request.
+rates, the employee objects, the appraiser's own supervisor decides an objection. The acting NIP comes with
+the request; the API checks it is the caller's, or that a record keeper enters the act for that person from
+their own signed form, which the entry keeps (`OnBehalf`) beside the person it names.
 """
 
 from collections.abc import Mapping
@@ -40,6 +41,15 @@ class ObjectionDecision(StrEnum):
 
 
 @dataclass(frozen=True)
+class OnBehalf:
+    """An entry a record keeper made for the person it names (an absent appraiser's signed paper form), and
+    why: `entered_by` is the account that entered it."""
+
+    entered_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Target:
     """What an indicator aims at: quantity (with its unit), quality (%), time (months), cost where used."""
 
@@ -68,6 +78,7 @@ class Realisation:
     evidence: str
     recorded_by: str
     recorded_at: datetime
+    on_behalf: OnBehalf | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,7 @@ class Feedback:
     note: str
     indicator_id: UUID | None
     given_at: datetime
+    on_behalf: OnBehalf | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,7 @@ class Evaluation:
     rated_by: str
     rated_at: datetime
     finalised_at: datetime | None = None
+    on_behalf: OnBehalf | None = None
 
     @property
     def is_final(self) -> bool:
@@ -118,6 +131,7 @@ class Objection:
     decided_at: datetime | None = None
     decision_note: str | None = None
     revised: Verdict | None = None
+    on_behalf: OnBehalf | None = None  # of the filing
 
 
 @dataclass
@@ -130,7 +144,9 @@ class Skp:
     appraiser_nip: str
     position_type: PositionType
     position_id: str | None = None
+    unit_id: str | None = None
     reviewer_nip: str | None = None
+    functional_level: str | None = None
     credit_coefficient: Decimal | None = None
     indicators: list[Indicator] = field(default_factory=list)
     realisations: dict[tuple[UUID, str], Realisation] = field(default_factory=dict)
@@ -181,6 +197,7 @@ class Skp:
         behaviour: Rating | None,
         rule: BehaviourRule,
         at: datetime,
+        on_behalf: OnBehalf | None = None,
     ) -> Evaluation:
         """The appraiser's rating of results and behaviour for one point; it can change until final."""
         if appraiser_nip != self.appraiser_nip:
@@ -197,6 +214,7 @@ class Skp:
             behaviour_values=dict(behaviour_values),
             rated_by=appraiser_nip,
             rated_at=at,
+            on_behalf=on_behalf,
         )
         self.evaluations[point.key] = evaluation
         return evaluation
@@ -211,7 +229,15 @@ class Skp:
         return Verdict(results, behaviour, predicate, points)
 
     def file_objection(
-        self, point: str, *, by_nip: str, reason: str, objection_id: UUID, window_days: int, at: datetime
+        self,
+        point: str,
+        *,
+        by_nip: str,
+        reason: str,
+        objection_id: UUID,
+        window_days: int,
+        at: datetime,
+        on_behalf: OnBehalf | None = None,
     ) -> Objection:
         """The employee's objection to a final evaluation, within the agency's window after finalising."""
         if by_nip != self.nip:
@@ -226,7 +252,9 @@ class Skp:
             )
         if any(o.point == point for o in self.objections):
             raise Conflict(f"the {point} evaluation was already objected to", code="already-objected")
-        objection = Objection(objection_id, point, by_nip, reason, at, original=evaluation.verdict)
+        objection = Objection(
+            objection_id, point, by_nip, reason, at, original=evaluation.verdict, on_behalf=on_behalf
+        )
         self.objections.append(objection)
         return objection
 
@@ -323,10 +351,13 @@ def plan_skp(
     reviewer_nip: str | None,
     position_type: PositionType,
     position_id: str | None,
+    unit_id: str | None,
+    functional_level: str | None,
     credit_coefficient: Decimal | None,
     indicators: list[Indicator],
 ) -> Skp:
-    """A new SKP; functional positions need their yearly credit coefficient, other positions have none."""
+    """A new SKP; a functional position names its level, whose yearly credit coefficient (reference data,
+    PermenPANRB 1/2023) earns its credit points; other positions have neither."""
     _check_people(nip, appraiser_nip, reviewer_nip)
     if not indicators:
         raise InvalidInput(
@@ -334,15 +365,15 @@ def plan_skp(
             errors=[FieldProblem(field="indicators", message="at least one")],
         )
     is_functional = position_type is PositionType.FUNGSIONAL
-    if is_functional and credit_coefficient is None:
+    if is_functional and (functional_level is None or credit_coefficient is None):
         raise InvalidInput(
-            "a functional position earns credit points: give its yearly coefficient",
-            errors=[FieldProblem(field="credit_coefficient", message="required for fungsional")],
+            "a functional position earns credit points: name its level",
+            errors=[FieldProblem(field="functional_level", message="required for fungsional")],
         )
-    if not is_functional and credit_coefficient is not None:
+    if not is_functional and functional_level is not None:
         raise InvalidInput(
-            "only functional positions earn credit points",
-            errors=[FieldProblem(field="credit_coefficient", message="only for fungsional")],
+            "only functional positions have a level that earns credit points",
+            errors=[FieldProblem(field="functional_level", message="only for fungsional")],
         )
     return Skp(
         id=skp_id,
@@ -354,7 +385,9 @@ def plan_skp(
         reviewer_nip=reviewer_nip,
         position_type=position_type,
         position_id=position_id,
-        credit_coefficient=credit_coefficient,
+        unit_id=unit_id,
+        functional_level=functional_level,
+        credit_coefficient=credit_coefficient if is_functional else None,
         indicators=list(indicators),
     )
 

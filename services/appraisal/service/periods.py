@@ -1,5 +1,5 @@
 """Use cases of an agency's appraisal year: open it, change its settings, check and finalise its
-evaluation points (PermenPANRB 6/2022)."""
+evaluation points (PermenPANRB 6/2022), under the agency's appraisal policy."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -8,11 +8,16 @@ from uuid import UUID, uuid4
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.appraisal.adapters.repository import PeriodRepository, SkpRepository
+from services.appraisal.adapters.repository import (
+    PeriodRepository,
+    PointRating,
+    PolicyRepository,
+    SkpRepository,
+)
 from services.appraisal.domain.distribution import OrganisationPredicate, Violation, distribution
-from services.appraisal.domain.periods import AppraisalPeriod, Finalisation, Frequency, Override
+from services.appraisal.domain.periods import AppraisalPeriod, Finalisation, Frequency, Override, Rated
 from services.appraisal.domain.predicate import BehaviourRule, Predicate
-from services.appraisal.service import outcomes
+from services.appraisal.service import audit, outcomes
 from services.appraisal.service.outcomes import FinalEvaluation
 from shared import clock
 from shared.contracts.appraisal import PeriodFinalised, PeriodViolation
@@ -32,6 +37,7 @@ async def open_period(
     behaviour_rule: BehaviourRule,
     objection_window_days: int,
     organisation_predicate: OrganisationPredicate | None,
+    unit_predicates: dict[str, OrganisationPredicate],
 ) -> AppraisalPeriod:
     period = AppraisalPeriod(
         id=uuid4(),
@@ -42,6 +48,7 @@ async def open_period(
         behaviour_rule=behaviour_rule,
         objection_window_days=objection_window_days,
         organisation_predicate=organisation_predicate,
+        unit_predicates=unit_predicates,
     )
     try:
         await PeriodRepository(uow.connection).add(period)
@@ -100,40 +107,43 @@ class PointDistribution:
     violations: list[Violation] | None
 
 
+def _rated(ratings: list[PointRating]) -> dict[str, Rated]:
+    return {
+        r.nip: Rated(r.unit_id, r.evaluation.verdict.predicate if r.evaluation else None) for r in ratings
+    }
+
+
 async def point_distribution(connection: AsyncConnection, period_id: UUID, point: str) -> PointDistribution:
     period = await get_period(connection, period_id)
     period.point(point)
-    ratings = await SkpRepository(connection).point_ratings(period_id, point)
-    predicates = {r.nip: r.evaluation.verdict.predicate if r.evaluation else None for r in ratings}
+    policy, _ = await PolicyRepository(connection).get(period.agency_code)
+    rated = _rated(await SkpRepository(connection).point_ratings(period_id, point))
     return PointDistribution(
         period=period,
         point=point,
-        population=len(ratings),
-        counts=distribution(p for p in predicates.values() if p is not None),
-        unrated=sorted(nip for nip, p in predicates.items() if p is None),
-        violations=period.check(point, predicates) if period.organisation_predicate else None,
+        population=len(rated),
+        counts=distribution(r.predicate for r in rated.values() if r.predicate is not None),
+        unrated=sorted(nip for nip, r in rated.items() if r.predicate is None),
+        violations=period.check(point, rated, policy) if period.organisation_predicate else None,
     )
 
 
 async def finalise_point(
-    uow: UnitOfWork, period_id: UUID, point: str, *, override: Override | None
+    uow: UnitOfWork, period_id: UUID, point: str, *, override: Override | None, actor: str
 ) -> Finalisation:
-    """Fix every evaluation of the point, or refuse with every violation while the distribution is not
-    allowed and no approver overrode it."""
+    """Fix every evaluation of the point once it is over, or refuse with every violation while the
+    distribution is not allowed and no approver overrode it; the audit chain records the finalisation."""
     periods, skps = PeriodRepository(uow.connection), SkpRepository(uow.connection)
     period = await get_period(uow.connection, period_id)
     version = period.version
+    policy, _ = await PolicyRepository(uow.connection).get(period.agency_code)
     ratings = await skps.point_ratings(period_id, point)
     at = clock.now()
-    finalisation = period.finalise(
-        point,
-        {r.nip: r.evaluation.verdict.predicate if r.evaluation else None for r in ratings},
-        override,
-        at,
-    )
+    finalisation = period.finalise(point, _rated(ratings), override, at, today=clock.today(), policy=policy)
     await periods.save(period, expected_version=version)
     await periods.add_finalisation(period_id, finalisation)
     await skps.finalise_point(period_id, point, at)
+    await audit.finalised(uow, actor, period, finalisation)
     uow.publish(
         new_event(
             "asn.appraisal.period.finalised",

@@ -3,13 +3,20 @@ read models (the employee service's agency and employee events): each one unknow
 agencies or not where the request places it is noted under its field, and `settle()` refuses the request
 (403 for any reference out of scope, else 422) before anything changes."""
 
+from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.appraisal.adapters.repository import PeriodRepository, known_employee
+from services.appraisal.adapters.repository import (
+    PeriodRepository,
+    functional_level,
+    known_employee,
+    known_units,
+)
 from services.appraisal.adapters.tables import agencies
 from services.appraisal.domain.periods import AppraisalPeriod
 from services.appraisal.domain.skp import Skp
@@ -32,13 +39,33 @@ class ReferenceCheck:
         """A known employee inside the caller's agencies, of `of_agency` when given; no NIP, no check."""
         await self._employee(field, nip, of_agency=of_agency)
 
-    async def appraised(self, period: AppraisalPeriod | None, nip: str, position_id: str | None) -> None:
+    async def appraised(
+        self, period: AppraisalPeriod | None, nip: str, position_id: str | None
+    ) -> str | None:
         """The person an SKP appraises: an employee of the period's agency, holding the position the SKP names
-        (as far as this service knows the person's position)."""
+        (as far as this service knows the person's position). Answers the work unit they are in."""
         found = await self._employee("nip", nip, of_agency=period.agency_code if period else None)
         if found is not None and position_id is not None and found.position_id != position_id:
             held = f"position {found.position_id}" if found.position_id else "no position this service knows"
             self._references.mismatch("position_id", f"{nip} holds {held}, not {position_id}")
+        return found.unit_id if found is not None else None
+
+    async def functional_level(self, field: str, code: str | None) -> Decimal | None:
+        """A level of functional position (reference data); answers its yearly credit coefficient."""
+        if code is None:
+            return None
+        found = await functional_level(self._connection, code)
+        if found is None:
+            self._references.unknown(field, "functional level", code)
+            return None
+        coefficient: Decimal = found.yearly_coefficient
+        return coefficient
+
+    async def units(self, field: str, agency_code: str, unit_ids: Collection[str]) -> None:
+        """Work units of the agency, as far as this service knows them: someone of the agency works there."""
+        known = await known_units(self._connection, agency_code, unit_ids)
+        for unit_id in sorted(set(unit_ids) - known):
+            self._references.unknown(f"{field}.{unit_id}", f"work unit of {agency_code}", unit_id)
 
     async def period(self, field: str, period_id: UUID) -> AppraisalPeriod | None:
         """An appraisal period of an agency inside the caller's scope."""

@@ -20,15 +20,18 @@ from typing import Any
 from uuid import UUID
 
 from services.appraisal.adapters import bulk
+from services.appraisal.adapters.repository import functional_levels_all
 from services.appraisal.domain import skp as model
-from services.appraisal.domain.distribution import OrganisationPredicate, check_distribution
+from services.appraisal.domain.distribution import OrganisationPredicate
 from services.appraisal.domain.periods import (
     ANNUAL,
     AppraisalPeriod,
     DistributionViolated,
     Frequency,
     Override,
+    Rated,
 )
+from services.appraisal.domain.policy import AppraisalPolicy
 from services.appraisal.domain.predicate import BehaviourRule, CoreValue, Predicate, Rating
 from services.appraisal.domain.skp import Indicator, PositionType, Skp, Target
 from services.appraisal.domain.talent import PotentialPolicy, job_person_match
@@ -79,12 +82,13 @@ class Appraisee:
     agency_code: str
     position_type: str
     position_id: str | None
+    unit_id: str | None
     appraiser_nip: str | None  # the direct supervisor
     reviewer_nip: str | None  # the supervisor's supervisor
     employed_since: date
     in_service: bool
     sanctioned: bool
-    credit_coefficient: Decimal | None  # yearly, functional positions only
+    functional_level: str | None  # functional positions only (the service's functional_levels)
     actual: Mapping[str, int]  # assessed competency levels
     required: Mapping[str, int]  # the position's standard
 
@@ -104,6 +108,9 @@ async def seed_appraisals(
     async with unit_of_work() as uow:
         if await bulk.periods_of(uow.connection, list(approvers), list(years)):
             return added
+        coefficients = {
+            row.code: row.yearly_coefficient for row in await functional_levels_all(uow.connection)
+        }
         assessments = _potentials(rng, appraisees, date(max(years) + 1, 1, 15))
         await bulk.add_potential_assessments(uow.connection, assessments)
         await uow.publish_many(
@@ -129,7 +136,8 @@ async def seed_appraisals(
         by_agency: dict[str, list[Appraisee]] = defaultdict(list)
         for appraisee in appraisees:
             by_agency[appraisee.agency_code].append(appraisee)
-        periods, planned, finals = [], [], []
+        periods, planned = [], []
+        finals: list[FinalEvaluation] = []
         for year in sorted(years):
             for agency_code, approver in approvers.items():
                 people = [
@@ -139,7 +147,7 @@ async def seed_appraisals(
                 ]
                 if not people:
                     continue
-                period, skps = _appraise(rng, agency_code, year, approver, people, strength)
+                period, skps = _appraise(rng, agency_code, year, approver, people, strength, coefficients)
                 periods.append(period)
                 planned.extend(skps)
                 finals.extend(
@@ -181,6 +189,7 @@ def _appraise(
     approver: str,
     people: list[Appraisee],
     strength: Mapping[str, float],
+    coefficients: Mapping[str, Decimal],
 ) -> tuple[AppraisalPeriod, list[Skp]]:
     """One agency's year: its period, an SKP per person rated and the annual point finalised."""
     organisation = OrganisationPredicate.ISTIMEWA if rng.random() < 0.3 else OrganisationPredicate.BAIK
@@ -208,7 +217,9 @@ def _appraise(
             reviewer_nip=person.reviewer_nip,
             position_type=PositionType(person.position_type),
             position_id=person.position_id,
-            credit_coefficient=person.credit_coefficient,
+            unit_id=person.unit_id,
+            functional_level=person.functional_level,
+            credit_coefficient=coefficients[person.functional_level] if person.functional_level else None,
             indicators=_indicators(rng, person.position_type),
         )
         results, behaviour = RATINGS[predicates[person.nip]]
@@ -223,12 +234,14 @@ def _appraise(
         )
         skps.append(skp)
     finalised_at = datetime(year + 1, 1, 31, 2, 0, tzinfo=UTC)
+    ratings = {person.nip: Rated(person.unit_id, predicates[person.nip]) for person in people}
+    policy = AppraisalPolicy()
     try:
-        period.finalise(ANNUAL, predicates, None, finalised_at)
+        period.finalise(ANNUAL, ratings, None, finalised_at, today=finalised_at.date(), policy=policy)
     except DistributionViolated:
         # A tiny agency cannot always keep every rule; its approver signs off, as the regulation allows.
         override = Override(approver, "ditetapkan PPK: jumlah pegawai terlalu kecil untuk distribusi")
-        period.finalise(ANNUAL, predicates, override, finalised_at)
+        period.finalise(ANNUAL, ratings, override, finalised_at, today=finalised_at.date(), policy=policy)
     for skp in skps:
         evaluation = skp.evaluations[ANNUAL]
         skp.evaluations[ANNUAL] = replace(evaluation, finalised_at=finalised_at)
@@ -242,8 +255,8 @@ def _predicates(
     strength: Mapping[str, float],
 ) -> dict[str, Predicate]:
     """Predicates following each person's steady strength with some yearly noise, then brought within the
-    organisation predicate's caps (PermenPANRB 6/2022): at most 70% Baik and some below Baik when the
-    organisation is Baik; at most 70% Sangat Baik when it is Istimewa."""
+    organisation predicate's caps (PermenPANRB 6/2022): a majority and at most 70% Baik, and some below Baik,
+    when the organisation is Baik; a majority and at most 70% Sangat Baik when it is Istimewa."""
     excellent_from = 0.62 if organisation is OrganisationPredicate.ISTIMEWA else 0.78
     predicates: dict[str, Predicate] = {}
     for person in people:
@@ -258,12 +271,21 @@ def _predicates(
             predicates[person.nip] = Predicate.BAIK
     nips = sorted(predicates)
     cap = (7 * len(nips)) // 10
+    majority = min(len(nips) // 2 + 1, cap)
     capped = Predicate.BAIK if organisation is OrganisationPredicate.BAIK else Predicate.SANGAT_BAIK
     other = Predicate.SANGAT_BAIK if capped is Predicate.BAIK else Predicate.BAIK
     holders = [nip for nip in nips if predicates[nip] is capped]
     rng.shuffle(holders)
     for nip in holders[cap:]:
         predicates[nip] = other
+    # The others nearest the capped predicate (the strongest Baik, the weakest Sangat Baik) make up the
+    # majority the organisation's predicate asks for.
+    nearest = -1 if capped is Predicate.SANGAT_BAIK else 1
+    others = sorted(
+        (nip for nip in nips if predicates[nip] is other), key=lambda nip: nearest * strength[nip]
+    )
+    for nip in others[: max(0, majority - len(holders))]:
+        predicates[nip] = capped
     below = {Predicate.BUTUH_PERBAIKAN, Predicate.KURANG}
     if (
         organisation is OrganisationPredicate.BAIK
@@ -272,7 +294,6 @@ def _predicates(
     ):
         weakest = min(nips, key=lambda nip: (strength[nip], nip))
         predicates[weakest] = Predicate.BUTUH_PERBAIKAN
-    assert not check_distribution(organisation, list(predicates.values())) or len(nips) < 2
     return predicates
 
 

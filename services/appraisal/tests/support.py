@@ -1,8 +1,14 @@
 """Helpers the appraisal service's HTTP tests share: the people (made known to the service by the employee
 service's events), the ratings that give each predicate, and short-hands for opening a period, planning an
-SKP, rating and finalising."""
+SKP, rating and finalising.
+
+The tests' client is the platform itself, a record keeper of every agency: a rating it sends is the
+appraiser's signed form entered on their behalf (`PAPER_FORM`); `as_person` makes the headers of someone
+acting themself (the appraiser rating, the approver overriding, the reviewer deciding, who may not be
+acted for)."""
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -10,9 +16,10 @@ import httpx
 from sqlalchemy import select
 
 from services.appraisal.adapters.tables import agencies, employees, outbox
+from shared.auth import Role
 from shared.contracts.employee import AgencyDefined, EmployeeRegistered
 from shared.events.envelope import new_event
-from shared.testing import eventually
+from shared.testing import auth_headers, eventually, principal
 
 APPRAISER = "197001011995031001"
 REVIEWER = "196501011990031001"
@@ -20,6 +27,9 @@ APPROVER = "196001011985031001"
 OUTSIDER = "199001012015031001"  # an employee of the agency whom the SKPs of the tests do not name
 STAFF = (APPRAISER, REVIEWER, APPROVER, OUTSIDER)
 AGENCY = "7601"
+# The tests run on 2026-12-07: 2025 is a year whose every point is over, so it can be rated and finalised.
+PAST_YEAR = 2025
+PAPER_FORM = "Formulir penilaian bertanda tangan pejabat penilai (sedang dinas luar)"
 
 CORE_VALUES = (
     "berorientasi_pelayanan",
@@ -45,9 +55,9 @@ def nip(number: int) -> str:
     return f"19850312201001{1000 + number}"
 
 
-async def register(app: Any, *nips: str, agency: str = AGENCY) -> None:
-    """Make the service know the agency and the employees of it, as the employee service's events do (every
-    agency code and NIP a request names must be known), and wait until it does."""
+async def register(app: Any, *nips: str, agency: str = AGENCY, unit: str | None = None) -> None:
+    """Make the service know the agency and the employees of it (in `unit`, when given), as the employee
+    service's events do (every agency code and NIP a request names must be known), and wait until it does."""
     bus = app.state.runtime.bus
     defined = AgencyDefined(
         code=agency, name=f"Instansi {agency}", kind="kabupaten", province_code=f"{agency[:2]}00", version=1
@@ -59,6 +69,7 @@ async def register(app: Any, *nips: str, agency: str = AGENCY) -> None:
             nip=employee,
             name=f"Pegawai {employee[-4:]}",
             agency_code=agency,
+            unit_id=unit,
             birth_date=date(int(employee[:4]), int(employee[4:6]), int(employee[6:8])),
             gender="M" if employee[14] == "1" else "F",
             employment_type="PNS",
@@ -80,6 +91,14 @@ async def register(app: Any, *nips: str, agency: str = AGENCY) -> None:
     await eventually(known, what=f"agency {agency} and its {len(nips)} employees in the read models")
 
 
+def as_person(
+    app: Any, nip: str, role: Role = Role.SUPERVISOR, *, agencies: Iterable[str] = (AGENCY,)
+) -> dict[str, str]:
+    """Headers of the person `nip` acting themself, signed in with `role` at `agencies`."""
+    person = principal(role, agencies=agencies, nip=nip, subject=f"akun-{nip}")
+    return auth_headers(app.state.runtime.settings, person)
+
+
 def if_match(resource: dict[str, Any]) -> dict[str, str]:
     return {"If-Match": f'W/"{resource["version"]}"'}
 
@@ -87,7 +106,7 @@ def if_match(resource: dict[str, Any]) -> dict[str, str]:
 async def open_period(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     body = {
         "agency_code": "7601",
-        "year": 2026,
+        "year": PAST_YEAR,
         "frequency": "semester",
         "approver_nip": APPROVER,
         "organisation_predicate": "istimewa",
@@ -130,29 +149,46 @@ async def rate(
     predicate: str,
     *,
     appraiser: str = APPRAISER,
+    as_: dict[str, str] | None = None,
 ) -> httpx.Response:
+    """`appraiser` rates: themself when `as_` carries their headers, else the platform enters their form."""
     results, behaviour = RATINGS_FOR[predicate]
+    body = {
+        "appraiser_nip": appraiser,
+        "results": results,
+        "behaviour": behaviour,
+        "behaviour_values": dict.fromkeys(CORE_VALUES, behaviour),
+    }
+    if as_ is None:
+        body["on_behalf_reason"] = PAPER_FORM
     return await client.put(
-        f"/api/v1/skp/{skp['id']}/evaluations/{point}",
-        json={
-            "appraiser_nip": appraiser,
-            "results": results,
-            "behaviour": behaviour,
-            "behaviour_values": dict.fromkeys(CORE_VALUES, behaviour),
-        },
-        headers=if_match(skp),
+        f"/api/v1/skp/{skp['id']}/evaluations/{point}", json=body, headers={**if_match(skp), **(as_ or {})}
     )
 
 
 async def finalise(
-    client: httpx.AsyncClient, period_id: str, point: str, *, override_by: str | None = None
+    client: httpx.AsyncClient,
+    period_id: str,
+    point: str,
+    *,
+    override_by: str | None = None,
+    as_: dict[str, str] | None = None,
 ) -> httpx.Response:
+    """Finalise as the platform, or as `as_` (the approver overriding, `override_by`, themself)."""
     body = {"override": {"approver_nip": override_by, "reason": "ditetapkan PPK"}} if override_by else {}
-    return await client.post(f"/api/v1/appraisal-periods/{period_id}/points/{point}/finalisation", json=body)
+    return await client.post(
+        f"/api/v1/appraisal-periods/{period_id}/points/{point}/finalisation", json=body, headers=as_ or {}
+    )
 
 
 async def appraise(
-    client: httpx.AsyncClient, predicates: dict[str, str], *, year: int, point: str = "annual", **period: Any
+    app: Any,
+    client: httpx.AsyncClient,
+    predicates: dict[str, str],
+    *,
+    year: int,
+    point: str = "annual",
+    **period: Any,
 ) -> dict[str, dict[str, Any]]:
     """Open a year, plan an SKP per NIP, rate `point` with the given predicate and finalise it (the approver
     overrides whatever the distribution rules say: these tests are about other things)."""
@@ -163,7 +199,9 @@ async def appraise(
         rated = await rate(client, skp, point, predicate)
         assert rated.status_code == 200, rated.text
         skps[employee] = rated.json()
-    finalised = await finalise(client, opened["id"], point, override_by=APPROVER)
+    # The approver is an employee of AGENCY, whatever agency the period is of.
+    approver = as_person(app, APPROVER, Role.APPROVER, agencies={AGENCY, period.get("agency_code", AGENCY)})
+    finalised = await finalise(client, opened["id"], point, override_by=APPROVER, as_=approver)
     assert finalised.status_code == 200, finalised.text
     return skps
 

@@ -13,6 +13,7 @@ from services.appraisal.tests.support import (
     OUTSIDER,
     REVIEWER,
     STAFF,
+    as_person,
     finalise,
     if_match,
     nip,
@@ -22,6 +23,7 @@ from services.appraisal.tests.support import (
     rate,
     register,
 )
+from shared.auth import Role
 from shared.testing import serve_in_process
 
 # Dates decide what these tests expect: CI also runs them with the machine clock shifted (Makefile).
@@ -67,14 +69,17 @@ async def test_a_distribution_the_organisation_predicate_forbids_is_refused_unti
             "baik-some-butuh-perbaikan-kurang",
         ]
 
-        by_outsider = await finalise(client, period["id"], "S1", override_by=OUTSIDER)
+        # Someone acting themself who is not the period's approver cannot override.
+        outsider = as_person(app, OUTSIDER, Role.APPROVER)
+        by_outsider = await finalise(client, period["id"], "S1", override_by=OUTSIDER, as_=outsider)
         assert by_outsider.status_code == 403 and by_outsider.json()["type"] == "/problems/not-the-approver"
         unchanged = (await client.get(f"/api/v1/appraisal-periods/{period['id']}")).json()
         assert unchanged["version"] == period["version"]
         assert all(p["finalisation"] is None for p in unchanged["points"])
         assert await outbox_events(app, "asn.appraisal.evaluation.finalised") == []
 
-        overridden = await finalise(client, period["id"], "S1", override_by=APPROVER)
+        approver = as_person(app, APPROVER, Role.APPROVER)
+        overridden = await finalise(client, period["id"], "S1", override_by=APPROVER, as_=approver)
         assert overridden.status_code == 200, overridden.text
         assert overridden.json()["overridden_by"] == APPROVER
         assert overridden.json()["override_reason"] == "ditetapkan PPK"
@@ -89,7 +94,8 @@ async def test_a_distribution_the_organisation_predicate_forbids_is_refused_unti
         }
         current = (await client.get(f"/api/v1/skp/{skps[0]['id']}")).json()
         assert (await rate(client, current, "S1", "sangat_baik")).status_code == 409
-        assert (await finalise(client, period["id"], "S1", override_by=APPROVER)).status_code == 409
+        again = await finalise(client, period["id"], "S1", override_by=APPROVER, as_=approver)
+        assert again.status_code == 409
 
 
 async def test_fixing_the_ratings_lets_the_point_finalise_without_override(make_settings):
@@ -158,27 +164,36 @@ async def test_an_objection_is_decided_by_the_appraisers_supervisor_and_history_
         skp = await plan_skp(client, period["id"], employee)
         rated = (await rate(client, skp, "annual", "butuh_perbaikan")).json()
         objections = f"/api/v1/skp/{skp['id']}/evaluations/annual/objections"
-        early = await client.post(objections, json={"nip": employee, "reason": "Target tercapai"})
+        as_employee = as_person(app, employee, Role.EMPLOYEE)
+        early = await client.post(
+            objections, json={"nip": employee, "reason": "Target tercapai"}, headers=as_employee
+        )
         assert early.status_code == 409  # not final yet
         assert (await finalise(client, period["id"], "annual")).status_code == 200
 
-        by_other = await client.post(objections, json={"nip": APPRAISER, "reason": "x"})
+        by_other = await client.post(
+            objections, json={"nip": APPRAISER, "reason": "x"}, headers=as_person(app, APPRAISER)
+        )
         assert by_other.status_code == 403 and by_other.json()["type"] == "/problems/not-the-employee"
         filed = await client.post(
-            objections, json={"nip": employee, "reason": "Realisasi 12 dari 12 laporan"}
+            objections, json={"nip": employee, "reason": "Realisasi 12 dari 12 laporan"}, headers=as_employee
         )
         assert filed.status_code == 201, filed.text
         (objection,) = filed.json()["objections"]
         assert objection["original"]["predicate"] == "butuh_perbaikan" and objection["decision"] is None
         assert filed.json()["version"] == rated["version"] + 1
-        twice = await client.post(objections, json={"nip": employee, "reason": "lagi"})
+        assert objection["entered_by"] is None and objection["on_behalf_reason"] is None
+        twice = await client.post(objections, json={"nip": employee, "reason": "lagi"}, headers=as_employee)
         assert twice.status_code == 409 and twice.json()["type"] == "/problems/already-objected"
 
         decision = f"/api/v1/skp/{skp['id']}/objections/{objection['id']}/decision"
         upheld = {"decision": "upheld", "note": "Bukti lengkap", "results": MEETS, "behaviour": MEETS}
-        by_appraiser = await client.post(decision, json={**upheld, "decider_nip": APPRAISER})
+        by_appraiser = await client.post(
+            decision, json={**upheld, "decider_nip": APPRAISER}, headers=as_person(app, APPRAISER)
+        )
         assert by_appraiser.status_code == 403 and by_appraiser.json()["type"] == "/problems/not-the-reviewer"
-        decided = await client.post(decision, json={**upheld, "decider_nip": REVIEWER})
+        reviewer = as_person(app, REVIEWER)
+        decided = await client.post(decision, json={**upheld, "decider_nip": REVIEWER}, headers=reviewer)
         assert decided.status_code == 200, decided.text
         (kept,) = decided.json()["objections"]
         assert (kept["decision"], kept["original"]["predicate"], kept["revised"]["predicate"]) == (
@@ -188,7 +203,9 @@ async def test_an_objection_is_decided_by_the_appraisers_supervisor_and_history_
         )
         (evaluation,) = decided.json()["evaluations"]
         assert evaluation["predicate"] == "baik" and evaluation["finalised_at"] is not None
-        again = await client.post(decision, json={**upheld, "decider_nip": REVIEWER, "decision": "rejected"})
+        again = await client.post(
+            decision, json={**upheld, "decider_nip": REVIEWER, "decision": "rejected"}, headers=reviewer
+        )
         assert again.status_code == 409
 
         revisions = await outbox_events(app, "asn.appraisal.evaluation.finalised")
@@ -210,16 +227,21 @@ async def test_a_rejected_objection_leaves_the_evaluation(make_settings):
         filed = await client.post(
             f"/api/v1/skp/{skp['id']}/evaluations/S1/objections",
             json={"nip": employee, "reason": "keberatan"},
+            headers=as_person(app, employee, Role.EMPLOYEE),
         )
         objection = filed.json()["objections"][0]["id"]
         decision = f"/api/v1/skp/{skp['id']}/objections/{objection}/decision"
+        reviewer = as_person(app, REVIEWER)
         with_ratings = await client.post(
             decision,
             json={"decider_nip": REVIEWER, "decision": "rejected", "note": "x", "results": BELOW},
+            headers=reviewer,
         )
         assert with_ratings.status_code == 422
         rejected = await client.post(
-            decision, json={"decider_nip": REVIEWER, "decision": "rejected", "note": "Bukti tidak cukup"}
+            decision,
+            json={"decider_nip": REVIEWER, "decision": "rejected", "note": "Bukti tidak cukup"},
+            headers=reviewer,
         )
         assert rejected.status_code == 200
         assert rejected.json()["evaluations"][0]["predicate"] == "kurang"

@@ -2,7 +2,7 @@
 baseline is the last annual predicate before each move (also when it becomes final after the move), and
 the report compares it with the first annual predicate after the move, per person and per cohort."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -11,6 +11,7 @@ from services.appraisal.tests.support import (
     APPROVER,
     STAFF,
     appraise,
+    as_person,
     finalise,
     nip,
     open_period,
@@ -18,6 +19,8 @@ from services.appraisal.tests.support import (
     rate,
     register,
 )
+from shared import clock
+from shared.auth import Role
 from shared.contracts.employee import EmployeePositionChanged, EmployeeRegistered, Placement
 from shared.events.envelope import new_event
 from shared.testing import eventually, serve_in_process
@@ -26,6 +29,8 @@ pytestmark = pytest.mark.integration
 
 A, B, C, D, E, F = (nip(i) for i in range(1, 7))
 RECEIVING = "7602"
+# The years appraised here are over (a point is rated only from its end): the report is read in 2028.
+READ_ON = datetime(2028, 2, 7, 9, 0, tzinfo=clock.WIB)
 MOVES = {  # nip -> (receiving agency, TMT)
     A: (RECEIVING, date(2026, 1, 1)),  # the whole of 2026 is already in the new position
     B: (RECEIVING, date(2026, 7, 1)),
@@ -65,12 +70,17 @@ async def publish_move(app, employee: str, agency: str, tmt: date) -> None:
 
 async def test_the_report_compares_each_move_and_the_cohort_before_and_after(make_settings):
     app = create_app(await make_settings("appraisal"))
+    with clock.pinned(READ_ON):
+        await _compare_moves(app)
+
+
+async def _compare_moves(app) -> None:
     async with serve_in_process(app) as client:
         await register(app, *STAFF, A, B, C, E, F)
         await register(app, D, agency="7605")
         await register(app, agency=RECEIVING)
         # D's last year before the move was appraised in another agency, before the move arrived.
-        await appraise(client, {D: "kurang"}, year=2025, agency_code="7605")
+        await appraise(app, client, {D: "kurang"}, year=2025, agency_code="7605")
         # The others' SKPs of 2025 were planned in their agency before they moved.
         year_2025 = await open_period(client, year=2025)
         planned = {n: await plan_skp(client, year_2025["id"], n) for n in (A, B, C, E, F)}
@@ -96,16 +106,23 @@ async def test_the_report_compares_each_move_and_the_cohort_before_and_after(mak
         # Their 2025 evaluations become final only after they moved: the baselines follow.
         for employee, predicate in {A: "baik", B: "baik", C: "sangat_baik", E: "baik", F: "baik"}.items():
             assert (await rate(client, planned[employee], "annual", predicate)).status_code == 200
-        assert (await finalise(client, year_2025["id"], "annual", override_by=APPROVER)).status_code == 200
+        approver = as_person(app, APPROVER, Role.APPROVER)
+        finalised = await finalise(client, year_2025["id"], "annual", override_by=APPROVER, as_=approver)
+        assert finalised.status_code == 200, finalised.text
         # 2026 counts as "after" only for A (moved on 1 January); the rest moved mid-year.
         await appraise(
+            app,
             client,
             {A: "sangat_baik", B: "sangat_kurang", C: "sangat_kurang", D: "sangat_kurang"},
             year=2026,
             agency_code=RECEIVING,
         )
         await appraise(
-            client, {A: "baik", B: "baik", C: "butuh_perbaikan", D: "baik"}, year=2027, agency_code=RECEIVING
+            app,
+            client,
+            {A: "baik", B: "baik", C: "butuh_perbaikan", D: "baik"},
+            year=2027,
+            agency_code=RECEIVING,
         )
 
         andi = (await client.get("/api/v1/appraisal/mutation-monitoring/moves", params={"nip": A})).json()

@@ -4,7 +4,7 @@ the latest annual predicate x potential, the grid and the succession pool."""
 import pytest
 
 from services.appraisal.app import create_app
-from services.appraisal.tests.support import STAFF, appraise, nip, outbox_events, register
+from services.appraisal.tests.support import PAST_YEAR, STAFF, appraise, nip, outbox_events, register
 from shared.testing import serve_in_process
 
 pytestmark = pytest.mark.integration
@@ -28,7 +28,9 @@ async def test_potential_and_the_annual_predicate_place_employees_in_the_grid(ma
     async with serve_in_process(app) as client:
         await register(app, *STAFF, nip(1), nip(2), nip(3))
         star, steady, struggling = nip(1), nip(2), nip(3)
-        await appraise(client, {star: "sangat_baik", steady: "baik", struggling: "kurang"}, year=2026)
+        await appraise(
+            app, client, {star: "sangat_baik", steady: "baik", struggling: "kurang"}, year=PAST_YEAR
+        )
 
         # 10 of 10 required levels met: 100%; 8 of 10: 80%; 6 of 10: 60% (default cut-offs 90 / 78).
         created = await client.post(
@@ -88,7 +90,7 @@ async def test_the_agency_policy_decides_the_potential_band(make_settings):
     async with serve_in_process(app) as client:
         await register(app, *STAFF, nip(1))
         employee = nip(1)
-        await appraise(client, {employee: "baik"}, year=2026)
+        await appraise(app, client, {employee: "baik"}, year=PAST_YEAR)
         default = await client.get("/api/v1/talent/policies/7601")
         assert default.headers["etag"] == 'W/"0"'
         assert default.json()["high_from"] == "90.00"

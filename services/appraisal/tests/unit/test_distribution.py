@@ -28,7 +28,7 @@ def broken(organisation: OrganisationPredicate, predicates: list[Predicate]) -> 
     return {v.rule: (v.allowed, v.actual) for v in check_distribution(organisation, predicates)}
 
 
-# Istimewa: at most 70% Sangat Baik.
+# Istimewa: a majority and at most 70% Sangat Baik.
 def test_istimewa_allows_up_to_70_percent_sangat_baik():
     assert broken(ISTIMEWA, people(sangat_baik=7, baik=3)) == {}
     assert broken(ISTIMEWA, people(sangat_baik=8, baik=2)) == {"istimewa-max-sangat-baik": (7, 8)}
@@ -36,7 +36,7 @@ def test_istimewa_allows_up_to_70_percent_sangat_baik():
     assert broken(ISTIMEWA, people(sangat_baik=3, baik=1)) == {"istimewa-max-sangat-baik": (2, 3)}
 
 
-# Baik: at most 70% Baik and some (at least one) Butuh Perbaikan/Kurang.
+# Baik: a majority and at most 70% Baik, and some (at least one) Butuh Perbaikan/Kurang.
 def test_baik_allows_up_to_70_percent_baik_with_someone_below():
     assert broken(BAIK, people(sangat_baik=2, baik=7, butuh_perbaikan=1)) == {}
     assert broken(BAIK, people(sangat_baik=1, baik=7, kurang=1, sangat_kurang=1)) == {}
@@ -53,7 +53,41 @@ def test_baik_needs_at_least_one_butuh_perbaikan_or_kurang():
 
 def test_a_single_employee_is_not_asked_to_be_the_some():
     assert broken(BAIK, people(sangat_baik=1)) == {}
-    assert broken(BAIK, people(sangat_baik=2)) == {"baik-some-butuh-perbaikan-kurang": (1, 0)}
+    assert broken(BAIK, people(baik=1, sangat_baik=1)) == {"baik-some-butuh-perbaikan-kurang": (1, 0)}
+
+
+# "Sebagian besar (maksimal 70%)": a majority as well as at most 70%.
+def test_istimewa_needs_a_majority_of_sangat_baik():
+    assert broken(ISTIMEWA, people(sangat_baik=2, baik=8)) == {"istimewa-majority-sangat-baik": (6, 2)}
+    assert broken(ISTIMEWA, people(sangat_baik=5, baik=5)) == {"istimewa-majority-sangat-baik": (6, 5)}
+    assert broken(ISTIMEWA, people(sangat_baik=6, baik=4)) == {}
+
+
+def test_baik_needs_a_majority_of_baik():
+    assert broken(BAIK, people(sangat_baik=5, baik=4, kurang=1)) == {"baik-majority-baik": (6, 4)}
+    assert broken(BAIK, people(sangat_baik=3, baik=6, kurang=1)) == {}
+
+
+@pytest.mark.parametrize(
+    ("predicates", "allowed"),
+    [
+        # 70% of 4 is 2: two make the majority a cap of two allows.
+        (people(sangat_baik=2, baik=2), {}),
+        (people(sangat_baik=1, baik=3), {"istimewa-majority-sangat-baik": (2, 1)}),
+        # 70% of 1 is 0: a single employee cannot be the majority.
+        (people(baik=1), {}),
+    ],
+)
+def test_the_majority_gives_way_to_the_cap_of_the_same_predicate(predicates, allowed):
+    assert broken(ISTIMEWA, predicates) == allowed
+
+
+def test_a_majority_violation_says_more_than_half():
+    (violation,) = check_distribution(ISTIMEWA, people(sangat_baik=2, baik=8))
+    assert violation.message == (
+        "organisation predicate istimewa: more than 50% Sangat Baik, "
+        "here at least 6 of 10 employees; 2 have it"
+    )
 
 
 # Butuh Perbaikan: at least 60% Butuh Perbaikan, at most 10% Sangat Baik.

@@ -39,6 +39,8 @@ def skp(**overrides: Any) -> Skp:
         reviewer_nip=REVIEWER,
         position_type=PositionType.PELAKSANA,
         position_id="pos-1",
+        unit_id="unit-1",
+        functional_level=None,
         credit_coefficient=None,
         indicators=[Indicator(uuid4(), "Laporan", Target(Decimal(12), "laporan", Decimal(90), 12))],
     )
@@ -117,13 +119,19 @@ def test_planning_refuses_the_same_person_twice_and_a_plan_without_indicators():
         skp(indicators=[])
 
 
-def test_only_functional_positions_carry_a_credit_coefficient():
-    with pytest.raises(InvalidInput):
+def test_only_functional_positions_carry_a_level_whose_coefficient_earns_credit_points():
+    with pytest.raises(InvalidInput) as without_level:
         skp(position_type=PositionType.FUNGSIONAL)
-    with pytest.raises(InvalidInput):
-        skp(credit_coefficient=Decimal("12.5"))
-    functional = skp(position_type=PositionType.FUNGSIONAL, credit_coefficient=Decimal("12.5"))
-    assert rate(functional, "S2", Rating.ABOVE).verdict.credit_points == Decimal("6.250")
+    assert without_level.value.errors[0].field == "functional_level"
+    with pytest.raises(InvalidInput) as level_of_pelaksana:
+        skp(functional_level="ahli_pertama", credit_coefficient=Decimal("12.5"))
+    assert level_of_pelaksana.value.errors[0].field == "functional_level"
+    functional = skp(
+        position_type=PositionType.FUNGSIONAL,
+        functional_level="ahli_pertama",
+        credit_coefficient=Decimal("12.5"),
+    )
+    assert rate(functional, "S2", Rating.ABOVE).verdict.credit_points == Decimal("6.25")
     assert rate(skp(), "S2").verdict.credit_points is None
 
 

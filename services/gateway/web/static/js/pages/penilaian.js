@@ -1,5 +1,7 @@
 // Penilaian kinerja (PermenPANRB 6/2022): the supervisor's SKP list and rating forms, the finalisation of an
-// evaluation point with the distribution rules it breaks, and the 9-box grid of an agency.
+// evaluation point with the distribution rules it breaks, and the 9-box grid of an agency. Who acts is who is
+// recorded: an HR officer enters an absent appraiser's signed form only on their behalf, with a reason, and
+// every entry made on someone's behalf shows who entered it and why.
 
 import { h, add, clear, field, select, table, card, tabs, loading, message, errorMessage, guarded, link, dl, button, dialog } from '../dom.js';
 import { t, label, formatDate, formatDateTime, formatNumber } from '../i18n.js';
@@ -152,12 +154,19 @@ async function nineBox(panel, ctx) {
 
 function violationText(v) {
   const predicates = v.predicates.map((p) => label('predicates', p)).join(' / ');
-  return t(v.limit === 'at most' ? 'penilaian.violation_at_most' : 'penilaian.violation_at_least', {
+  const text = t(v.limit === 'at most' ? 'penilaian.violation_at_most' : 'penilaian.violation_at_least', {
     allowed: v.allowed,
     population: v.population,
     predicates,
     actual: v.actual,
   });
+  return v.unit_id ? t('penilaian.violation_in_unit', { unit: v.unit_id, text }) : text;
+}
+
+// Who entered an entry made on someone's behalf, and why; nothing when the person entered it themself.
+function onBehalfNote(entry, nip) {
+  if (!entry.entered_by) return null;
+  return h('span', { class: 'small', 'data-testid': 'on-behalf' }, t('penilaian.on_behalf', { who: entry.entered_by, nip, reason: entry.on_behalf_reason || '' }));
 }
 
 export async function period(root, ctx) {
@@ -182,6 +191,7 @@ export async function period(root, ctx) {
           [t('penilaian.org_predicate'), label('org_predicates', p.organisation_predicate)],
           [t('penilaian.approver'), later(employeeName(p.approver_nip), p.approver_nip)],
           [t('penilaian.objection_window'), t('penilaian.days', { n: p.objection_window_days })],
+          ...Object.entries(p.unit_predicates || {}).map(([unit, predicate]) => [t('penilaian.unit_predicate', { unit }), label('org_predicates', predicate)]),
         ]),
       ),
       points,
@@ -292,6 +302,8 @@ export async function skp(root, ctx) {
     ctx.setTitle(t('penilaian.skp_title', { year: s.year }));
     const isAppraiser = user.nip && user.nip === s.appraiser_nip;
     const isReviewer = user.nip && user.nip === s.reviewer_nip;
+    // The agency's HR enters an absent appraiser's signed form for them (PermenPANRB 6/2022 paper forms).
+    const mayEnterOnBehalf = hasRole('admin', 'hr_officer');
     clear(
       root,
       card(
@@ -311,7 +323,10 @@ export async function skp(root, ctx) {
           [
             { label: t('penilaian.indicator'), cell: (i) => i.description },
             { label: t('penilaian.target'), cell: (i) => `${formatNumber(i.target.quantity)} ${i.target.quantity_unit} · ${formatNumber(i.target.quality_percent)}% · ${i.target.time_months} ${t('penilaian.months')}` },
-            { label: t('penilaian.realisations'), cell: (i) => (i.realisations.length ? i.realisations.map((r) => `${pointLabel(r.point)}: ${r.quantity ?? '—'}`).join('; ') : '—') },
+            {
+              label: t('penilaian.realisations'),
+              cell: (i) => (i.realisations.length ? h('div', {}, i.realisations.map((r) => h('div', {}, `${pointLabel(r.point)}: ${r.quantity ?? '—'} `, onBehalfNote(r, r.recorded_by)))) : '—'),
+            },
           ],
           s.indicators,
         ),
@@ -325,18 +340,20 @@ export async function skp(root, ctx) {
             { label: t('penilaian.behaviour'), cell: (e) => label('ratings', e.behaviour) },
             { label: t('penilaian.predicate'), cell: (e) => predicateBadge(e.predicate) },
             { label: t('penilaian.final'), cell: (e) => (e.finalised_at ? t('common.yes') : t('common.no')) },
+            { label: t('penilaian.entered_by'), cell: (e) => onBehalfNote(e, e.rated_by) || h('span', { class: 'muted' }, t('penilaian.entered_by_self')) },
           ],
           s.evaluations,
           { emptyText: t('penilaian.no_evaluations') },
         ),
       ),
-      isAppraiser ? ratingForm(s, period) : message(t('penilaian.not_appraiser'), 'info'),
+      isAppraiser || mayEnterOnBehalf ? ratingForm(s, period, { onBehalf: !isAppraiser }) : message(t('penilaian.not_appraiser'), 'info'),
       objectionsCard(s, { isReviewer }),
     );
   };
 
-  const ratingForm = (s, p) => {
+  const ratingForm = (s, p, { onBehalf }) => {
     const open = (p ? p.points : []).filter((pt) => !pt.finalisation);
+    const reason = h('textarea', { name: 'on_behalf_reason', required: true, minlength: '5', maxlength: '2000' });
     const point = select(open.map((pt) => [pt.key, pointLabel(pt.key)]), { name: 'point' });
     const results = select(RATINGS.map((r) => [r, label('ratings', r)]), { name: 'results', value: 'sesuai_ekspektasi' });
     const values = CORE_VALUES.map((v) => [v, select(RATINGS.map((r) => [r, label('ratings', r)]), { name: v, value: 'sesuai_ekspektasi' })]);
@@ -349,6 +366,7 @@ export async function skp(root, ctx) {
       h('div', { class: 'form-row' }, field(t('penilaian.point'), point), field(t('penilaian.results'), results)),
       h('fieldset', {}, h('legend', {}, t('penilaian.behaviour_values')), h('div', { class: 'form-row' }, values.map(([v, control]) => field(label('core_values', v), control)))),
       needsOverall ? h('div', { class: 'form-row' }, field(t('penilaian.behaviour_overall'), overall)) : null,
+      onBehalf ? field(t('penilaian.on_behalf_reason'), reason, { hint: t('penilaian.on_behalf_hint', { nip: s.appraiser_nip }) }) : null,
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('penilaian.save_rating'))),
       feedback,
     );
@@ -359,10 +377,11 @@ export async function skp(root, ctx) {
           method: 'PUT',
           ifMatch: current.etag,
           json: {
-            appraiser_nip: user.nip,
+            appraiser_nip: onBehalf ? s.appraiser_nip : user.nip,
             results: results.value,
             behaviour_values: Object.fromEntries(values.map(([v, control]) => [v, control.value])),
             behaviour: needsOverall ? overall.value : null,
+            ...(onBehalf ? { on_behalf_reason: reason.value.trim() } : {}),
           },
         });
         render();
@@ -371,7 +390,11 @@ export async function skp(root, ctx) {
         clear(feedback, error.status === 412 ? message(t('common.stale'), 'error') : errorMessage(error, t('services.appraisal')));
       }
     });
-    return card(t('penilaian.rating_form'), open.length ? form : message(t('penilaian.all_final'), 'info'));
+    return card(
+      t(onBehalf ? 'penilaian.rating_on_behalf' : 'penilaian.rating_form'),
+      onBehalf ? h('p', { class: 'small' }, t('penilaian.on_behalf_intro')) : null,
+      open.length ? form : message(t('penilaian.all_final'), 'info'),
+    );
   };
 
   const objectionsCard = (s, { isReviewer }) =>
@@ -388,6 +411,7 @@ export async function skp(root, ctx) {
                 { class: 'check' },
                 h('strong', {}, `${pointLabel(o.point)} · ${formatDateTime(o.filed_at)}`),
                 h('p', { class: 'reason' }, o.reason),
+                onBehalfNote(o, o.filed_by),
                 o.decision
                   ? h('p', {}, t('penilaian.objection_decided', { decision: label('objection_decisions', o.decision), note: o.decision_note || '' }))
                   : isReviewer
