@@ -250,6 +250,7 @@ async def run(database_url: str, people: int, var_dir: Path) -> None:
                     tmt=date(2027, 1, 2),
                     place="Mamuju",
                     signatory=signatory,
+                    on_behalf_reason="SK ditandatangani basah oleh Gubernur",
                     expected_version=fresh.version,
                 )
         decreed = time.perf_counter() - started

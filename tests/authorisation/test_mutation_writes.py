@@ -7,6 +7,14 @@ of any agency (Peraturan BKN 5/2019 Pasal 3), and a relative recorded for the co
 may work in any agency (a move into another agency meets its conflicts there). Everything else a body names
 outside the caller's agencies is refused naming the field.
 
+Where a body names whose act it is, the matrix asks both ways: the caller's own act, and another's entered
+for them. A self-requested move is the employee's own: they file it, or an HR officer enters it for them
+saying why (`on_behalf_reason`); anyone else naming another person is refused naming `nip`. A decree is its
+signatory's: the deciding official enters it themself (the signatory's NIP is theirs), or the office's
+approver enters it for them saying why. An allowed answer shows who entered it and why, beside whose act it
+is (`entered_by`, `on_behalf_reason`: none for the caller's own act). Accepting or objecting is the
+employee's own answer, which nobody gives for them (the responses route's other proposals).
+
 What a cell acts on (a proposal in some state, a decree, a placement round or plan) is made as the
 platform. A cell that may change it gets its own, made fresh; the cells that must be refused share one per
 route and side, which nothing changes unless a cell is wrongly allowed (and that cell fails the matrix).
@@ -27,7 +35,16 @@ from services.mutation.domain.eligibility import RULES_BY_NAME
 from shared.auth import Principal, Role, mint_internal_token
 from shared.testing import eventually
 from tests.authorisation.world import OTHER_SIDE, OWN_SIDE, World, world
-from tests.authorisation.writes import OWN_OWN, Cell, Request, WriteRoute, require_every_route, run_matrix
+from tests.authorisation.writes import (
+    OWN_OWN,
+    Cell,
+    Outcome,
+    Request,
+    WriteRoute,
+    answered,
+    require_every_route,
+    run_matrix,
+)
 from tests.support import employee_payload
 
 pytestmark = pytest.mark.integration
@@ -48,6 +65,7 @@ VERIFICATION_FILE = (
     "no_study_leave_or_bond",
 )
 FUTURE_TMT, PAST_TMT = "2027-01-04", "2026-12-01"
+ON_BEHALF = "Surat bertanda tangan basah diterima di loket"
 PEOPLE_AT_ONCE = 16
 
 Permits = Callable[[Role, Cell], bool]
@@ -82,7 +100,6 @@ class Platform:
         self.candidate: dict[str, str] = {}  # someone of each agency that placement rounds name and leave
         self._people: dict[tuple[str, bool], list[str]] = {}
         self._registering: dict[tuple[str, bool], asyncio.Lock] = {}
-        self._self_proposal: dict[str, Any] | None = None
 
     def headers_of(self, principal: Principal) -> dict[str, str]:
         return {"Authorization": f"Bearer {mint_internal_token(principal, self.secret, ttl_seconds=3600)}"}
@@ -238,13 +255,19 @@ class Platform:
         return found
 
     async def own_proposal_of_the_callers(self) -> dict[str, Any]:
-        """A submitted proposal moving the person every caller is; the one before is withdrawn (a person has
-        one open proposal at a time)."""
-        if self._self_proposal is not None:
-            last = await self.mutation.get(f"/api/v1/mutations/{self._self_proposal['id']}")
-            await self.step(last.json(), "withdraw", reason="diganti usulan baru")
-        self._self_proposal = await self.proposal(OWN_SIDE, "submitted", nip=self.world.people["self"])
-        return self._self_proposal
+        """A submitted proposal moving the person every caller is."""
+        await self.free_the_callers()
+        return await self.proposal(OWN_SIDE, "submitted", nip=self.world.people["self"])
+
+    async def free_the_callers(self) -> None:
+        """Withdraw what moves the person every caller is: a person has one open proposal at a time."""
+        found = await self.mutation.get(
+            "/api/v1/mutations",
+            params={"nip": self.world.people["self"], "state": ["draft", "submitted"], "limit": 500},
+        )
+        assert found.status_code == 200, found.text
+        for proposal in found.json()["items"]:
+            await self.step(proposal, "withdraw", reason="diganti usulan baru")
 
     async def objection(self, side: str) -> tuple[dict[str, Any], str]:
         """A submitted proposal its employee objected to, and the objection's id."""
@@ -270,7 +293,12 @@ class Platform:
         proposal = await self.proposal(side, "destination_accepted", nip=nip)
         answer = await self.mutation.post(
             f"/api/v1/mutations/{proposal['id']}/decree",
-            json={"tmt": tmt, "place": "Mamuju", "signatory": {"name": "Bupati", "title": "Bupati"}},
+            json={
+                "tmt": tmt,
+                "place": "Mamuju",
+                "signatory": {"name": "Bupati", "title": "Bupati"},
+                "on_behalf_reason": ON_BEHALF,
+            },
             headers={"If-Match": f'W/"{proposal["version"]}"'},
         )
         assert answer.status_code == 201, answer.text
@@ -400,6 +428,7 @@ def route(
     path_varies: bool = True,
     body_varies: bool = False,
     body_field: str | None = None,
+    outcome: Outcome = answered,
 ) -> Route:
     """A route of the matrix whose build learns whether its cell may write (and so needs its own fixture)."""
 
@@ -420,8 +449,27 @@ def route(
         body_field=body_field,
         permits=permits,
         permits_through_gateway=through_gateway,
+        outcome=outcome,
     )
     return Route(write, fixtures, key_of, writes)
+
+
+def entry_shown(whose: Callable[[dict[str, Any]], str | None], entrant: str, caller_nip: str) -> Outcome:
+    """An allowed write's answer shows who entered whose act: nobody for the caller's own act (`whose` the
+    answer names is the callers' NIP), else the account that entered it (`entrant` of the answer) and why."""
+
+    def outcome(answer: httpx.Response) -> tuple[int, Any]:
+        status, body = answered(answer)
+        if not 200 <= status < 300:
+            return status, body
+        own = whose(body) == caller_nip
+        expected = (None, None) if own else (body[entrant], ON_BEHALF)
+        shown = (body["entered_by"], body["on_behalf_reason"])
+        if shown != expected:
+            return 590, f"the answer shows the entry {shown}, not {expected}"
+        return status, body
+
+    return outcome
 
 
 def if_match(version: int) -> dict[str, str]:
@@ -456,6 +504,24 @@ def proposal_routes(platform: Platform) -> list[Route]:
     accepted = Kept(lambda side: platform.proposal(side, "destination_accepted"))
     amended = Kept(lambda side: platform.decree(side))
     revoked = Kept(lambda side: platform.decree(side))
+    accepted_to_sign = Kept(lambda side: platform.proposal(side, "destination_accepted"))
+    amended_signing = Kept(lambda side: platform.decree(side))
+    revoked_signing = Kept(lambda side: platform.decree(side))
+    colleagues = Kept(lambda _: platform.person(OWN_SIDE))
+    colleagues_entered = Kept(lambda _: platform.person(OWN_SIDE))
+    me = platform.world.people["self"]
+
+    def self_request(nip: str) -> dict[str, Any]:
+        target = platform.posts[OWN_SIDE].position
+        return {
+            "nip": nip,
+            "target_position_id": target,
+            "reason": "Ikut pasangan",
+            "initiator": "self_request",
+        }
+
+    request_shown = entry_shown(lambda p: p["nip"], "created_by", me)
+    decree_shown = entry_shown(lambda d: d["signatory"]["nip"], "issued_by", me)
 
     async def propose_person(cell: Cell, fresh: bool) -> Request:
         nip = await people_named.take(cell.body, fresh=fresh)
@@ -512,31 +578,99 @@ def proposal_routes(platform: Platform) -> list[Route]:
         files = {"kind": (None, "pns_status"), "file": ("sk.pdf", PDF, "application/pdf")}
         return Request("POST", f"/api/v1/mutations/{p['id']}/documents", files=files)
 
+    async def own_request(cell: Cell, fresh: bool) -> Request:
+        # Own body: the caller asks for their own move; other: a colleague's request, entered for them.
+        await platform.free_the_callers()
+        if cell.body == OWN_SIDE:
+            return Request("POST", "/api/v1/mutations", self_request(me))
+        colleague = await colleagues.take("any", fresh=fresh)
+        return Request(
+            "POST", "/api/v1/mutations", {**self_request(colleague), "on_behalf_reason": ON_BEHALF}
+        )
+
+    async def request_for_a_colleague(cell: Cell, fresh: bool) -> Request:
+        # Own body: entered saying why; other: without the reason.
+        body = self_request(await colleagues_entered.take(cell.body, fresh=fresh))
+        if cell.body == OWN_SIDE:
+            body["on_behalf_reason"] = ON_BEHALF
+        return Request("POST", "/api/v1/mutations", body)
+
     def signatory(cell: Cell) -> dict[str, str]:
         return {"name": "Sekretaris Daerah", "title": "Sekretaris Daerah", "nip": platform.kin[cell.body]}
 
-    async def issue(cell: Cell, fresh: bool) -> Request:
-        p = await accepted.take(cell.path, fresh=fresh)
-        body = {"tmt": FUTURE_TMT, "place": "Mamuju", "signatory": signatory(cell)}
-        return Request("POST", f"/api/v1/mutations/{p['id']}/decree", body, if_match(p["version"]))
+    def signing(cell: Cell) -> dict[str, Any]:
+        """Own body: the caller signs; other: a colleague signed, and the caller does not say why they
+        enter it."""
+        nip = me if cell.body == OWN_SIDE else platform.kin[OWN_SIDE]
+        return {"signatory": {"name": "Pejabat Pembina Kepegawaian", "title": "Bupati", "nip": nip}}
 
-    async def amend(cell: Cell, fresh: bool) -> Request:
-        d = await amended.take(cell.path, fresh=fresh)
-        body = {"reason": "TMT diubah", "tmt": "2027-02-01", "signatory": signatory(cell)}
-        return Request("POST", f"/api/v1/decrees/{d['id']}/amendments", body)
+    def for_the_signatory(cell: Cell) -> dict[str, Any]:
+        return {"signatory": signatory(cell), "on_behalf_reason": ON_BEHALF}
 
-    async def revoke(cell: Cell, fresh: bool) -> Request:
-        d = await revoked.take(cell.path, fresh=fresh)
-        body = {"reason": "Pegawai diperlukan di asal", "signatory": signatory(cell)}
-        return Request("POST", f"/api/v1/decrees/{d['id']}/revocation", body)
+    def issue(made: Kept, signed: Callable[[Cell], dict[str, Any]]) -> Build:
+        async def build(cell: Cell, fresh: bool) -> Request:
+            p = await made.take(cell.path, fresh=fresh)
+            body = {"tmt": FUTURE_TMT, "place": "Mamuju", **signed(cell)}
+            return Request("POST", f"/api/v1/mutations/{p['id']}/decree", body, if_match(p["version"]))
+
+        return build
+
+    def amend(made: Kept, signed: Callable[[Cell], dict[str, Any]]) -> Build:
+        async def build(cell: Cell, fresh: bool) -> Request:
+            d = await made.take(cell.path, fresh=fresh)
+            body = {"reason": "TMT diubah", "tmt": "2027-02-01", **signed(cell)}
+            return Request("POST", f"/api/v1/decrees/{d['id']}/amendments", body)
+
+        return build
+
+    def revoke(made: Kept, signed: Callable[[Cell], dict[str, Any]]) -> Build:
+        async def build(cell: Cell, fresh: bool) -> Request:
+            d = await made.take(cell.path, fresh=fresh)
+            body = {"reason": "Pegawai diperlukan di asal", **signed(cell)}
+            return Request("POST", f"/api/v1/decrees/{d['id']}/revocation", body)
+
+        return build
 
     def receiving_agency(role: Role, cell: Cell) -> bool:
         # The receiving agency proposes the move of a person of any agency (Peraturan BKN 5/2019 Pasal 3).
         return role in (HR, ADMIN)
 
     # Every caller who is a person is the employee of the proposal in their own agency.
-    employee_of_it = own_path(ADMIN, HR, APPROVER, BKN, SUPERVISOR, EMPLOYEE, AUDITOR)
+    people = (ADMIN, HR, APPROVER, BKN, SUPERVISOR, EMPLOYEE, AUDITOR)
+    employee_of_it = own_path(*people)
     decider = own_only(APPROVER)  # the PPK of the agency decides a move within it
+
+    def own_or_entered(role: Role, cell: Cell) -> bool:
+        # Anyone who is a person asks for their own move; an HR officer enters a colleague's for them.
+        return role in people if cell.body == OWN_SIDE else role is HR
+
+    def not_the_auditor(permits: Permits) -> Permits:
+        # Auditors change nothing through the door, not even their own file.
+        return lambda role, cell: role is not AUDITOR and permits(role, cell)
+
+    def decree_routes(
+        made: tuple[Kept, Kept, Kept], signed: Callable[[Cell], dict[str, Any]], body_field: str
+    ) -> list[Route]:
+        builds = (issue(made[0], signed), amend(made[1], signed), revoke(made[2], signed))
+        templates = (
+            "/api/v1/mutations/{proposal_id}/decree",
+            "/api/v1/decrees/{decree_id}/amendments",
+            "/api/v1/decrees/{decree_id}/revocation",
+        )
+        return [
+            route(
+                "POST",
+                template,
+                build,
+                decider,
+                fixtures=fixtures,
+                body_varies=True,
+                body_field=body_field,
+                outcome=decree_shown,
+            )
+            for template, build, fixtures in zip(templates, builds, made, strict=True)
+        ]
+
     return [
         route(
             "POST",
@@ -625,32 +759,34 @@ def proposal_routes(platform: Platform) -> list[Route]:
             ),
             fixtures=filed,
         ),
+        # A signatory of another agency is refused; one of the caller's is entered for them, saying why.
+        *decree_routes((accepted, amended, revoked), for_the_signatory, "signatory.nip"),
+        # The caller signs themself; a colleague's signature entered without saying why is refused.
+        *decree_routes((accepted_to_sign, amended_signing, revoked_signing), signing, "on_behalf_reason"),
         route(
             "POST",
-            "/api/v1/mutations/{proposal_id}/decree",
-            issue,
-            decider,
-            fixtures=accepted,
+            "/api/v1/mutations",
+            own_request,
+            own_or_entered,
+            through_gateway=not_the_auditor(own_or_entered),
+            fixtures=colleagues,
+            key_of=lambda cell: "any" if cell.body == OTHER_SIDE else None,
+            path_varies=False,
             body_varies=True,
-            body_field="signatory.nip",
+            body_field="nip",
+            outcome=request_shown,
         ),
         route(
             "POST",
-            "/api/v1/decrees/{decree_id}/amendments",
-            amend,
-            decider,
-            fixtures=amended,
+            "/api/v1/mutations",
+            request_for_a_colleague,
+            own_only(HR),
+            fixtures=colleagues_entered,
+            key_of=lambda cell: cell.body,
+            path_varies=False,
             body_varies=True,
-            body_field="signatory.nip",
-        ),
-        route(
-            "POST",
-            "/api/v1/decrees/{decree_id}/revocation",
-            revoke,
-            decider,
-            fixtures=revoked,
-            body_varies=True,
-            body_field="signatory.nip",
+            body_field="on_behalf_reason",
+            outcome=request_shown,
         ),
     ]
 

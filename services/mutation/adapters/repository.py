@@ -69,6 +69,7 @@ def _row_values(p: Proposal) -> dict[str, Any]:
         "policy_agency_code": p.policy_agency_code,
         "policy_version": p.policy_version,
         "created_by": p.created_by,
+        "on_behalf_reason": p.on_behalf_reason,
         "created_at": p.created_at,
         "updated_at": p.updated_at or p.created_at,
         "version": p.version,
@@ -108,6 +109,7 @@ def proposal_of(row: Row[Any] | Mapping[str, Any]) -> Proposal:
         check_outcome=r["check_outcome"],
         policy_agency_code=r["policy_agency_code"],
         policy_version=r["policy_version"],
+        on_behalf_reason=r["on_behalf_reason"],
         version=r["version"],
         updated_at=r["updated_at"],
     )
@@ -272,6 +274,8 @@ class ProposalRepository:
                     "reason": t.reason,
                     "reason_code": t.reason_code,
                     "reason_params": dict(t.reason_params) or None,
+                    "on_behalf_of": t.on_behalf.of if t.on_behalf else None,
+                    "on_behalf_reason": t.on_behalf.reason if t.on_behalf else None,
                     "check_run_id": run_id,
                     "at": t.at,
                 }

@@ -2,7 +2,7 @@
 new decree."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response, status
@@ -21,25 +21,46 @@ router = APIRouter(prefix="/api/v1", tags=["decrees"])
 
 
 class SignatoryIn(RequestModel):
+    """The deciding official who signs the decree: whose act it is."""
+
     name: ShortText = Field(examples=["Drs. H. Ali Baal Masdar, M.Si."])
     title: ShortText = Field(examples=["Gubernur Sulawesi Barat"])
-    nip: Nip | None = None
+    nip: Nip | None = Field(default=None, description="yours when you sign it yourself")
 
     def signatory(self) -> Signatory:
         return Signatory(self.name, self.title, self.nip)
+
+
+class SignatoryPublic(BaseModel):
+    name: str
+    title: str
+    nip: str | None
+
+
+OnBehalfReason = Annotated[
+    Reason | None,
+    Field(
+        description="when you are not the signatory (the signatory's NIP is not yours, or it has none): why "
+        "you enter the decree the official signed for them. Recorded beside the signature; refused when "
+        "you sign it yourself",
+        examples=["SK ditandatangani basah oleh Gubernur; dimasukkan Sekretariat BKD"],
+    ),
+]
 
 
 class DecreeCreate(RequestModel):
     tmt: date = Field(description="terhitung mulai tanggal: when the move takes effect")
     place: ShortText = Field(examples=["Mamuju"], description="where the decree is signed")
     signatory: SignatoryIn
+    on_behalf_reason: OnBehalfReason = None
 
 
 class DecreeChange(RequestModel):
     reason: Reason
     tmt: date | None = Field(default=None, description="a new TMT (amendments only)")
     place: ShortText | None = None
-    signatory: SignatoryIn | None = None
+    signatory: SignatoryIn | None = Field(default=None, description="none: the changed decree's signatory")
+    on_behalf_reason: OnBehalfReason = None
 
 
 class DecreePublic(BaseModel):
@@ -56,7 +77,12 @@ class DecreePublic(BaseModel):
     tmt: date
     sha256: str = Field(description="SHA-256 of the PDF")
     size: int
-    issued_by: str
+    signatory: SignatoryPublic = Field(description="whose act the decree is")
+    issued_by: str = Field(description="who entered the decree")
+    entered_by: str | None = Field(
+        description="who entered the decree for its signatory (issued_by); none: the signatory did"
+    )
+    on_behalf_reason: str | None = Field(description="why it was entered for the signatory")
     issued_at: datetime
     content: dict[str, Any]
     pdf_url: str
@@ -77,7 +103,10 @@ class DecreePublic(BaseModel):
             tmt=d.tmt,
             sha256=d.sha256,
             size=d.size,
+            signatory=SignatoryPublic(**vars(d.signatory)),
             issued_by=d.issued_by,
+            entered_by=d.issued_by if d.on_behalf_reason is not None else None,
+            on_behalf_reason=d.on_behalf_reason,
             issued_at=d.issued_at,
             content=dict(d.content),
             pdf_url=f"/api/v1/decrees/{d.id}/pdf",
@@ -104,8 +133,9 @@ async def issue_decree(
     response: Response,
     if_match: IfMatch = None,
 ) -> DecreePublic:
-    """Issue the decree (the deciding official): checks run a last time, the register gives the number,
-    the PDF is made and stored with its hash. Needs the proposal's ETag in If-Match."""
+    """Issue the decree (the deciding official, or the office entering the one they signed, saying why):
+    checks run a last time, the register gives the number, the PDF is made and stored with its hash. Needs
+    the proposal's ETag in If-Match."""
     proposal, decree = await service.issue_decree(
         uow,
         principal,
@@ -114,6 +144,7 @@ async def issue_decree(
         tmt=body.tmt,
         place=body.place,
         signatory=body.signatory.signatory(),
+        on_behalf_reason=body.on_behalf_reason,
         expected_version=version_from_if_match(if_match),
     )
     _wake_scheduler(request)
@@ -169,6 +200,7 @@ async def amend_decree(
         tmt=body.tmt,
         place=body.place,
         signatory=body.signatory.signatory() if body.signatory else None,
+        on_behalf_reason=body.on_behalf_reason,
     )
     _wake_scheduler(request)
     return DecreePublic.of(decree)
@@ -190,5 +222,6 @@ async def revoke_decree(
         reason=body.reason,
         place=body.place,
         signatory=body.signatory.signatory() if body.signatory else None,
+        on_behalf_reason=body.on_behalf_reason,
     )
     return DecreePublic.of(decree)

@@ -83,6 +83,11 @@ class ProposalPublic(BaseModel):
     next_step: NextStep | None
     actions: list[Action] = Field(description="what the caller may do now")
     created_by: str
+    entered_by: str | None = Field(
+        description="who filed the employee's own request for them (created_by); none: nobody's act was "
+        "entered for them"
+    )
+    on_behalf_reason: str | None = Field(description="why it was filed for the employee")
     created_at: datetime
     updated_at: datetime | None
     version: int
@@ -135,13 +140,15 @@ class ProposalPublic(BaseModel):
             next_step=next_step,
             actions=p.available_actions(actor),
             created_by=p.created_by,
+            entered_by=p.created_by if p.on_behalf_reason is not None else None,
+            on_behalf_reason=p.on_behalf_reason,
             created_at=p.created_at,
             updated_at=p.updated_at,
             version=p.version,
         )
 
 
-class ProposalCreate(RequestModel):
+class ProposedMove(RequestModel):
     nip: Nip
     target_position_id: str = Field(min_length=1, max_length=64)
     reason: Reason = Field(examples=["Pemerataan pegawai sesuai hasil ABK"])
@@ -149,17 +156,34 @@ class ProposalCreate(RequestModel):
         default=None, description="why the move comes before 2 years in the current posting (PP 11/2017)"
     )
     proposed_tmt: date | None = None
+
+
+class ProposalCreate(ProposedMove):
     initiator: Literal["agency", "self_request"] = Field(
         default="agency", description="an employee filing for themselves always makes a self_request"
+    )
+    on_behalf_reason: Reason | None = Field(
+        default=None,
+        description="an HR officer filing the employee's own request (self_request) for them: why, e.g. "
+        "their letter came on paper. Recorded beside the request; refused for your own request or an "
+        "agency's",
+        examples=["Surat permohonan pegawai tanggal 1 Desember 2026 diterima di loket BKPSDM"],
     )
 
     def draft(self) -> ProposalDraft:
         return ProposalDraft(
-            self.nip, self.target_position_id, self.reason, self.organisational_reason, self.proposed_tmt
+            self.nip,
+            self.target_position_id,
+            self.reason,
+            self.organisational_reason,
+            self.proposed_tmt,
+            on_behalf_reason=self.on_behalf_reason,
         )
 
 
-class RoundItem(ProposalCreate):
+class RoundItem(ProposedMove):
+    """A move of a round: the agency's own proposal (or its placement plan's)."""
+
     explanation: dict[str, Any] | None = Field(
         default=None, description="why a placement plan proposes this move (scores, constraints)"
     )
@@ -260,6 +284,12 @@ class TransitionPublic(BaseModel):
         default=None, description="what the platform says of the step, as a code the app words"
     )
     reason_params: dict[str, str] = Field(default_factory=dict, description="the values its words name")
+    on_behalf_of: str | None = Field(
+        default=None,
+        description="whose act the actor entered for them: the employee's NIP (their own request), the "
+        "decree's signatory; none: the actor's own act",
+    )
+    on_behalf_reason: str | None = Field(default=None, description="why the actor entered it for them")
     check_outcome: str | None = Field(description="the checks' outcome at that moment")
     check_run_id: UUID | None
     at: datetime

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.mutation.domain.mutation_types import AUTHORITIES, MutationType
+from services.mutation.domain.workflow import OnBehalf, acting_for
 from shared.errors import Conflict, FieldProblem, InvalidInput
 
 
@@ -59,6 +60,23 @@ class Signatory:
     name: str
     title: str
     nip: str | None = None
+
+    @property
+    def named(self) -> str:
+        return f"{self.name}, {self.title}"
+
+
+def signing(caller_nip: str | None, signatory: Signatory, on_behalf_reason: str | None) -> OnBehalf | None:
+    """A decree is its signatory's act, the deciding official's. The official may enter it themself (the
+    signatory's NIP is theirs); whoever else may issue it (the office's approver or administration) enters
+    the decree the official signed for them, saying why, and is recorded beside the signature."""
+    return acting_for(
+        "signatory",
+        signatory.named,
+        on_behalf_reason,
+        acting_themself=signatory.nip is not None and signatory.nip == caller_nip,
+        why_not=f"you are not the signatory {signatory.named}",
+    )
 
 
 @dataclass(frozen=True)

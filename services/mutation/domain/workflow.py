@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from services.mutation.domain.mutation_types import AUTHORITIES, MutationType
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput
 
 
 class State(StrEnum):
@@ -146,18 +146,75 @@ class Actor:
 PLATFORM = Actor("system", frozenset({ADMIN}), None, system=True)
 
 
-def authorise_proposer(actor: Actor, initiator: Initiator, nip: str) -> None:
-    """The role a proposal needs, before anything it names is looked at: an HR officer or the
-    administration proposes; the employee asks for their own move, or an HR officer files it for them."""
-    if initiator is Initiator.SELF_REQUEST:
-        if actor.nip == nip or actor.has_role(HR_OFFICER):
-            return
+ON_BEHALF_REASON = "on_behalf_reason"
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """An act the actor entered for the person whose act it is (`of`: an employee's NIP, or a decree's
+    signatory as the decree names them), and why. Both are recorded; nobody acts as another silently."""
+
+    of: str
+    reason: str
+
+
+def entered_for_nobody(reason: str | None) -> None:
+    """The caller's own act (or their agency's) is entered for nobody: a reason for doing so misleads."""
+    if reason is not None:
+        raise InvalidInput(
+            "you act as yourself: there is no one to enter this for",
+            errors=[FieldProblem(field=ON_BEHALF_REASON, message="only when entering it for someone else")],
+        )
+
+
+def acting_for(
+    field: str, of: str, reason: str | None, *, acting_themself: bool, why_not: str
+) -> OnBehalf | None:
+    """Who acts when a request names whose act it is (`field`): the caller themself (then there is no one
+    to enter it for), or the caller entering it for `of`, which needs the reason (`why_not` says why the
+    caller is not that person)."""
+    if acting_themself:
+        entered_for_nobody(reason)
+        return None
+    if reason is None:
         raise Forbidden(
-            "a self-requested move is filed by the employee or an HR officer of either agency",
-            code="role-required",
+            f"{why_not}: entering it for them needs {ON_BEHALF_REASON}",
+            code="acting-as-someone-else",
+            errors=[
+                FieldProblem(
+                    field=field, message=f"is not you; to enter it for them, give {ON_BEHALF_REASON}"
+                ),
+                FieldProblem(field=ON_BEHALF_REASON, message="required to enter it for someone else"),
+            ],
+        )
+    return OnBehalf(of, reason)
+
+
+def authorise_proposer(
+    actor: Actor, initiator: Initiator, nip: str, *, on_behalf_reason: str | None = None
+) -> OnBehalf | None:
+    """The role a proposal needs, before anything it names is looked at, and whom the caller enters it for.
+    An HR officer or the administration proposes: the agency's own act. A self-requested move is the
+    employee's: they file it themself, or an HR officer of either agency enters it for them from their
+    letter (Peraturan BKN 5/2019 Pasal 3: the person's own letter is in the file), saying why."""
+    if initiator is Initiator.SELF_REQUEST:
+        if actor.nip != nip and not actor.has_role(HR_OFFICER):
+            raise Forbidden(
+                f"a self-requested move is {nip}'s own: filed by them, or for them by an HR officer",
+                code="acting-as-someone-else",
+                errors=[FieldProblem(field="nip", message="is not you: you cannot ask for their move")],
+            )
+        return acting_for(
+            "nip",
+            nip,
+            on_behalf_reason,
+            acting_themself=actor.nip == nip,
+            why_not=f"you are not {nip}, whose own request this is",
         )
     if not actor.has_role(HR_OFFICER, ADMIN):
         raise Forbidden("proposing a mutation needs the role hr_officer", code="role-required")
+    entered_for_nobody(on_behalf_reason)
+    return None
 
 
 @dataclass(frozen=True)
@@ -179,6 +236,7 @@ class Transition:
     # app words in the reader's language (`reason_codes` in its catalogue).
     reason_code: str | None = None
     reason_params: Mapping[str, str] = field(default_factory=dict)
+    on_behalf: OnBehalf | None = None  # the actor entered the step for the person whose act it is
 
 
 @dataclass
@@ -213,6 +271,7 @@ class Proposal:
     check_outcome: str | None = None
     policy_agency_code: str | None = None
     policy_version: int | None = None
+    on_behalf_reason: str | None = None  # an HR officer (created_by) filed the employee's own request: why
     version: int = 1
     updated_at: datetime | None = None
     events: list[Transition] = field(default_factory=list)
@@ -220,6 +279,11 @@ class Proposal:
     @property
     def self_requested(self) -> bool:
         return self.initiator is Initiator.SELF_REQUEST
+
+    @property
+    def on_behalf(self) -> OnBehalf | None:
+        """The employee's own request, when someone else (`created_by`) filed it for them."""
+        return None if self.on_behalf_reason is None else OnBehalf(self.nip, self.on_behalf_reason)
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -422,6 +486,7 @@ class Proposal:
         reason_params: Mapping[str, str] | None = None,
         sla_days: int = 15,
         decree_revoked: bool = False,
+        on_behalf: OnBehalf | None = None,
     ) -> Transition:
         """Take `action`: checks the actor, then the state, then applies it and returns what happened."""
         self.authorise(actor, action)
@@ -453,7 +518,15 @@ class Proposal:
         elif action is Action.RETRY:
             self.failure_reason = None
         happened = Transition(
-            action, before, self.state, actor.label, at, reason, reason_code, dict(reason_params or {})
+            action,
+            before,
+            self.state,
+            actor.label,
+            at,
+            reason,
+            reason_code,
+            dict(reason_params or {}),
+            on_behalf,
         )
         self.version += 1
         self.updated_at = at
@@ -480,7 +553,8 @@ class Proposal:
         """The employee accepts or objects (PP 11/2017: the move must be visible to the person it moves)."""
         if actor.nip != self.nip:
             raise Forbidden(
-                "only the employee the proposal moves can accept or object", code="employee-scope"
+                "accepting or objecting is the employee's own answer: nobody gives it for them",
+                code="acting-as-someone-else",
             )
         if self.self_requested:
             raise Conflict("the employee asked for this move; withdraw it instead", code="self-requested")

@@ -14,6 +14,7 @@ from services.mutation.domain.workflow import (
     HR_OFFICER,
     Action,
     Actor,
+    OnBehalf,
     Proposal,
     State,
 )
@@ -127,3 +128,8 @@ def audit_record(
 
 def overrides_note(rows: Sequence[Any]) -> list[contracts.OverrideNote]:
     return [contracts.OverrideNote(rule=r["rule"], reason=r["reason"], approver=r["approver"]) for r in rows]
+
+
+def on_behalf_data(on_behalf: OnBehalf | None) -> dict[str, Any]:
+    """What the audit chain keeps of an act entered for someone: its actor is the one who entered it."""
+    return {} if on_behalf is None else {"on_behalf_of": on_behalf.of, "on_behalf_reason": on_behalf.reason}

@@ -27,11 +27,12 @@ from services.mutation.domain.decree import (
     considerations,
     decree_number,
     legal_basis,
+    signing,
 )
 from services.mutation.domain.mutation_types import AgencyKind, AgencyRef, decree_register
 from services.mutation.domain.ranks import rank_title
-from services.mutation.domain.workflow import Action, Proposal, State
-from services.mutation.service.common import actor_of, audit_record, now, recipients
+from services.mutation.domain.workflow import Action, OnBehalf, Proposal, State
+from services.mutation.service.common import actor_of, audit_record, now, on_behalf_data, recipients
 from services.mutation.service.proposals import apply_step, get_proposal, proposal_to_change
 from shared.auth import Principal
 from shared.contracts import mutation as contracts
@@ -62,8 +63,13 @@ class Decree:
     storage_key: str
     sha256: str
     size: int
-    issued_by: str
+    issued_by: str  # who entered it: the caller
     issued_at: datetime
+    on_behalf_reason: str | None = None  # issued_by entered it for its signatory: why
+
+    @property
+    def signatory(self) -> Signatory:
+        return Signatory(**self.content["signatory"])
 
 
 def _decree_of(row: Any) -> Decree:
@@ -85,6 +91,7 @@ def _decree_of(row: Any) -> Decree:
         row.size,
         row.issued_by,
         row.issued_at,
+        row.on_behalf_reason,
     )
 
 
@@ -187,6 +194,7 @@ async def _write(
     place: str,
     signatory: Signatory,
     issued_by: str,
+    on_behalf: OnBehalf | None,
     at: datetime,
     changes: Decree | None,
     reason: str | None,
@@ -238,6 +246,7 @@ async def _write(
         size=len(pdf),
         issued_by=issued_by,
         issued_at=at,
+        on_behalf_reason=on_behalf.reason if on_behalf else None,
     )
     try:
         await connection.execute(insert(decrees).values(**vars(decree)))
@@ -288,14 +297,17 @@ async def issue_decree(
     tmt: date,
     place: str,
     signatory: Signatory,
+    on_behalf_reason: str | None = None,
     expected_version: int,
 ) -> tuple[Proposal, Decree]:
     """The deciding step: the checks run one last time, then the decree is numbered, rendered and stored;
-    the proposal becomes `decree_issued` and takes effect on the TMT."""
+    the proposal becomes `decree_issued` and takes effect on the TMT. The decree is its signatory's act:
+    entered by someone else, it records who and why (`on_behalf_reason`)."""
     actor, at = actor_of(principal), now()
     proposal = await proposal_to_change(uow.connection, proposal_id, actor)
     check_version(proposal.version, expected_version, f"proposal {proposal_id}")
     proposal.authorise(actor, Action.ISSUE_DECREE)
+    on_behalf = signing(actor.nip, signatory, on_behalf_reason)
     await _check_signatory(uow.connection, principal, signatory)
     check_tmt(tmt, at.date())
     proposal.tmt = tmt
@@ -308,6 +320,7 @@ async def issue_decree(
         reason_code="decree-issued",
         reason_params={"tmt": tmt.isoformat()},
         at=at,
+        on_behalf=on_behalf,
     )
     decree, content = await _write(
         uow.connection,
@@ -318,6 +331,7 @@ async def issue_decree(
         place=place,
         signatory=signatory,
         issued_by=actor.label,
+        on_behalf=on_behalf,
         at=at,
         changes=None,
         reason=None,
@@ -333,7 +347,12 @@ async def issue_decree(
                     actor.label,
                     "decree.issued",
                     proposal,
-                    {"number": decree.number, "tmt": tmt.isoformat(), "sha256": decree.sha256},
+                    {
+                        "number": decree.number,
+                        "tmt": tmt.isoformat(),
+                        "sha256": decree.sha256,
+                        **on_behalf_data(on_behalf),
+                    },
                     subject_type="decree",
                     subject_id=str(decree.id),
                 )
@@ -375,9 +394,12 @@ async def change_decree(
     tmt: date | None = None,
     place: str | None = None,
     signatory: Signatory | None = None,
+    on_behalf_reason: str | None = None,
 ) -> tuple[Proposal, Decree]:
     """Amend (another TMT or signatory) or revoke a decree by a new numbered decree; the old one is kept,
-    marked superseded or revoked. Revoking cancels the mutation. Both are refused once it took effect."""
+    marked superseded or revoked. Revoking cancels the mutation. Both are refused once it took effect. The
+    new decree is signed by the one it names, else by the old one's signatory: entered by someone else, it
+    records who and why."""
     actor, at = actor_of(principal), now()
     row = (await uow.connection.execute(select(decrees).where(decrees.c.id == decree_id))).first()
     if row is None:
@@ -385,6 +407,8 @@ async def change_decree(
     old = _decree_of(row)
     proposal = await proposal_to_change(uow.connection, old.proposal_id, actor)
     proposal.authorise_decree(actor)
+    signed_by = signatory or old.signatory
+    on_behalf = signing(actor.nip, signed_by, on_behalf_reason)
     await _check_signatory(uow.connection, principal, signatory)
     check_changeable(old.status, effective=proposal.state is not State.DECREE_ISSUED)
     if old.kind is DecreeKind.REVOCATION:
@@ -403,8 +427,9 @@ async def change_decree(
         kind=kind,
         tmt=new_tmt,
         place=place or previous["place"],
-        signatory=signatory or Signatory(**previous["signatory"]),
+        signatory=signed_by,
         issued_by=actor.label,
+        on_behalf=on_behalf,
         at=at,
         changes=old,
         reason=reason,
@@ -412,7 +437,16 @@ async def change_decree(
     try:
         proposal.decree_id, proposal.decree_number = decree.id, decree.number
         if revoke:
-            await apply_step(uow, proposal, actor, Action.CANCEL, reason=reason, at=at, decree_revoked=True)
+            await apply_step(
+                uow,
+                proposal,
+                actor,
+                Action.CANCEL,
+                reason=reason,
+                at=at,
+                decree_revoked=True,
+                on_behalf=on_behalf,
+            )
         else:
             proposal.version += 1
             proposal.updated_at = at
@@ -433,6 +467,7 @@ async def change_decree(
                         "tmt": new_tmt.isoformat(),
                         "sha256": decree.sha256,
                         "reason": reason,
+                        **on_behalf_data(on_behalf),
                     },
                     subject_type="decree",
                     subject_id=str(decree.id),

@@ -25,6 +25,7 @@ from services.mutation.domain.workflow import (
     Action,
     Actor,
     Initiator,
+    OnBehalf,
     Placement,
     Proposal,
     State,
@@ -37,6 +38,7 @@ from services.mutation.service.common import (
     audit_record,
     change_fields,
     now,
+    on_behalf_data,
     overrides_note,
     proposal_event,
     roles_of,
@@ -64,6 +66,7 @@ class ProposalDraft:
     organisational_reason: str | None = None
     proposed_tmt: date | None = None
     explanation: dict[str, Any] | None = None
+    on_behalf_reason: str | None = None  # the caller files the employee's own request for them: why
 
 
 @dataclass
@@ -117,7 +120,7 @@ async def _build(
     """The proposal a draft makes, with what is wrong with the draft noted on `references` (None when too
     little holds to make one): the person, the position, its unit and both agencies must be known and hold
     together, and the receiving agency must be the proposer's."""
-    authorise_proposer(actor, initiator, draft.nip)
+    on_behalf = authorise_proposer(actor, initiator, draft.nip, on_behalf_reason=draft.on_behalf_reason)
     employee = await reader.employee(draft.nip)
     position = await reader.position(draft.target_position_id)
     if employee is None:
@@ -166,6 +169,7 @@ async def _build(
         round_id=round_id,
         plan_ref=plan_ref,
         explanation=draft.explanation,
+        on_behalf_reason=on_behalf.reason if on_behalf else None,
         updated_at=at,
     )
     if not proposal.within_proposer_scope(actor):
@@ -243,7 +247,15 @@ async def _propose(
         history.append(
             (
                 proposal.id,
-                Transition(Action.PROPOSE, State.DRAFT, State.DRAFT, actor.label, at, proposal.reason),
+                Transition(
+                    Action.PROPOSE,
+                    State.DRAFT,
+                    State.DRAFT,
+                    actor.label,
+                    at,
+                    proposal.reason,
+                    on_behalf=proposal.on_behalf,
+                ),
                 roles_of(actor),
                 run_id,
             )
@@ -273,6 +285,7 @@ async def _propose(
                     "check_outcome": report.outcome.value,
                     "policy": [report.policy_agency_code, report.policy_version],
                     "plan_ref": plan_ref,
+                    **on_behalf_data(proposal.on_behalf),
                 },
             )
         )
@@ -492,9 +505,11 @@ async def apply_step(
     reader: FactsReader | None = None,
     decree_revoked: bool = False,
     sink: StepSink | None = None,
+    on_behalf: OnBehalf | None = None,
 ) -> Transition:
     """Take one workflow step on a loaded proposal, inside the caller's transaction: authorise, check the
-    state, re-run the checks before a decision (a blocking failure refuses it), save, record, publish."""
+    state, re-run the checks before a decision (a blocking failure refuses it), save, record, publish.
+    `on_behalf`: the step records another's act the actor entered for them (a decree's signatory)."""
     connection = uow.connection
     proposal.authorise(actor, action)
     proposal.check_state(action)
@@ -539,6 +554,7 @@ async def apply_step(
         reason_params=reason_params,
         sla_days=policy.sla_days,
         decree_revoked=decree_revoked,
+        on_behalf=on_behalf,
     )
     repository = ProposalRepository(connection)
     await repository.save(proposal, expected_version=expected)
@@ -580,6 +596,7 @@ async def apply_step(
                 "to": happened.to_state.value,
                 "reason": reason,
                 **check_data,
+                **on_behalf_data(on_behalf),
             },
         )
     )

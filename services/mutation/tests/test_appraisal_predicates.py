@@ -9,8 +9,10 @@ from sqlalchemy import select
 from services.appraisal.app import create_app as create_appraisal_app
 from services.appraisal.tests.support import (
     MEETS,
+    PAST_YEAR,
     REVIEWER,
     STAFF,
+    as_person,
     finalise,
     nip,
     open_period,
@@ -31,10 +33,10 @@ async def test_final_annual_predicates_reach_the_mutation_read_model(make_settin
     async with serve_in_process(appraisal_app) as appraisal, serve_in_process(mutation_app) as mutation:
         andi, sari = nip(1), nip(2)
         await register(appraisal_app, *STAFF, andi, sari)
-        period = await open_period(appraisal, year=2026)
+        period = await open_period(appraisal, year=PAST_YEAR)
         skps = {employee: await plan_skp(appraisal, period["id"], employee) for employee in (andi, sari)}
         for employee, predicate in ((andi, "butuh_perbaikan"), (sari, "sangat_baik")):
-            rated = await rate(appraisal, skps[employee], "S1", "baik")
+            rated = await rate(appraisal, skps[employee], "S1", predicate)
             assert (await rate(appraisal, rated.json(), "annual", predicate)).status_code == 200
         assert (await finalise(appraisal, period["id"], "S1")).status_code == 200
         assert (await finalise(appraisal, period["id"], "annual")).status_code == 200
@@ -45,10 +47,10 @@ async def test_final_annual_predicates_reach_the_mutation_read_model(make_settin
             return response.json()["items"]
 
         assert await eventually(lambda: predicates(sari), what="Sari's predicate") == [
-            {"year": 2026, "predicate": "sangat_baik"}
+            {"year": PAST_YEAR, "predicate": "sangat_baik"}
         ]
         assert await eventually(lambda: predicates(andi), what="Andi's predicate") == [
-            {"year": 2026, "predicate": "butuh_perbaikan"}
+            {"year": PAST_YEAR, "predicate": "butuh_perbaikan"}
         ]
         consumer = mutation_app.state.runtime.consumer
         await eventually(lambda: consumer.counts_of("applied") >= 4, what="the periodic evaluations too")
@@ -57,6 +59,7 @@ async def test_final_annual_predicates_reach_the_mutation_read_model(make_settin
         filed = await appraisal.post(
             f"/api/v1/skp/{skps[andi]['id']}/evaluations/annual/objections",
             json={"nip": andi, "reason": "Realisasi melebihi target"},
+            headers=as_person(appraisal_app, andi),
         )
         objection = filed.json()["objections"][0]["id"]
         decided = await appraisal.post(
@@ -68,6 +71,7 @@ async def test_final_annual_predicates_reach_the_mutation_read_model(make_settin
                 "results": MEETS,
                 "behaviour": MEETS,
             },
+            headers=as_person(appraisal_app, REVIEWER),
         )
         assert decided.status_code == 200, decided.text
         await eventually(
@@ -86,11 +90,11 @@ async def test_the_talent_box_reaches_the_mutation_read_model(make_settings):
     async with serve_in_process(appraisal_app) as appraisal, serve_in_process(mutation_app):
         andi, sari = nip(1), nip(2)
         await register(appraisal_app, *STAFF, andi, sari)
-        period = await open_period(appraisal, year=2026)
+        period = await open_period(appraisal, year=PAST_YEAR)
         # Two people, so the year's distribution stays within the organisation's caps.
         for employee, predicate in ((andi, "butuh_perbaikan"), (sari, "sangat_baik")):
             skp = await plan_skp(appraisal, period["id"], employee)
-            rated = await rate(appraisal, skp, "S1", "baik")
+            rated = await rate(appraisal, skp, "S1", predicate)
             assert (await rate(appraisal, rated.json(), "annual", predicate)).status_code == 200
         assert (await finalise(appraisal, period["id"], "S1")).status_code == 200
         assert (await finalise(appraisal, period["id"], "annual")).status_code == 200
@@ -114,4 +118,9 @@ async def test_the_talent_box_reaches_the_mutation_read_model(make_settings):
                 row = (await connection.execute(select(talent_boxes))).first()
             return tuple(row) if row else None
 
-        assert await eventually(kept, what="the 9-box in the mutation read model") == (sari, 9, True, 2026)
+        assert await eventually(kept, what="the 9-box in the mutation read model") == (
+            sari,
+            9,
+            True,
+            PAST_YEAR,
+        )

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.integration
 
 PEOPLE = 6
 SIGNATORY = {"name": "Drs. H. Ali Baal Masdar, M.Si.", "title": "Gubernur Sulawesi Barat"}
+# The Gubernur signs on paper; the office enters his decrees.
+ON_PAPER = "SK ditandatangani basah oleh Gubernur"
 
 
 async def test_decrees_issued_in_parallel_in_one_register_never_share_a_number(make_settings):
@@ -35,7 +37,12 @@ async def test_decrees_issued_in_parallel_in_one_register_never_share_a_number(m
         async def issue(proposal: dict):
             return await mutation.post(
                 f"/api/v1/mutations/{proposal['id']}/decree",
-                json={"tmt": "2027-01-02", "place": "Mamuju", "signatory": SIGNATORY},
+                json={
+                    "tmt": "2027-01-02",
+                    "place": "Mamuju",
+                    "signatory": SIGNATORY,
+                    "on_behalf_reason": ON_PAPER,
+                },
                 headers={"If-Match": f'W/"{proposal["version"]}"', **gubernur},
             )
 
@@ -55,7 +62,8 @@ async def test_decrees_issued_in_parallel_in_one_register_never_share_a_number(m
         # An amendment and a revocation are new numbered decrees; the old versions stay.
         first = issued[0]
         amended = await mutation.post(
-            f"/api/v1/decrees/{first['id']}/amendments", json={"reason": "Perubahan TMT", "tmt": "2027-02-01"}
+            f"/api/v1/decrees/{first['id']}/amendments",
+            json={"reason": "Perubahan TMT", "tmt": "2027-02-01", "on_behalf_reason": ON_PAPER},
         )
         assert amended.status_code == 201, amended.text
         assert (amended.json()["kind"], amended.json()["sequence"], amended.json()["version"]) == (
@@ -63,11 +71,13 @@ async def test_decrees_issued_in_parallel_in_one_register_never_share_a_number(m
             PEOPLE + 1,
             2,
         )
-        again = await mutation.post(f"/api/v1/decrees/{first['id']}/amendments", json={"reason": "lagi"})
+        again = await mutation.post(
+            f"/api/v1/decrees/{first['id']}/amendments", json={"reason": "lagi", "on_behalf_reason": ON_PAPER}
+        )
         assert again.status_code == 409
         revoked = await mutation.post(
             f"/api/v1/decrees/{amended.json()['id']}/revocation",
-            json={"reason": "Pegawai diperlukan di asal"},
+            json={"reason": "Pegawai diperlukan di asal", "on_behalf_reason": ON_PAPER},
         )
         assert revoked.status_code == 201 and revoked.json()["sequence"] == PEOPLE + 2
         versions = (await mutation.get(f"/api/v1/mutations/{first['mutation_id']}/decrees")).json()

@@ -107,6 +107,7 @@ async def test_a_cross_regency_mutation_from_proposal_to_the_person_moved(make_s
                 "tmt": "2026-11-02",
                 "place": "Mamuju",
                 "signatory": {"name": "Drs. H. Ali Baal Masdar, M.Si.", "title": "Gubernur Sulawesi Barat"},
+                "on_behalf_reason": "SK ditandatangani basah oleh Gubernur",
             },
             headers={"If-Match": f'W/"{proposal["version"]}"', **gubernur},
         )
@@ -226,6 +227,7 @@ async def test_a_refused_move_shows_as_failed_and_can_be_sent_again(make_setting
                 "tmt": "2026-11-02",
                 "place": "Mamuju",
                 "signatory": {"name": "Gubernur", "title": "Gubernur"},
+                "on_behalf_reason": "SK ditandatangani basah oleh Gubernur",
             },
             headers={"If-Match": f'W/"{proposal["version"]}"'},
         )
@@ -243,6 +245,7 @@ async def test_a_refused_move_shows_as_failed_and_can_be_sent_again(make_setting
                 "tmt": "2026-11-02",
                 "place": "Mamuju",
                 "signatory": {"name": "Gubernur", "title": "Gubernur"},
+                "on_behalf_reason": "SK ditandatangani basah oleh Gubernur",
             },
             headers={"If-Match": f'W/"{proposal["version"]}"'},
         )
@@ -291,6 +294,7 @@ async def test_a_future_tmt_waits_for_its_day(make_settings):
                 "tmt": "2027-01-02",
                 "place": "Mamuju",
                 "signatory": {"name": "Gubernur", "title": "Gubernur"},
+                "on_behalf_reason": "SK ditandatangani basah oleh Gubernur",
             },
             headers={"If-Match": f'W/"{proposal["version"]}"'},
         )

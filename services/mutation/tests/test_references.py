@@ -220,6 +220,7 @@ async def test_a_decree_naming_an_unknown_signatory_is_refused_and_nothing_is_is
                 "tmt": "2027-01-04",
                 "place": "Mamuju",
                 "signatory": {"name": "Sekretaris Daerah", "title": "Sekretaris Daerah", "nip": UNKNOWN_NIP},
+                "on_behalf_reason": "SK ditandatangani basah oleh Sekretaris Daerah",
             },
             headers={"If-Match": f'W/"{proposal["version"]}"'},
         )

@@ -17,9 +17,11 @@ from services.mutation.domain.decree import (
     considerations,
     decree_number,
     legal_basis,
+    signing,
 )
 from services.mutation.domain.mutation_types import MutationType
-from shared.errors import Conflict, InvalidInput
+from services.mutation.domain.workflow import OnBehalf
+from shared.errors import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.unit
 
@@ -87,3 +89,20 @@ def test_a_tmt_may_be_past_but_not_years_ahead():
     with pytest.raises(InvalidInput):
         check_tmt(date(2028, 1, 1), date(2026, 11, 25))
     assert content().as_dict()["target"]["agency"] == "Kabupaten Mamuju"
+
+
+def test_a_decree_is_its_signatorys_act_entered_by_them_or_for_them_saying_why():
+    sekda = Signatory("Dr. Muhammad Idris", "Sekretaris Daerah", "197001011995031001")
+    gubernur = Signatory("Drs. H. Ali Baal Masdar, M.Si.", "Gubernur Sulawesi Barat")
+    why = "SK ditandatangani basah oleh Gubernur"
+    assert signing(sekda.nip, sekda, None) is None
+    with pytest.raises(InvalidInput) as needless:
+        signing(sekda.nip, sekda, why)
+    assert [p.field for p in needless.value.errors] == ["on_behalf_reason"]
+    for caller_nip, signatory in ((None, gubernur), (None, sekda), ("199001012015012001", sekda)):
+        with pytest.raises(Forbidden) as silent:
+            signing(caller_nip, signatory, None)
+        assert silent.value.code == "acting-as-someone-else"
+        assert {p.field for p in silent.value.errors} == {"signatory", "on_behalf_reason"}
+        entered = signing(caller_nip, signatory, why)
+        assert entered == OnBehalf(of=f"{signatory.name}, {signatory.title}", reason=why)

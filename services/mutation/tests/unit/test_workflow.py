@@ -13,13 +13,14 @@ from services.mutation.domain.workflow import (
     Action,
     Actor,
     Initiator,
+    OnBehalf,
     Placement,
     Proposal,
     State,
     authorise_proposer,
     steps_of,
 )
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.unit
 
@@ -452,10 +453,35 @@ def test_who_may_propose():
         with pytest.raises(Forbidden):
             authorise_proposer(who, Initiator.AGENCY, NIP)
     authorise_proposer(EMPLOYEE, Initiator.SELF_REQUEST, NIP)
-    authorise_proposer(HR_ORIGIN, Initiator.SELF_REQUEST, NIP)
+    authorise_proposer(HR_ORIGIN, Initiator.SELF_REQUEST, NIP, on_behalf_reason=LETTER)
     for who in (OTHER_EMPLOYEE, ADMIN):
         with pytest.raises(Forbidden):
-            authorise_proposer(who, Initiator.SELF_REQUEST, NIP)
+            authorise_proposer(who, Initiator.SELF_REQUEST, NIP, on_behalf_reason=LETTER)
+
+
+LETTER = "Surat permohonan pegawai diterima di loket"
+
+
+def _fields(refusal: pytest.ExceptionInfo) -> set[str | None]:
+    return {problem.field for problem in refusal.value.errors}
+
+
+def test_a_self_request_is_the_employees_own_or_entered_for_them_saying_why():
+    assert authorise_proposer(EMPLOYEE, Initiator.SELF_REQUEST, NIP) is None
+    entered = authorise_proposer(HR_TARGET, Initiator.SELF_REQUEST, NIP, on_behalf_reason=LETTER)
+    assert entered == OnBehalf(of=NIP, reason=LETTER)
+    with pytest.raises(Forbidden) as silent:
+        authorise_proposer(HR_ORIGIN, Initiator.SELF_REQUEST, NIP)
+    assert silent.value.code == "acting-as-someone-else" and _fields(silent) == {"nip", "on_behalf_reason"}
+    for who in (OTHER_EMPLOYEE, ADMIN, APPROVER_TARGET, AUDITOR):
+        with pytest.raises(Forbidden) as posing:
+            authorise_proposer(who, Initiator.SELF_REQUEST, NIP, on_behalf_reason=LETTER)
+        assert posing.value.code == "acting-as-someone-else" and _fields(posing) == {"nip"}
+    # Nobody to enter it for: the employee's own request, or the agency's own proposal.
+    for who, initiator in ((EMPLOYEE, Initiator.SELF_REQUEST), (HR_TARGET, Initiator.AGENCY)):
+        with pytest.raises(InvalidInput) as needless:
+            authorise_proposer(who, initiator, NIP, on_behalf_reason=LETTER)
+        assert _fields(needless) == {"on_behalf_reason"}
 
 
 def test_the_receiving_agency_proposes_for_a_person_of_any_agency():

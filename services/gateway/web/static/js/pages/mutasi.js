@@ -354,6 +354,7 @@ export async function proposal(root, ctx) {
           [t('mutasi.reason'), p.reason],
           p.organisational_reason ? [t('mutasi.organisational_reason'), p.organisational_reason] : null,
           [t('mutasi.initiator'), label('initiators', p.initiator)],
+          p.entered_by ? [t('mutasi.request_entered'), t('mutasi.entry_with_reason', { who: p.entered_by, reason: p.on_behalf_reason })] : null,
           [t('mutasi.deciding_official'), p.deciding_official],
           [t('mutasi.technical_consideration'), p.technical_consideration || '—'],
           [t('mutasi.next_step'), p.next_step ? t('mutasi.next_step_text', { action: label('mutation_actions', p.next_step.action), role: label('roles', p.next_step.role), agency: p.next_step.agency_code || t('mutasi.national') }) : '—'],
@@ -400,18 +401,31 @@ export async function proposal(root, ctx) {
     await act(feedback, () => request(`/mutations/${p.id}/transitions`, { method: 'POST', json: { action, reason }, ifMatch: etag }), t('mutasi.action_done', { action: label('mutation_actions', action) }));
   };
 
+  // The decree is its signatory's act: the user signs it themself (their NIP names them), or enters the
+  // decree the official signed and says why, which the decree and the timeline then show.
   const issueDecree = (p, feedback) => async () => {
     const tmt = h('input', { name: 'tmt', type: 'date', required: true, value: p.proposed_tmt || new Date().toISOString().slice(0, 10) });
     const place = h('input', { name: 'place', required: true, autocomplete: 'address-level2' });
-    const signer = h('input', { name: 'name', required: true, value: user.name || '' });
+    const signer = select([...(user.nip ? [['self', t('mutasi.signer_self', { name: user.name || user.nip })]] : []), ['other', t('mutasi.signer_other')]], { name: 'signer' });
+    const name = h('input', { name: 'name', required: true });
     const title = h('input', { name: 'title', required: true, value: p.deciding_official || '' });
-    const data = await dialog(t('mutasi.issue_decree'), h('div', {}, field(t('mutasi.tmt'), tmt, { required: true }), field(t('mutasi.decree_place'), place, { required: true }), field(t('mutasi.signatory_name'), signer, { required: true }), field(t('mutasi.signatory_title'), title, { required: true })), { submitText: t('mutasi.issue_decree') });
+    const nip = h('input', { name: 'nip', inputmode: 'numeric', pattern: '\\d{18}' });
+    const why = h('textarea', { name: 'on_behalf_reason' });
+    const forOther = h('div', {}, field(t('mutasi.signatory_nip'), nip, { hint: t('mutasi.signatory_nip_hint') }), field(t('mutasi.decree_on_behalf_reason'), why, { required: true, hint: t('mutasi.decree_on_behalf_hint') }));
+    const showSigner = () => {
+      const own = signer.value === 'self';
+      name.readOnly = own;
+      name.value = own ? user.name || '' : '';
+      forOther.hidden = own;
+      for (const control of [nip, why]) control.disabled = own;
+    };
+    signer.addEventListener('change', showSigner);
+    showSigner();
+    const data = await dialog(t('mutasi.issue_decree'), h('div', {}, field(t('mutasi.tmt'), tmt, { required: true }), field(t('mutasi.decree_place'), place, { required: true }), field(t('mutasi.signer'), signer), field(t('mutasi.signatory_name'), name, { required: true }), field(t('mutasi.signatory_title'), title, { required: true }), forOther), { submitText: t('mutasi.issue_decree') });
     if (!data) return;
-    await act(
-      feedback,
-      () => request(`/mutations/${p.id}/decree`, { method: 'POST', ifMatch: etag, json: { tmt: data.tmt, place: data.place, signatory: { name: data.name, title: data.title } } }),
-      t('mutasi.decree_issued'),
-    );
+    const own = data.signer === 'self';
+    const body = { tmt: data.tmt, place: data.place, signatory: { name: data.name, title: data.title, nip: own ? user.nip : data.nip || null }, on_behalf_reason: own ? null : data.on_behalf_reason };
+    await act(feedback, () => request(`/mutations/${p.id}/decree`, { method: 'POST', ifMatch: etag, json: body }), t('mutasi.decree_issued'));
   };
 
   const actionsOf = (p, explanation, feedback) => {
@@ -526,9 +540,16 @@ function failureOf(p, explanation) {
   return (failed && platformSays(failed)) || p.failure_reason;
 }
 
+// Whose act a step records when its actor entered it for them: the employee by name, a signatory as named.
+function enteredFor(transition, p) {
+  if (!transition.on_behalf_of) return null;
+  const whom = transition.on_behalf_of === p.nip ? `${p.employee_name} (${p.nip})` : transition.on_behalf_of;
+  return t('mutasi.on_behalf_step', { actor: actorName(transition.actor), whom, reason: transition.on_behalf_reason });
+}
+
 function timeline(explanation) {
   const items = [
-    ...explanation.transitions.map((tr) => ({ at: tr.at, text: t('mutasi.transition', { action: label('mutation_actions', tr.action), actor: actorName(tr.actor), state: label('mutation_states', tr.to_state) }), reason: tr.reason, said: platformSays(tr), checks: tr.check_outcome })),
+    ...explanation.transitions.map((tr) => ({ at: tr.at, text: t('mutasi.transition', { action: label('mutation_actions', tr.action), actor: actorName(tr.actor), state: label('mutation_states', tr.to_state) }), entered: enteredFor(tr, explanation.proposal), reason: tr.reason, said: platformSays(tr), checks: tr.check_outcome })),
     ...explanation.overrides.map((o) => ({ at: o.at, text: t('mutasi.override_entry', { rule: label('check_rules', o.rule), approver: o.approver }), reason: o.reason })),
   ].sort((a, b) => String(a.at).localeCompare(String(b.at)));
   if (!items.length) return h('p', { class: 'muted' }, t('mutasi.no_transitions'));
@@ -541,6 +562,7 @@ function timeline(explanation) {
         {},
         h('time', { datetime: i.at }, formatDateTime(i.at)),
         i.text,
+        i.entered ? h('div', { class: 'small' }, i.entered) : null,
         i.said ? h('div', { class: 'small' }, i.said) : null,
         i.reason ? h('div', { class: 'small' }, t('mutasi.with_reason', { reason: i.reason })) : null,
         i.checks ? h('div', { class: 'small muted' }, t('mutasi.checks_at', { outcome: label('outcomes', i.checks) })) : null,
@@ -564,6 +586,11 @@ async function decreesOf(container, p) {
         { label: t('mutasi.decree_kind'), cell: (d) => label('decree_kinds', d.kind) },
         { label: t('common.status'), cell: (d) => label('decree_status', d.status) },
         { label: t('mutasi.tmt'), cell: (d) => formatDate(d.tmt) },
+        { label: t('mutasi.signatory'), cell: (d) => `${d.signatory.name}, ${d.signatory.title}` },
+        {
+          label: t('mutasi.entered_by'),
+          cell: (d) => (d.entered_by ? t('mutasi.entry_with_reason', { who: d.entered_by, reason: d.on_behalf_reason }) : t('mutasi.signed_themself', { who: d.issued_by })),
+        },
         { label: t('mutasi.issued'), cell: (d) => formatDateTime(d.issued_at) },
         {
           label: t('common.download'),

@@ -87,6 +87,7 @@ export async function myProposals(panel, nip) {
           dl([
             [t('mutasi.to'), h('span', {}, later(positionName(p.target.position_id)), ' · ', later(agencyName(p.target.agency_code), p.target.agency_code))],
             [t('mutasi.reason'), p.reason],
+            p.entered_by ? [t('mutasi.request_entered'), t('mutasi.entry_with_reason', { who: p.entered_by, reason: p.on_behalf_reason })] : null,
             [t('mutasi.proposed_tmt'), formatDate(p.proposed_tmt)],
             [t('mutasi.tmt'), formatDate(p.tmt)],
             [t('mutasi.employee_response'), p.employee_response ? label('employee_responses', p.employee_response) : t('mandiri.not_answered')],
