@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from services.training.adapters.tables import agencies, employees, metadata
-from services.training.api import enrolments, jp, plans, programmes, sessions, training
+from services.training.api import audit, enrolments, jp, plans, programmes, sessions, training
 from services.training.events.handlers import SUBSCRIPTIONS
 from services.training.service.reminders import with_reminders
 from services.training.settings import training_settings
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             jp.router,
             plans.router,
             training.router,
+            audit.router,
             employee_read_model_router("training", employees),
             agency_read_model_router("training", agencies),
             job_router("training"),

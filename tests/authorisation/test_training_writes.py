@@ -12,6 +12,14 @@ refused there share one request.
 Two rules read differently from "the organiser's HR, in its own agency only":
 - any agency's session is open to every employee: their own HR enrols them, whoever organises it;
 - the organiser marks attendance for every participant, whatever their agency (their HR enrolled them).
+
+Acting for someone else: a plan's acceptance (`side`) and a supervisor's follow-up evaluation are a person's
+own acts, which the agency's HR unit may enter for them only by saying so (`on_behalf_reason`). Their routes
+are matrixed once per way of acting: the caller's own act (the callers' person accepting their own plan, or as
+the supervisor of a person of a unit the callers' position heads) and HR entering someone's act for them. In
+these rows the body's "own" side is an act the caller may claim (their own, or declared on the person's
+behalf) and its "other" side the same act claimed silently (another side's acceptance without a reason, a
+follow-up entered for the supervisor without one): refused, naming the field.
 """
 
 from collections.abc import Callable
@@ -26,8 +34,9 @@ from shared.auth import Role
 from shared.etag import etag_of
 from shared.settings import Settings
 from shared.testing import eventually
-from tests.authorisation.world import OTHER_SIDE, OWN_SIDE, World, world
+from tests.authorisation.world import OTHER_SIDE, OWN, OWN_SIDE, World, world
 from tests.authorisation.writes import Build, Cell, Request, WriteRoute, require_every_route, run_matrix
+from tests.support import employee_payload
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +45,14 @@ MANAGERS = frozenset({Role.ADMIN, Role.HR_OFFICER})
 PEOPLE = frozenset(Role) - {Role.INTEGRATION}
 # The gateway lets neither the auditor nor BKN's reviewer change an enrolment, their own included.
 ENROLMENT_CHANGERS = PEOPLE - {Role.AUDITOR, Role.BKN_REVIEWER}
+# Who the gateway lets change a development plan.
+PLAN_CHANGERS = frozenset({Role.ADMIN, Role.HR_OFFICER, Role.SUPERVISOR, Role.EMPLOYEE})
 RATINGS = {"relevance": 4, "content": 4, "trainers": 5, "organisation": 4, "overall": 4}
+FOLLOW_UP = {"behaviour": 4, "results": 3}
+ON_BEHALF = "Formulir bertanda tangan diserahkan ke BKPSDM"
+# A person of a unit below the callers' own, whose position heads the unit above: the callers' "self" is
+# their supervisor (`_self_leads_a_unit`).
+LED = employee_payload(905, agency_code=OWN)
 
 
 def _agency(w: World, side: str) -> str:
@@ -98,15 +114,16 @@ async def _present_today(w: World, session_id: str, nip: str) -> None:
     await _as_platform(w, "PUT", f"/api/v1/sessions/{session_id}/attendance/{_day(0)}", json=body)
 
 
-async def _completed(w: World, side: str) -> dict[str, Any]:
-    enrolment = await _enrolment(w, side)
+async def _completed(w: World, side: str, nip: str | None = None) -> dict[str, Any]:
+    enrolment = await _enrolment(w, side, nip)
     await _present_today(w, enrolment["session_id"], enrolment["nip"])
     return await _as_platform(w, "POST", f"/api/v1/enrolments/{enrolment['id']}/completion", json={})
 
 
-async def _plan(w: World, side: str) -> dict[str, Any]:
-    """A fresh development plan of the side's person."""
-    return await _as_platform(w, "POST", "/api/v1/development-plans", json={"nip": _person(w, side)})
+async def _plan(w: World, side: str, nip: str | None = None) -> dict[str, Any]:
+    """A fresh development plan of a person (by default the side's)."""
+    body = {"nip": nip or _person(w, side)}
+    return await _as_platform(w, "POST", "/api/v1/development-plans", json=body)
 
 
 # -- the catalogue and its sessions -------------------------------------------------------------------------
@@ -192,12 +209,6 @@ async def react(w: World, cell: Cell, role: Role) -> Request:
     return Request("PUT", f"/api/v1/enrolments/{enrolment['id']}/reaction", json={"ratings": RATINGS})
 
 
-async def follow_up(w: World, cell: Cell, role: Role) -> Request:
-    enrolment = await _completed(w, cell.path)
-    body = {"behaviour": 4, "results": 3}
-    return Request("PUT", f"/api/v1/enrolments/{enrolment['id']}/follow-up", json=body)
-
-
 # -- JP -----------------------------------------------------------------------------------------------------
 
 
@@ -242,14 +253,43 @@ async def adjust_plan(w: World, cell: Cell, role: Role) -> Request:
     )
 
 
-async def accept_plan(w: World, cell: Cell, role: Role) -> Request:
+# -- acting as oneself, and for someone else ---------------------------------------------------------------
+
+
+def _acceptance(plan: dict[str, Any], body: dict[str, str]) -> Request:
+    path = f"/api/v1/development-plans/{plan['id']}/acceptance"
+    return Request("POST", path, json=body, headers={"If-Match": etag_of(plan["version"])})
+
+
+async def accept_own_plan(w: World, cell: Cell, role: Role) -> Request:
+    """The callers' person accepts their own plan; claiming its supervisor's side instead is impersonation."""
+    plan = await _plan(w, OWN_SIDE, w.people["self"])
+    return _acceptance(plan, {"side": "employee" if cell.body == OWN_SIDE else "supervisor"})
+
+
+async def accept_as_supervisor(w: World, cell: Cell, role: Role) -> Request:
+    """The plan's supervisor accepts for their side; claiming the employee's is impersonation."""
+    plan = await _plan(w, OWN_SIDE, LED["nip"])
+    return _acceptance(plan, {"side": "supervisor" if cell.body == OWN_SIDE else "employee"})
+
+
+async def accept_on_behalf(w: World, cell: Cell, role: Role) -> Request:
+    """HR enters the employee's paper acceptance, saying so; without the reason it is impersonation."""
     plan = await _plan(w, cell.path)
-    return Request(
-        "POST",
-        f"/api/v1/development-plans/{plan['id']}/acceptance",
-        json={"side": "employee"},
-        headers={"If-Match": etag_of(plan["version"])},
-    )
+    reason = {"on_behalf_reason": ON_BEHALF} if cell.body == OWN_SIDE else {}
+    return _acceptance(plan, {"side": "employee", **reason})
+
+
+async def follow_up_as_supervisor(w: World, cell: Cell, role: Role) -> Request:
+    enrolment = await _completed(w, OWN_SIDE, LED["nip"])
+    return Request("PUT", f"/api/v1/enrolments/{enrolment['id']}/follow-up", json=FOLLOW_UP)
+
+
+async def follow_up_on_behalf(w: World, cell: Cell, role: Role) -> Request:
+    """HR enters the supervisor's signed form, saying so; without the reason it is impersonation."""
+    enrolment = await _completed(w, cell.path)
+    reason = {"on_behalf_reason": ON_BEHALF} if cell.body == OWN_SIDE else {}
+    return Request("PUT", f"/api/v1/enrolments/{enrolment['id']}/follow-up", json={**FOLLOW_UP, **reason})
 
 
 async def send_reminders(w: World, cell: Cell, role: Role) -> Request:
@@ -328,7 +368,6 @@ ENROLMENTS = [
         body_varies=False,
         permits_through_gateway=_own_path(ENROLMENT_CHANGERS),
     ),
-    _route("PUT", f"{ENROLMENT}/follow-up", follow_up, MANAGERS, body_varies=False),
 ]
 JP_AND_PLANS = [
     _route(
@@ -364,7 +403,6 @@ JP_AND_PLANS = [
         body_field="position_id",
     ),
     _route("PATCH", PLAN, adjust_plan, MANAGERS, body_field="mentor_nip"),
-    _route("POST", f"{PLAN}/acceptance", accept_plan, MANAGERS, body_varies=False),
     _route(
         "POST",
         "/api/v1/training/reminders",
@@ -374,6 +412,88 @@ JP_AND_PLANS = [
         body_varies=False,
     ),
 ]
+
+
+def _claims(roles: frozenset[Role]) -> Callable[[Role, Cell], bool]:
+    """An act claimed openly (the body's own side) in the path's own agency."""
+    return lambda role, cell: role in roles and cell.path == OWN_SIDE and cell.body == OWN_SIDE
+
+
+SUPERVISORS = frozenset({Role.SUPERVISOR})
+ACTING = [
+    _route(
+        "POST",
+        f"{PLAN}/acceptance",
+        accept_own_plan,
+        PEOPLE,
+        path_varies=False,
+        body_field="side",
+        permits=_claims(PEOPLE),
+        permits_through_gateway=_claims(PLAN_CHANGERS),
+    ),
+    _route(
+        "POST", f"{PLAN}/acceptance", accept_as_supervisor, SUPERVISORS, path_varies=False, body_field="side"
+    ),
+    _route("POST", f"{PLAN}/acceptance", accept_on_behalf, MANAGERS, body_field="side"),
+    _route(
+        "PUT",
+        f"{ENROLMENT}/follow-up",
+        follow_up_as_supervisor,
+        SUPERVISORS,
+        path_varies=False,
+        body_varies=False,
+    ),
+    _route("PUT", f"{ENROLMENT}/follow-up", follow_up_on_behalf, MANAGERS, body_field="on_behalf_reason"),
+]
+
+
+async def _self_leads_a_unit(w: World) -> None:
+    """The own unit's head is the callers' position (the lowest NIP holding it, "self", heads it), and LED
+    works in a unit below it: "self" is LED's supervisor."""
+    own = w.sides[OWN_SIDE]
+    async with w.service("employee") as employee:
+        unit = await employee.get(f"/api/v1/units/{own.unit}")
+        headed = await employee.patch(
+            f"/api/v1/units/{own.unit}",
+            json={"head_position_id": own.position},
+            headers={"If-Match": unit.headers["ETag"]},
+        )
+        assert headed.status_code == 200, headed.text
+        below = await employee.post(
+            "/api/v1/units",
+            json={"agency_code": OWN, "name": "Subbidang Uji", "kind": "seksi", "parent_id": own.unit},
+        )
+        assert below.status_code == 201, below.text
+        position = await employee.post(
+            "/api/v1/positions",
+            json={
+                "unit_id": below.json()["id"],
+                "name": "Pengelola Uji",
+                "type": "pelaksana",
+                "job_class": 6,
+                "authorised_headcount": 5,
+            },
+        )
+        assert position.status_code == 201, position.text
+        registered = await employee.post(
+            "/api/v1/employees",
+            json={
+                **LED,
+                "nik": "7601011203850001",
+                "unit_id": below.json()["id"],
+                "position_id": position.json()["id"],
+            },
+        )
+        assert registered.status_code == 201, registered.text
+
+    async def led_by_self() -> bool:
+        async with w.service("training") as training:
+            if (await training.get(f"/api/v1/training/employees/{LED['nip']}")).status_code != 200:
+                return False
+            plan = await training.post("/api/v1/development-plans", json={"nip": LED["nip"]})
+        return plan.status_code == 201 and plan.json()["supervisor_nip"] == w.people["self"]
+
+    await eventually(led_by_self, timeout=30, what="the callers' person as the supervisor of LED")
 
 
 async def _agencies_known(w: World) -> None:
@@ -391,7 +511,7 @@ async def _agencies_known(w: World) -> None:
 
 def test_the_matrix_leaves_no_write_route_of_the_training_service_out():
     openapi = create_app(Settings(service="training")).openapi()
-    require_every_route(openapi, [*CATALOGUE, *ENROLMENTS, *JP_AND_PLANS])
+    require_every_route(openapi, [*CATALOGUE, *ENROLMENTS, *JP_AND_PLANS, *ACTING])
 
 
 async def test_catalogue_session_and_enrolment_writes_for_every_role_and_agency(make_settings):
@@ -404,3 +524,10 @@ async def test_jp_plan_and_reminder_writes_for_every_role_and_agency(make_settin
     async with world(make_settings) as w:
         await _agencies_known(w)
         await run_matrix(w, JP_AND_PLANS)
+
+
+async def test_acting_as_oneself_and_for_someone_else_for_every_role_and_agency(make_settings):
+    async with world(make_settings) as w:
+        await _agencies_known(w)
+        await _self_leads_a_unit(w)
+        await run_matrix(w, ACTING)

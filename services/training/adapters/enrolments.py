@@ -68,6 +68,8 @@ def enrolment_of(row: Row[Any], certificate: Certificate | None = None) -> Enrol
             row.follow_up_notes,
             row.follow_up_by,
             row.follow_up_at,
+            row.follow_up_evaluator_nip,
+            row.follow_up_on_behalf_reason,
         )
         if row.follow_up_at
         else None,
@@ -100,6 +102,8 @@ def _values(enrolment: Enrolment) -> dict[str, Any]:
         "follow_up_notes": follow_up.notes if follow_up else None,
         "follow_up_by": follow_up.evaluated_by if follow_up else None,
         "follow_up_at": follow_up.evaluated_at if follow_up else None,
+        "follow_up_evaluator_nip": follow_up.evaluator_nip if follow_up else None,
+        "follow_up_on_behalf_reason": follow_up.on_behalf_reason if follow_up else None,
     }
 
 

@@ -20,6 +20,7 @@ from services.training.domain.development import (
     PlanSource,
     PlanStatus,
     Recommendation,
+    Side,
 )
 from shared import clock
 from shared.errors import PreconditionFailed
@@ -102,8 +103,21 @@ def _item_of(row: Row[Any]) -> PlanItem:
     )
 
 
-def _acceptance(by: str | None, at: datetime | None) -> Acceptance | None:
-    return Acceptance(by, at) if by is not None and at is not None else None
+def _acceptance(row: Row[Any], side: Side) -> Acceptance | None:
+    by, at = getattr(row, f"{side}_accepted_by"), getattr(row, f"{side}_accepted_at")
+    if by is None or at is None:
+        return None
+    nip, reason = getattr(row, f"{side}_accepted_nip"), getattr(row, f"{side}_accepted_on_behalf_reason")
+    return Acceptance(by, at, nip, reason)
+
+
+def _acceptance_values(acceptance: Acceptance | None, side: Side) -> dict[str, Any]:
+    return {
+        f"{side}_accepted_by": acceptance.by if acceptance else None,
+        f"{side}_accepted_at": acceptance.at if acceptance else None,
+        f"{side}_accepted_nip": acceptance.nip if acceptance else None,
+        f"{side}_accepted_on_behalf_reason": acceptance.on_behalf_reason if acceptance else None,
+    }
 
 
 def _plan_of(row: Row[Any], items: list[PlanItem]) -> DevelopmentPlan:
@@ -124,15 +138,14 @@ def _plan_of(row: Row[Any], items: list[PlanItem]) -> DevelopmentPlan:
         appraisal_reference=row.appraisal_reference,
         reason=row.reason,
         status=PlanStatus(row.status),
-        employee_acceptance=_acceptance(row.employee_accepted_by, row.employee_accepted_at),
-        supervisor_acceptance=_acceptance(row.supervisor_accepted_by, row.supervisor_accepted_at),
+        employee_acceptance=_acceptance(row, Side.EMPLOYEE),
+        supervisor_acceptance=_acceptance(row, Side.SUPERVISOR),
         created_at=row.created_at,
         version=row.version,
     )
 
 
 def _values(plan: DevelopmentPlan) -> dict[str, Any]:
-    employee, supervisor = plan.employee_acceptance, plan.supervisor_acceptance
     return {
         "agency_code": plan.agency_code,
         "unit_id": plan.unit_id,
@@ -145,10 +158,8 @@ def _values(plan: DevelopmentPlan) -> dict[str, Any]:
         "standard_known": plan.standard_known,
         "supervisor_nip": plan.supervisor_nip,
         "mentor": _mentor_json(plan.mentor),
-        "employee_accepted_by": employee.by if employee else None,
-        "employee_accepted_at": employee.at if employee else None,
-        "supervisor_accepted_by": supervisor.by if supervisor else None,
-        "supervisor_accepted_at": supervisor.at if supervisor else None,
+        **_acceptance_values(plan.employee_acceptance, Side.EMPLOYEE),
+        **_acceptance_values(plan.supervisor_acceptance, Side.SUPERVISOR),
     }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     text,
 )
 
+from shared.audit.store import audit_head_table, audit_log_table
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
 from shared.idempotency import idempotency_table
@@ -151,6 +152,8 @@ enrolments = Table(
     Column("follow_up_notes", Text),
     Column("follow_up_by", ACTOR),
     Column("follow_up_at", UtcDateTime),
+    Column("follow_up_evaluator_nip", NIP, comment="whose evaluation it is: the participant's supervisor"),
+    Column("follow_up_on_behalf_reason", Text, comment="why another account entered it for the supervisor"),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -230,8 +233,12 @@ development_plans = Table(
     Column("mentor", JSON, comment="{nip, name, rank_code, competencies}"),
     Column("employee_accepted_by", ACTOR),
     Column("employee_accepted_at", UtcDateTime),
+    Column("employee_accepted_nip", NIP, comment="whose acceptance it is"),
+    Column("employee_accepted_on_behalf_reason", Text, comment="why another account entered it for them"),
     Column("supervisor_accepted_by", ACTOR),
     Column("supervisor_accepted_at", UtcDateTime),
+    Column("supervisor_accepted_nip", NIP, comment="whose acceptance it is"),
+    Column("supervisor_accepted_on_behalf_reason", Text, comment="why another account entered it for them"),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -253,6 +260,10 @@ development_plan_items = Table(
     Column("target_date", Date),
     Column("note", Text),
 )
+
+# Acts entered on someone's behalf (`services.training.service.audit`).
+audit_log = audit_log_table(metadata)
+audit_head = audit_head_table(metadata)
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -18,6 +18,16 @@ AgencyCode = Annotated[
 ]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+OnBehalfReason = Annotated[
+    str | None,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    Field(
+        default=None,
+        description="only to enter someone else's act for them (e.g. a form they signed on paper): why. "
+        "The record keeps your account beside whose act it is, and the audit chain records it",
+        examples=["Formulir ditandatangani 1 Desember; yang bersangkutan sedang dinas luar"],
+    ),
+]
 IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from services.training.adapters.enrolments import EnrolmentFilter
-from services.training.api.common import Note, cursor_key
+from services.training.api.common import Note, OnBehalfReason, cursor_key
 from services.training.domain.sessions import REACTION_QUESTIONS, Enrolment, EnrolmentStatus
 from services.training.service import enrolments as service
 from services.training.service.enrolments import EnrolmentDetail
@@ -62,8 +62,10 @@ class FollowUpPublic(BaseModel):
     behaviour: int | None = Field(description="1-5: applies what was learnt on the job (level 3)")
     results: int | None = Field(description="1-5: contribution to the unit's results (level 4)")
     notes: str | None
-    evaluated_by: str | None
+    evaluated_by: str | None = Field(description="the account that entered it")
     evaluated_at: datetime | None
+    evaluator_nip: str | None = Field(description="whose evaluation it is: the participant's supervisor")
+    on_behalf_reason: str | None = Field(description="set when `evaluated_by` entered it for them: why")
 
 
 class EnrolmentPublic(BaseModel):
@@ -147,6 +149,8 @@ class EnrolmentPublic(BaseModel):
                 notes=e.follow_up.notes if e.follow_up else None,
                 evaluated_by=e.follow_up.evaluated_by if e.follow_up else None,
                 evaluated_at=e.follow_up.evaluated_at if e.follow_up else None,
+                evaluator_nip=e.follow_up.evaluator_nip if e.follow_up else None,
+                on_behalf_reason=e.follow_up.on_behalf_reason if e.follow_up else None,
             )
             if e.follow_up_due_on
             else None,
@@ -280,14 +284,22 @@ class FollowUpIn(RequestModel):
     behaviour: Rating = Field(description="applies what was learnt on the job (Kirkpatrick level 3)")
     results: Rating = Field(description="contribution to the unit's results (Kirkpatrick level 4)")
     notes: Note | None = None
+    on_behalf_reason: OnBehalfReason
 
 
 @router.put("/{enrolment_id}/follow-up", response_model=EnrolmentPublic)
 async def submit_follow_up(
     enrolment_id: UUID, body: FollowUpIn, uow: UowDep, principal: PrincipalDep, response: Response
 ) -> EnrolmentPublic:
-    """The supervisor's follow-up evaluation some weeks after completion, once."""
+    """The supervisor's follow-up evaluation some weeks after completion, once: theirs, or their signed form
+    the agency's HR unit enters for them with the reason."""
     await service.follow_up(
-        uow, principal, enrolment_id, behaviour=body.behaviour, results=body.results, notes=body.notes
+        uow,
+        principal,
+        enrolment_id,
+        behaviour=body.behaviour,
+        results=body.results,
+        notes=body.notes,
+        on_behalf_reason=body.on_behalf_reason,
     )
     return await _answer(uow.connection, principal, response, enrolment_id)

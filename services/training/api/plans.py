@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.training.adapters.plans import PlanFilter
-from services.training.api.common import IfMatch, Nip, Note, cursor_key
+from services.training.api.common import IfMatch, Nip, Note, OnBehalfReason, cursor_key
 from services.training.domain.catalogue import Form
 from services.training.domain.development import (
     Acceptance,
@@ -103,12 +103,21 @@ class MentorPublic(BaseModel):
 
 
 class AcceptancePublic(BaseModel):
-    by: str
+    by: str = Field(description="the account that entered it")
     at: datetime
+    nip: str | None = Field(description="whose acceptance it is: the plan's employee or supervisor")
+    on_behalf_reason: str | None = Field(description="set when `by` entered it for `nip`: why")
 
     @classmethod
     def of(cls, acceptance: Acceptance | None) -> "AcceptancePublic | None":
-        return cls(by=acceptance.by, at=acceptance.at) if acceptance else None
+        if acceptance is None:
+            return None
+        return cls(
+            by=acceptance.by,
+            at=acceptance.at,
+            nip=acceptance.nip,
+            on_behalf_reason=acceptance.on_behalf_reason,
+        )
 
 
 class PlanPublic(BaseModel):
@@ -279,8 +288,11 @@ async def adjust_plan(
 
 class AcceptanceIn(RequestModel):
     side: Side | None = Field(
-        default=None, description="needed only by who may act for both, e.g. HR recording a paper acceptance"
+        default=None,
+        description="whose acceptance: yours by default; another side's only with `on_behalf_reason`, "
+        "by the agency's HR unit",
     )
+    on_behalf_reason: OnBehalfReason
 
 
 @router.post("/{plan_id}/acceptance", response_model=PlanPublic)
@@ -292,9 +304,15 @@ async def accept_plan(
     if_match: IfMatch = None,
     body: AcceptanceIn | None = None,
 ) -> PlanPublic:
-    """Accept the plan for your side (employee or supervisor); needs If-Match."""
+    """Accept the plan for your side (employee or supervisor), or, as the agency's HR unit, enter a side's
+    acceptance for them with the reason; needs If-Match."""
     expected = version_from_if_match(if_match)
     plan = await service.accept_plan(
-        uow, principal, plan_id, expected_version=expected, side=body.side if body else None
+        uow,
+        principal,
+        plan_id,
+        expected_version=expected,
+        side=body.side if body else None,
+        on_behalf_reason=body.on_behalf_reason if body else None,
     )
     return _answer(response, plan)

@@ -345,8 +345,12 @@ class Choice:
 
 @dataclass(frozen=True)
 class Acceptance:
-    by: str
+    """A side's acceptance: the person's own, or entered for them (an acceptance given on paper) with why."""
+
+    by: str  # the account that entered it
     at: datetime
+    nip: str | None = None  # whose acceptance it is: the plan's employee or supervisor (None: not known)
+    on_behalf_reason: str | None = None  # set when `by` entered it for `nip`
 
 
 @dataclass
@@ -436,15 +440,19 @@ class DevelopmentPlan:
         self.status = PlanStatus.PROPOSED
         return True
 
-    def accept(self, side: Side, by: str, at: datetime) -> None:
+    def person_of(self, side: Side) -> str | None:
+        """Whose acceptance a side's is."""
+        return self.nip if side is Side.EMPLOYEE else self.supervisor_nip
+
+    def accept(self, side: Side, acceptance: Acceptance) -> None:
         self._require_not_withdrawn()
         current = self.employee_acceptance if side is Side.EMPLOYEE else self.supervisor_acceptance
         if current is not None:
             raise Conflict(f"the {side.value} has already accepted this plan", code="already-accepted")
         if side is Side.EMPLOYEE:
-            self.employee_acceptance = Acceptance(by, at)
+            self.employee_acceptance = acceptance
         else:
-            self.supervisor_acceptance = Acceptance(by, at)
+            self.supervisor_acceptance = acceptance
         if self.employee_acceptance and self.supervisor_acceptance:
             self.status = PlanStatus.ACCEPTED
 
@@ -467,18 +475,17 @@ def _choice_key(item: str) -> str:
     return COACHING_ITEM if item.strip().casefold() == COACHING_ITEM else competency_key(item)
 
 
-def sides_of(
-    plan: DevelopmentPlan, *, nip: str | None, is_supervisor: bool, manages_agency: bool
-) -> list[Side]:
-    """The sides a caller may act for: the employee themself; the plan's supervisor; the agency's HR unit
-    for either (it records an acceptance given on paper)."""
+def own_sides(plan: DevelopmentPlan, *, nip: str | None, is_supervisor: bool) -> list[Side]:
+    """The sides the caller is themself: the plan's employee, its supervisor."""
     sides = []
     if nip is not None and nip == plan.nip:
         sides.append(Side.EMPLOYEE)
     if is_supervisor and nip is not None and nip == plan.supervisor_nip:
         sides.append(Side.SUPERVISOR)
-    if manages_agency:
-        sides.extend(s for s in Side if s not in sides)
-    if not sides:
-        raise Forbidden("only the employee, their supervisor or the agency's HR unit act on this plan")
     return sides
+
+
+def require_party(own: Sequence[Side], *, manages_agency: bool) -> None:
+    """Who works on a plan: its employee, its supervisor, or the agency's HR unit."""
+    if not own and not manages_agency:
+        raise Forbidden("only the employee, their supervisor or the agency's HR unit act on this plan")

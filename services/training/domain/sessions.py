@@ -155,13 +155,16 @@ class Reaction:
 
 @dataclass(frozen=True)
 class FollowUp:
-    """Kirkpatrick levels 3 and 4, by the supervisor some weeks after completion."""
+    """Kirkpatrick levels 3 and 4, by the supervisor some weeks after completion: theirs, or their signed form
+    entered for them with why."""
 
     behaviour: int  # applies what was learnt on the job
     results: int  # contribution to the unit's results
     notes: str | None
-    evaluated_by: str
+    evaluated_by: str  # the account that entered it
     evaluated_at: datetime
+    evaluator_nip: str | None = None  # whose evaluation it is: the participant's supervisor (None: not known)
+    on_behalf_reason: str | None = None  # set when `evaluated_by` entered it for `evaluator_nip`
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,10 @@ from services.training.domain.sessions import (
     seats_to_fill,
     waiting_order,
 )
+from services.training.service import audit
 from services.training.service.access import (
     MANAGERS,
+    acting_for,
     manages,
     require_manager,
     require_self_or_manager,
@@ -351,13 +353,27 @@ async def follow_up(
     behaviour: int,
     results: int,
     notes: str | None,
+    on_behalf_reason: str | None,
 ) -> Enrolment:
-    """The supervisor's evaluation of behaviour on the job and results (Kirkpatrick levels 3 and 4)."""
+    """The supervisor's evaluation of behaviour on the job and results (Kirkpatrick levels 3 and 4): theirs,
+    or their signed form the agency's HR unit enters for them, saying why."""
     enrolment = await _enrolment(uow.connection, enrolment_id)
-    if not (supervises(principal, enrolment.supervisor_nip) or manages(principal, enrolment.agency_code)):
-        raise Forbidden("only the participant's supervisor or the agency's HR unit evaluate the follow-up")
-    enrolment.evaluate_follow_up(FollowUp(behaviour, results, notes, principal.subject, clock.now()))
+    supervisor = enrolment.supervisor_nip
+    reason = acting_for(
+        principal,
+        f"the participant's supervisor {supervisor or '(not known)'}",
+        field=None,
+        acts_themself=supervises(principal, supervisor),
+        may_enter_for_them=manages(principal, enrolment.agency_code),
+        on_behalf_reason=on_behalf_reason,
+    )
+    now = clock.now()
+    enrolment.evaluate_follow_up(
+        FollowUp(behaviour, results, notes, principal.subject, now, supervisor, on_behalf_reason=reason)
+    )
     await EnrolmentRepository(uow.connection).save(enrolment)
+    if reason is not None:
+        await audit.follow_up_on_behalf(uow, enrolment, entered_by=principal.subject, reason=reason, at=now)
     await uow.commit()
     return enrolment
 

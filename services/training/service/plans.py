@@ -19,6 +19,7 @@ from services.training.domain.competencies import competency_key
 from services.training.domain.development import (
     COACHING_FORMS,
     COACHING_PREDICATES,
+    Acceptance,
     Choice,
     Colleague,
     DevelopmentPlan,
@@ -33,11 +34,13 @@ from services.training.domain.development import (
     competency_gaps,
     gap_item,
     job_person_match,
+    own_sides,
     recommend,
     recommend_coaching,
-    sides_of,
+    require_party,
 )
-from services.training.service.access import manages, supervises, today
+from services.training.service import audit
+from services.training.service.access import acting_for, manages, supervises, today
 from services.training.service.people import supervisor_of
 from services.training.service.references import referred_employee, referred_position
 from shared import clock
@@ -326,13 +329,8 @@ async def _plan(connection: AsyncConnection, plan_id: UUID) -> DevelopmentPlan:
     return plan
 
 
-def _sides(principal: Principal, plan: DevelopmentPlan) -> list[Side]:
-    return sides_of(
-        plan,
-        nip=principal.nip,
-        is_supervisor=supervises(principal, plan.supervisor_nip),
-        manages_agency=manages(principal, plan.agency_code),
-    )
+def _own_sides(principal: Principal, plan: DevelopmentPlan) -> list[Side]:
+    return own_sides(plan, nip=principal.nip, is_supervisor=supervises(principal, plan.supervisor_nip))
 
 
 async def get_plan(connection: AsyncConnection, principal: Principal, plan_id: UUID) -> DevelopmentPlan:
@@ -422,7 +420,7 @@ async def adjust_plan(
     """The employee, the supervisor or HR choose other programmes, sessions, dates or another mentor; the
     plan then waits for both acceptances again. Choices already made change nothing: no version, no event."""
     plan = await _plan(uow.connection, plan_id)
-    _sides(principal, plan)
+    require_party(_own_sides(principal, plan), manages_agency=manages(principal, plan.agency_code))
     check_version(plan.version, expected_version, f"development plan {plan_id}")
     read_models, references = ReadModels(uow.connection), References(principal)
     await _referred_choices(references, uow.connection, choices)
@@ -442,23 +440,44 @@ async def adjust_plan(
 
 
 async def accept_plan(
-    uow: UnitOfWork, principal: Principal, plan_id: UUID, *, expected_version: int, side: Side | None
+    uow: UnitOfWork,
+    principal: Principal,
+    plan_id: UUID,
+    *,
+    expected_version: int,
+    side: Side | None,
+    on_behalf_reason: str | None,
 ) -> DevelopmentPlan:
-    """The caller accepts for their side; the plan is accepted once the employee and the supervisor have."""
+    """The caller accepts for their side, or the agency's HR unit enters a side's acceptance for them (given
+    on paper), saying why; the plan is accepted once the employee and the supervisor have."""
     plan = await _plan(uow.connection, plan_id)
-    sides = _sides(principal, plan)
+    own = _own_sides(principal, plan)
+    may_enter = manages(principal, plan.agency_code)
     if side is None:
-        if len(sides) > 1:
+        require_party(own, manages_agency=may_enter)
+        if len(own) != 1:
             raise InvalidInput(
-                "you may accept for the employee or for the supervisor: name the side",
+                "name the side you accept for: the employee or the supervisor",
                 errors=[FieldProblem(field="side", message="required", value=None)],
             )
-        side = sides[0]
-    elif side not in sides:
-        raise Forbidden(f"you cannot accept this plan for the {side.value}")
+        side = own[0]
+    whose = plan.person_of(side)
+    reason = acting_for(
+        principal,
+        f"the plan's {side.value} {whose or '(not known)'}",
+        field="side",
+        acts_themself=side in own,
+        may_enter_for_them=may_enter,
+        on_behalf_reason=on_behalf_reason,
+    )
     check_version(plan.version, expected_version, f"development plan {plan_id}")
-    plan.accept(side, principal.subject, clock.now())
+    now = clock.now()
+    plan.accept(side, Acceptance(principal.subject, now, whose, reason))
     await PlanRepository(uow.connection).save(plan)
+    if reason is not None:
+        await audit.plan_accepted_on_behalf(
+            uow, plan, side, entered_by=principal.subject, reason=reason, at=now
+        )
     _publish(uow, plan, created=False, caused_by=None)
     await uow.commit()
     return plan

@@ -386,3 +386,68 @@ async def test_reports_count_what_was_awarded_not_the_programme_as_revised_later
         assert [c["title"] for c in certificates] == ["Bimtek Arsip 2026"]
         detail = (await client.get(f"/api/v1/enrolments/{enrolled[0]['id']}")).json()
         assert (detail["completion"]["jp"], detail["completion"]["title"]) == (18, "Bimtek Arsip 2026")
+
+
+async def test_hr_enters_a_supervisors_follow_up_only_explicitly_with_a_reason(make_settings):
+    app = create_app(await make_settings("training"))
+    async with serve_in_process(app) as client:
+        await define_agencies(app, AGENCY, OTHER_AGENCY)
+        await define_unit(app, "unit-a", head_position_id="pos-head")
+        await register(app, HEAD, position_id="pos-head", rank_code="IV/a")
+        for employee in (A, B):
+            await register(app, employee)
+        await known(client, HEAD, A, B)
+        programme = await create_programme(client, "TL-01", follow_up_weeks=1)
+        session = await schedule(client, programme, starts=0, length=1)
+        enrolled = [(await enrol(client, session, employee)).json() for employee in (A, B)]
+        await client.put(
+            f"/api/v1/sessions/{session['id']}/attendance/{days(0).isoformat()}",
+            json={"attendance": [{"nip": A, "present": True}, {"nip": B, "present": True}]},
+        )
+        first, second = [
+            (await client.post(f"/api/v1/enrolments/{e['id']}/completion")).json() for e in enrolled
+        ]
+        ratings = {"behaviour": 4, "results": 3}
+
+        silent = await client.put(
+            f"/api/v1/enrolments/{first['id']}/follow-up", json=ratings, headers=as_hr(app)
+        )
+        assert silent.status_code == 403, silent.text
+        assert silent.json()["type"].endswith("acting-as-someone-else")
+        assert [e["field"] for e in silent.json()["errors"]] == ["on_behalf_reason"]
+        reasoned_by_the_supervisor = await client.put(
+            f"/api/v1/enrolments/{first['id']}/follow-up",
+            json={**ratings, "on_behalf_reason": "Formulir"},
+            headers=as_supervisor(app, HEAD),
+        )
+        assert reasoned_by_the_supervisor.status_code == 422
+        assert (await client.get(f"/api/v1/enrolments/{first['id']}")).json()["follow_up"][
+            "behaviour"
+        ] is None
+
+        entered = await client.put(
+            f"/api/v1/enrolments/{first['id']}/follow-up",
+            json={**ratings, "on_behalf_reason": "Formulir evaluasi atasan ditandatangani 7 Desember"},
+            headers=as_hr(app),
+        )
+        assert entered.status_code == 200, entered.text
+        follow_up = entered.json()["follow_up"]
+        assert (follow_up["evaluated_by"], follow_up["evaluator_nip"], follow_up["on_behalf_reason"]) == (
+            "bkd",
+            HEAD,
+            "Formulir evaluasi atasan ditandatangani 7 Desember",
+        )
+        own = await client.put(
+            f"/api/v1/enrolments/{second['id']}/follow-up", json=ratings, headers=as_supervisor(app, HEAD)
+        )
+        assert own.status_code == 200, own.text
+        assert (own.json()["follow_up"]["evaluator_nip"], own.json()["follow_up"]["on_behalf_reason"]) == (
+            HEAD,
+            None,
+        )
+
+        audit = (await client.get("/api/v1/training/audit")).json()["items"]
+        assert [(e["actor"], e["action"], e["subject_id"]) for e in audit] == [
+            ("bkd", "enrolment.follow-up-on-behalf", first["id"])
+        ]
+        assert audit[0]["data"]["on_behalf_of"] == HEAD

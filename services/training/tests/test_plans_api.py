@@ -299,3 +299,76 @@ async def test_a_mutation_plan_waits_for_a_late_standard_and_follows_it(make_set
 
 async def _plans(client, employee: str) -> list[dict]:
     return (await client.get("/api/v1/development-plans", params={"nip": employee})).json()["items"]
+
+
+async def test_hr_records_an_acceptance_for_someone_only_explicitly_with_a_reason_and_in_the_audit_chain(
+    make_settings,
+):
+    app = create_app(await make_settings("training"))
+    async with serve_in_process(app) as client:
+        await organisation(app, client)
+        plan = (await client.post("/api/v1/development-plans", json={"nip": MENTEE})).json()
+        path = f"/api/v1/development-plans/{plan['id']}"
+
+        # Naming the employee's side without saying it is entered for them is impersonation.
+        silent = await client.post(
+            f"{path}/acceptance", json={"side": "employee"}, headers={**as_hr(app), **if_match(plan)}
+        )
+        assert silent.status_code == 403, silent.text
+        assert silent.json()["type"].endswith("acting-as-someone-else")
+        assert {e["field"] for e in silent.json()["errors"]} == {"side", "on_behalf_reason"}
+        colleague = await client.post(
+            f"{path}/acceptance",
+            json={"side": "employee", "on_behalf_reason": "Dia sedang cuti"},
+            headers={**as_employee(app, SENIOR), **if_match(plan)},
+        )
+        assert colleague.status_code == 403
+        assert [e["field"] for e in colleague.json()["errors"]] == ["side"]
+        not_the_supervisor = await client.post(
+            f"{path}/acceptance",
+            json={"side": "supervisor"},
+            headers={**as_employee(app, MENTEE), **if_match(plan)},
+        )
+        assert not_the_supervisor.status_code == 403
+        assert [e["field"] for e in not_the_supervisor.json()["errors"]] == ["side"]
+        themself = await client.post(
+            f"{path}/acceptance",
+            json={"on_behalf_reason": "Saya sendiri"},
+            headers={**as_employee(app, MENTEE), **if_match(plan)},
+        )
+        assert themself.status_code == 422
+        assert [e["field"] for e in themself.json()["errors"]] == ["on_behalf_reason"]
+        assert (await client.get(path)).json()["version"] == plan["version"]
+
+        on_paper = await client.post(
+            f"{path}/acceptance",
+            json={"side": "employee", "on_behalf_reason": "Disetujui tertulis pada formulir 1 Desember"},
+            headers={**as_hr(app), **if_match(plan)},
+        )
+        assert on_paper.status_code == 200, on_paper.text
+        assert on_paper.json()["employee_accepted"] == {
+            "by": "bkd",
+            "at": on_paper.json()["employee_accepted"]["at"],
+            "nip": MENTEE,
+            "on_behalf_reason": "Disetujui tertulis pada formulir 1 Desember",
+        }
+        by_supervisor = await client.post(
+            f"{path}/acceptance", headers={**as_supervisor(app, HEAD), **if_match(on_paper.json())}
+        )
+        assert by_supervisor.status_code == 200, by_supervisor.text
+        assert by_supervisor.json()["supervisor_accepted"]["nip"] == HEAD
+        assert by_supervisor.json()["supervisor_accepted"]["on_behalf_reason"] is None
+
+        audit = (await client.get("/api/v1/training/audit", params={"subject_id": plan["id"]})).json()[
+            "items"
+        ]
+        assert [(e["actor"], e["action"], e["agency_code"]) for e in audit] == [
+            ("bkd", "development-plan.accepted-on-behalf", AGENCY)
+        ]
+        assert audit[0]["data"] == {
+            "nip": MENTEE,
+            "side": "employee",
+            "on_behalf_of": MENTEE,
+            "reason": "Disetujui tertulis pada formulir 1 Desember",
+        }
+        assert (await client.get("/api/v1/training/audit/verify")).json()["valid"] is True

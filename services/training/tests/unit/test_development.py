@@ -6,6 +6,7 @@ import pytest
 
 from services.training.domain.catalogue import CompetencyTarget, Form, Programme
 from services.training.domain.development import (
+    Acceptance,
     Choice,
     Colleague,
     DevelopmentPlan,
@@ -20,9 +21,10 @@ from services.training.domain.development import (
     competency_gaps,
     gap_item,
     job_person_match,
+    own_sides,
     recommend,
     recommend_coaching,
-    sides_of,
+    require_party,
     soonest_session,
     supervising_position,
 )
@@ -236,17 +238,17 @@ AT = datetime(2026, 12, 1, tzinfo=UTC)
 def test_a_plan_is_accepted_once_both_the_employee_and_the_supervisor_have():
     proposed = plan()
     assert proposed.items[1].programme_id == proposed.items[1].recommendations[0].programme_id
-    proposed.accept(Side.EMPLOYEE, "100", AT)
+    proposed.accept(Side.EMPLOYEE, Acceptance("100", AT, "100"))
     assert proposed.status is PlanStatus.PROPOSED and not proposed.is_open
     with pytest.raises(Conflict):
-        proposed.accept(Side.EMPLOYEE, "100", AT)
-    proposed.accept(Side.SUPERVISOR, "900", AT)
+        proposed.accept(Side.EMPLOYEE, Acceptance("100", AT, "100"))
+    proposed.accept(Side.SUPERVISOR, Acceptance("900", AT, "900"))
     assert proposed.status is PlanStatus.ACCEPTED
 
 
 def test_an_adjustment_resets_both_acceptances_and_names_items_by_competency():
     adjusted = plan()
-    adjusted.accept(Side.EMPLOYEE, "100", AT)
+    adjusted.accept(Side.EMPLOYEE, Acceptance("100", AT, "100"))
     other = uuid4()
     adjusted.adjust(
         [
@@ -276,7 +278,7 @@ def test_only_an_open_plan_is_recomputed_and_a_withdrawn_one_takes_no_action():
     )
     assert recomputed.items == [] and recomputed.position_name == "Analis"
     accepted = plan()
-    accepted.accept(Side.SUPERVISOR, "900", AT)
+    accepted.accept(Side.SUPERVISOR, Acceptance("900", AT, "900"))
     assert not accepted.recompute(
         items=[],
         job_person_match=None,
@@ -288,16 +290,15 @@ def test_only_an_open_plan_is_recomputed_and_a_withdrawn_one_takes_no_action():
     withdrawn = plan()
     assert withdrawn.withdraw() and withdrawn.status is PlanStatus.WITHDRAWN
     with pytest.raises(Conflict):
-        withdrawn.accept(Side.EMPLOYEE, "100", AT)
+        withdrawn.accept(Side.EMPLOYEE, Acceptance("100", AT, "100"))
 
 
-def test_who_acts_for_which_side():
+def test_who_is_which_side_and_who_works_on_a_plan():
     proposed = plan()
-    assert sides_of(proposed, nip="100", is_supervisor=False, manages_agency=False) == [Side.EMPLOYEE]
-    assert sides_of(proposed, nip="900", is_supervisor=True, manages_agency=False) == [Side.SUPERVISOR]
-    assert sides_of(proposed, nip=None, is_supervisor=False, manages_agency=True) == [
-        Side.EMPLOYEE,
-        Side.SUPERVISOR,
-    ]
+    assert own_sides(proposed, nip="100", is_supervisor=False) == [Side.EMPLOYEE]
+    assert own_sides(proposed, nip="900", is_supervisor=True) == [Side.SUPERVISOR]
+    assert own_sides(proposed, nip="900", is_supervisor=False) == []  # not in the supervisor role
+    assert own_sides(proposed, nip=None, is_supervisor=False) == []
+    require_party([], manages_agency=True)  # the agency's HR unit, which enters acceptances only on behalf
     with pytest.raises(Forbidden):
-        sides_of(proposed, nip="900", is_supervisor=False, manages_agency=False)  # not in the supervisor role
+        require_party([], manages_agency=False)

@@ -1,16 +1,26 @@
-// Audit: the append-only, hash-chained decision log (ARCHITECTURE.md §6) with filters, and a button that
-// asks the mutation service to verify the whole chain.
+// Audit: the append-only, hash-chained decision logs (ARCHITECTURE.md §6) with filters, and a button that
+// asks the chosen service to verify its whole chain. Each service that records decisions keeps its own chain
+// (shared/audit): the mutation service's (proposals, decrees, policies) and the appraisal service's
+// (finalisations, overrides, decisions on objections, entries made on someone's behalf) and the training
+// service's (acceptances and follow-ups entered on someone's behalf).
 
 import { h, clear, field, select, table, card, loading, message, errorMessage, guarded, pager, button, link } from '../dom.js';
 import { t, label, formatDateTime, formatNumber, formatCount } from '../i18n.js';
 import { api } from '../api.js';
 
-const AUDIT_LIST = '/audit';
-const AUDIT_VERIFY = '/audit/verify';
+const CHAINS = {
+  mutasi: { list: '/audit', verify: '/audit/verify' },
+  penilaian: { list: '/appraisal/audit', verify: '/appraisal/audit/verify' },
+  pengembangan: { list: '/training/audit', verify: '/training/audit/verify' },
+};
 
 function subjectLink(entry) {
   if (entry.subject_type === 'proposal' || entry.subject_type === 'mutation') return link(entry.subject_id.slice(0, 8), `#/mutasi/${entry.subject_id}`);
   if (entry.subject_type === 'employee') return link(entry.subject_id, `#/pegawai/${entry.subject_id}`);
+  if (entry.subject_type === 'appraisal_period') return link(entry.subject_id.slice(0, 8), `#/penilaian/periode/${entry.subject_id}`);
+  if (entry.subject_type === 'skp') return link(entry.subject_id.slice(0, 8), `#/penilaian/skp/${entry.subject_id}`);
+  // A development plan or an enrolment has no page of its own: its employee's dossier shows it.
+  if ((entry.subject_type === 'development_plan' || entry.subject_type === 'enrolment') && entry.data && entry.data.nip) return link(entry.subject_id.slice(0, 8), `#/pegawai/${entry.data.nip}`);
   return entry.subject_id;
 }
 
@@ -27,12 +37,16 @@ function dataSummary(data) {
 
 export async function log(root, ctx) {
   const q = ctx.query;
+  const chainName = CHAINS[q.chain] ? q.chain : 'mutasi';
+  const chain = CHAINS[chainName];
+  const chainSelect = select(Object.keys(CHAINS).map((name) => [name, t(`audit.chain_${name}`)]), { name: 'chain', value: chainName });
   const subject = h('input', { name: 'subject', value: q.subject || '', autocomplete: 'off' });
   const actor = h('input', { name: 'actor', value: q.actor || '', autocomplete: 'off' });
   const action = h('input', { name: 'action', value: q.action || '', autocomplete: 'off' });
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': t('audit.filters') },
+    field(t('audit.chain_of'), chainSelect),
     field(t('audit.subject'), subject, { hint: t('audit.subject_hint') }),
     field(t('audit.actor'), actor),
     field(t('audit.action'), action),
@@ -40,7 +54,7 @@ export async function log(root, ctx) {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    ctx.navigate('/audit', { subject: subject.value.trim(), actor: actor.value.trim(), action: action.value.trim() });
+    ctx.navigate('/audit', { chain: chainSelect.value, subject: subject.value.trim(), actor: actor.value.trim(), action: action.value.trim() });
   });
 
   const verifyResult = h('div', { 'aria-live': 'polite', 'data-testid': 'verify-result' });
@@ -48,7 +62,7 @@ export async function log(root, ctx) {
     verify.disabled = true;
     clear(verifyResult, loading(t('audit.verifying')));
     try {
-      const result = await api.get(AUDIT_VERIFY);
+      const result = await api.get(chain.verify);
       clear(
         verifyResult,
         result.valid
@@ -65,7 +79,7 @@ export async function log(root, ctx) {
   const entries = h('div');
   root.append(
     h('p', { class: 'lead' }, t('audit.intro')),
-    card(t('audit.chain'), h('p', {}, t('audit.chain_intro')), verify, verifyResult),
+    card(t('audit.chain'), h('p', {}, t('audit.chain_intro', { chain: t(`audit.chain_${chainName}`) })), verify, verifyResult),
     form,
     entries,
   );
@@ -84,7 +98,7 @@ export async function log(root, ctx) {
   await guarded(entries, () =>
     pager(
       entries,
-      (cursor) => api.get(AUDIT_LIST, { subject_id: q.subject, limit: 200, cursor }),
+      (cursor) => api.get(chain.list, { subject_id: q.subject, limit: 200, cursor }),
       (items, more) => {
         // The log is filtered by subject on the server; actor and action narrow each loaded page here.
         rows.push(...items.filter((e) => (!q.actor || e.actor.includes(q.actor)) && (!q.action || e.action.includes(q.action))));

@@ -2,11 +2,11 @@
 // (20 JP, PP 11/2017 as amended) or the ceiling of a PPPK (24 JP, PP 49/2018, to confirm), both set by the
 // training service; enrolments and development plans.
 
-import { h, clear, card, table, loading, message, errorMessage, guarded, dl, button } from '../../dom.js';
+import { h, clear, card, table, loading, message, errorMessage, guarded, dl, button, dialog, field, select } from '../../dom.js';
 import { t, label, formatDate, formatNumber } from '../../i18n.js';
 import { api, getAll, request } from '../../api.js';
 import { barChart } from '../../charts.js';
-import { currentUser } from '../../session.js';
+import { currentUser, hasRole } from '../../session.js';
 import { agencyName } from '../../lookups.js';
 
 // A PNS has a right to a minimum; a PPPK has no such right, only a ceiling, and is never "below".
@@ -55,21 +55,42 @@ export function enrolmentsTable(items) {
   );
 }
 
+// An acceptance is the person's own, or one HR entered for them (given on paper) with the reason.
+function acceptanceText(acceptance) {
+  if (!acceptance) return t('common.no');
+  if (!acceptance.on_behalf_reason) return formatDate(acceptance.at);
+  return t('kompetensi.accepted_on_behalf', { date: formatDate(acceptance.at), by: acceptance.by, reason: acceptance.on_behalf_reason });
+}
+
 // One development plan: its gaps, what closes them, and who has accepted it.
 export function planCard(plan, { onChange } = {}) {
   const user = currentUser();
   const feedback = h('div', { 'aria-live': 'polite' });
   const mySide = user.nip && user.nip === plan.nip ? 'employee' : user.nip && user.nip === plan.supervisor_nip ? 'supervisor' : null;
   const accepted = mySide === 'employee' ? plan.employee_accepted : mySide === 'supervisor' ? plan.supervisor_accepted : null;
-  const accept = async () => {
+  const send = async (json, done) => {
     try {
       const { etag } = await request(`/development-plans/${plan.id}`);
-      const answer = await request(`/development-plans/${plan.id}/acceptance`, { method: 'POST', json: {}, ifMatch: etag });
-      clear(feedback, message(t('kompetensi.plan_accepted'), 'success'));
+      const answer = await request(`/development-plans/${plan.id}/acceptance`, { method: 'POST', json, ifMatch: etag });
+      clear(feedback, message(done, 'success'));
       if (onChange) onChange(answer.data);
     } catch (error) {
       clear(feedback, errorMessage(error, t('services.training')));
     }
+  };
+  const accept = () => send({}, t('kompetensi.plan_accepted'));
+  // HR enters an acceptance given on paper: explicitly, for a named side, with the reason.
+  const open = ['employee', 'supervisor'].filter((side) => !plan[`${side}_accepted`] && side !== mySide);
+  const acceptFor = async () => {
+    const side = select(open.map((s) => [s, t(`kompetensi.side_${s}`)]), { name: 'side' });
+    const reason = h('textarea', { name: 'on_behalf_reason', required: true, maxlength: '500', rows: '3' });
+    const data = await dialog(
+      t('kompetensi.accept_for_title'),
+      [field(t('kompetensi.accept_for_side'), side), field(t('kompetensi.on_behalf_reason'), reason, { hint: t('kompetensi.on_behalf_hint') })],
+      { submitText: t('kompetensi.accept_for') },
+    );
+    if (!data) return;
+    await send({ side: data.side, on_behalf_reason: data.on_behalf_reason }, t('kompetensi.accepted_for_done', { side: t(`kompetensi.side_${data.side}`) }));
   };
   return card(
     t('kompetensi.plan_title', { position: plan.position_name || '—' }),
@@ -78,8 +99,8 @@ export function planCard(plan, { onChange } = {}) {
       [t('kompetensi.plan_source'), label('plan_sources', plan.source)],
       [t('kompetensi.jpm'), plan.job_person_match === null ? '—' : `${formatNumber(plan.job_person_match, 1)}%`],
       [t('kompetensi.mentor'), plan.mentor ? `${plan.mentor.name} (${plan.mentor.nip})` : '—'],
-      [t('kompetensi.employee_accepted'), plan.employee_accepted ? formatDate(plan.employee_accepted.at) : t('common.no')],
-      [t('kompetensi.supervisor_accepted'), plan.supervisor_accepted ? formatDate(plan.supervisor_accepted.at) : t('common.no')],
+      [t('kompetensi.employee_accepted'), acceptanceText(plan.employee_accepted)],
+      [t('kompetensi.supervisor_accepted'), acceptanceText(plan.supervisor_accepted)],
     ]),
     table(
       [
@@ -99,6 +120,7 @@ export function planCard(plan, { onChange } = {}) {
       { caption: t('kompetensi.plan_items'), emptyText: t('kompetensi.no_gaps') },
     ),
     plan.status === 'proposed' && mySide && !accepted ? h('div', { class: 'actions' }, button(t('kompetensi.accept_plan'), accept, { class: 'btn btn-primary' })) : null,
+    plan.status === 'proposed' && open.length && hasRole('hr_officer', 'admin') ? h('div', { class: 'actions' }, button(t('kompetensi.accept_for'), acceptFor)) : null,
     feedback,
   );
 }
