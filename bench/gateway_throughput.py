@@ -196,7 +196,8 @@ def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def _internal_token() -> str:
-    from shared.auth import mint_internal_token, system_principal
+    from shared.auth import mint_internal_token
+    from shared.principal import system_principal
     from shared.settings import Settings
 
     secret = Settings().internal_token_secret.get_secret_value()
@@ -207,8 +208,8 @@ async def _gateway_user(database_url: str) -> None:
     from services.gateway.domain.grants import Grant, ScopeKind
     from services.gateway.service.identity import Identity
     from services.gateway.settings import GatewaySettings
-    from shared.auth import Role
     from shared.db import Database
+    from shared.principal import Role
 
     settings = GatewaySettings(service="gateway", database_url=database_url)
     db = Database(settings.resolved_database_url)

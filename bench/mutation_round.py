@@ -33,7 +33,6 @@ from services.mutation.domain.workflow import Action
 from services.mutation.events.handlers import SUBSCRIPTIONS
 from services.mutation.service import decrees, proposals
 from services.mutation.service.proposals import ProposalDraft
-from shared.auth import system_principal
 from shared.contracts.appraisal import EvaluationFinalised
 from shared.contracts.employee import (
     AgencyDefined,
@@ -47,6 +46,7 @@ from shared.contracts.employee import (
 )
 from shared.events.envelope import new_event
 from shared.migrations import upgrade
+from shared.principal import system_principal
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from shared.deps import RuntimeDep
-from shared.errors import problem_response
+from shared.problems import problem_response
 
 router = APIRouter(tags=["health"])
 

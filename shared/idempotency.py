@@ -37,8 +37,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import clock
 from shared.db import Database, UtcDateTime
-from shared.errors import FieldProblem, problem_response
+from shared.errors import FieldProblem
 from shared.inputs import control_character_in
+from shared.problems import problem_response
 
 log = logging.getLogger(__name__)
 

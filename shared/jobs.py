@@ -22,7 +22,8 @@ from sqlalchemy import JSON, Column, Index, MetaData, String, Table, Uuid, inser
 
 from shared import clock, context
 from shared.db import Database, UtcDateTime
-from shared.errors import PROBLEM_BASE, DomainError, NotFound, Problem
+from shared.errors import DomainError, NotFound
+from shared.problems import PROBLEM_BASE, Problem
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ finds, then `settle()` refuses the request naming each field (or line) at once, 
 
 from dataclasses import dataclass, field
 
-from shared.auth import Principal
 from shared.errors import FieldProblem, Forbidden, InvalidInput
+from shared.principal import Principal
 
 
 @dataclass

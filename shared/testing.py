@@ -24,10 +24,11 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from shared import clock
-from shared.auth import Principal, Role, mint_internal_token, system_principal
+from shared.auth import mint_internal_token
 from shared.broker import EmbeddedBroker
 from shared.migrations import upgrade
 from shared.net import free_port
+from shared.principal import Principal, Role, system_principal
 from shared.settings import Settings
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -13,9 +13,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context, metrics
 from shared.auth import InternalTokenGuard
-from shared.errors import PROBLEM_RESPONSES, FieldProblem, install_problem_handlers, problem_response
+from shared.errors import FieldProblem
 from shared.idempotency import IdempotencyKeys
 from shared.inputs import control_character_in
+from shared.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_response
 
 REQUEST_ID_HEADER = "x-request-id"
 CORRELATION_ID_HEADER = "x-correlation-id"

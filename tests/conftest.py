@@ -11,10 +11,10 @@ import pytest
 from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.service.identity import Identity
 from services.gateway.settings import GatewaySettings
-from shared.auth import Role
 from shared.db import Database
 from shared.dev import Platform
 from shared.net import free_port
+from shared.principal import Role
 from shared.settings import SERVICE_PORTS
 from shared.testing import TEST_CLOCK_START, DatabaseFactory
 from tests.support import E2E_ADMIN, E2E_PASSWORD, INTERNAL_SECRET, signed_in

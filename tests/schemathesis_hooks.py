@@ -10,7 +10,7 @@ import schemathesis
 
 from services.gateway.service.tokens import AccessTokens
 from services.gateway.settings import GatewaySettings
-from shared.auth import Principal, Role
+from shared.principal import Principal, Role
 
 ADMINISTRATOR = Principal(subject="fuzzer", roles=frozenset({Role.ADMIN}), agencies=None, name="Fuzzer")
 TOKENS = AccessTokens(GatewaySettings(service="gateway"))

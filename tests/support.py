@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from shared.auth import mint_internal_token, system_principal
+from shared.auth import mint_internal_token
+from shared.principal import system_principal
 
 E2E_ADMIN, E2E_PASSWORD = "e2e.admin", "Uji-Ujung-Ke-Ujung-2026"
 # The platform's processes share it (tests/conftest.py), so a test can call a service directly.

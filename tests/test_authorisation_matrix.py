@@ -25,7 +25,8 @@ from services.gateway.settings import gateway_settings
 from services.gateway.tests.support import bearer, login, serving
 from services.mutation.app import create_app as mutation_app
 from services.training.app import create_app as training_app
-from shared.auth import Principal, Role, mint_internal_token
+from shared.auth import mint_internal_token
+from shared.principal import Principal, Role
 from shared.testing import auth_headers, eventually
 from tests.support import employee_payload
 

@@ -46,7 +46,7 @@ def _run(work: Callable[[Any], Awaitable[T]]) -> T:
 
 def parse_grant(text: str) -> Any:
     from services.gateway.domain.grants import Grant, ScopeKind
-    from shared.auth import Role
+    from shared.principal import Role
 
     try:
         role, _, scope = text.partition("@")

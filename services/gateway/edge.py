@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.gateway.domain.access import family_of
 from services.gateway.service.tokens import Gate
 from services.gateway.settings import GatewaySettings
-from shared.errors import DomainError, problem_response
+from shared.errors import DomainError
+from shared.problems import problem_response
 
 API_PREFIX = "/api/"
 # Reachable without a token: logging in, and the integration documents.

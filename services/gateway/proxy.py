@@ -25,7 +25,8 @@ from yarl import URL
 from services.gateway.routes import API_PREFIX, owner_of
 from services.gateway.upstream import Timeouts, Upstream, UpstreamError, UpstreamResponse
 from shared import context
-from shared.errors import DomainError, UpstreamTimeout, UpstreamUnavailable, problem_response
+from shared.errors import DomainError, UpstreamTimeout, UpstreamUnavailable
+from shared.problems import problem_response
 from shared.settings import DOMAIN_SERVICES, Settings
 from shared.web import CORRELATION_ID_HEADER, REQUEST_ID_HEADER
 

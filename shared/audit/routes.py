@@ -7,10 +7,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from shared.audit.store import AuditLog
-from shared.auth import Principal, PrincipalDep, Role
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep
 from shared.errors import Forbidden
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.principal import Principal, Role
 
 
 class AuditEntryPublic(BaseModel):

@@ -36,7 +36,7 @@ import pytest
 
 from services.appraisal.app import create_app
 from services.appraisal.tests.support import CORE_VALUES, PAST_YEAR, RATINGS_FOR
-from shared.auth import Role
+from shared.principal import Role
 from shared.testing import eventually
 from tests.authorisation.world import OTHER_SIDE, OWN_SIDE, World, world
 from tests.authorisation.writes import (

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from services.employee.app import create_app as employee_app
-from shared.auth import Role
+from shared.principal import Role
 from tests.authorisation.world import OTHER_SIDE, OWN_SIDE, World, world
 from tests.authorisation.writes import Cell, Request, WriteRoute, job_outcome, require_every_route, run_matrix
 from tests.support import employee_payload

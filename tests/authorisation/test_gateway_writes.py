@@ -21,9 +21,9 @@ from services.gateway.service.identity import Identity
 from services.gateway.service.webhooks import Webhooks, enqueue
 from services.gateway.tests.support import bearer, login
 from shared import clock
-from shared.auth import Principal, Role
 from shared.etag import etag_of
 from shared.events.envelope import CloudEvent
+from shared.principal import Principal, Role
 from tests.authorisation.world import OTHER, OWN_SIDE, PASSWORD, World, world
 from tests.authorisation.writes import (
     EVERY_ROLE,

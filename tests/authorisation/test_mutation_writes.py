@@ -32,7 +32,8 @@ import pytest
 
 from services.mutation.app import create_app as mutation_app
 from services.mutation.domain.eligibility import RULES_BY_NAME
-from shared.auth import Principal, Role, mint_internal_token
+from shared.auth import mint_internal_token
+from shared.principal import Principal, Role
 from shared.testing import eventually
 from tests.authorisation.world import OTHER_SIDE, OWN_SIDE, World, world
 from tests.authorisation.writes import (

@@ -30,8 +30,8 @@ import pytest
 
 from services.training.app import create_app
 from shared import clock
-from shared.auth import Role
 from shared.etag import etag_of
+from shared.principal import Role
 from shared.settings import Settings
 from shared.testing import eventually
 from tests.authorisation.world import OTHER_SIDE, OWN, OWN_SIDE, World, world

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from services.gateway.routes import owner_of
-from shared.auth import Role
+from shared.principal import Role
 from tests.authorisation.world import OTHER_SIDE, OWN_SIDE, World
 
 

@@ -19,10 +19,11 @@ import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
-from shared.auth import mint_internal_token, system_principal
+from shared.auth import mint_internal_token
 from shared.broker import ChildProcess, describe_exit
 from shared.dev import Platform
 from shared.net import free_port
+from shared.principal import system_principal
 from shared.settings import SERVICE_PORTS, Settings
 from shared.testing import TEST_CLOCK_START, DatabaseFactory, eventually
 from tests.browser.support import DESKTOP, PHONE, Session, WebPlatform, token

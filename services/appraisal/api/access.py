@@ -14,8 +14,8 @@ Anyone else naming another's NIP is refused (403 naming the field).
 """
 
 from services.appraisal.domain.skp import OnBehalf, Skp
-from shared.auth import Principal, Role
 from shared.errors import FieldProblem, Forbidden, InvalidInput
+from shared.principal import Principal, Role
 
 # Keep an agency's appraisal administration; `integration` is the agency's own e-kinerja system.
 KEEPERS = (Role.ADMIN, Role.HR_OFFICER)

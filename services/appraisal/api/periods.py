@@ -20,11 +20,12 @@ from services.appraisal.domain.periods import (
 from services.appraisal.domain.predicate import BehaviourRule, Predicate
 from services.appraisal.service import periods as service
 from services.appraisal.service.references import ReferenceCheck
-from shared.auth import STAFF_ROLES, PrincipalDep, Role
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.principal import STAFF_ROLES, Role
 
 router = APIRouter(prefix="/api/v1/appraisal-periods", tags=["appraisal periods"])
 

@@ -21,10 +21,11 @@ from services.appraisal.domain.policy import AppraisalPolicy
 from services.appraisal.domain.predicate import Predicate
 from services.appraisal.service import policies as service
 from services.appraisal.service.references import ReferenceCheck
-from shared.auth import STAFF_ROLES, PrincipalDep
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
+from shared.principal import STAFF_ROLES
 
 router = APIRouter(prefix="/api/v1/appraisal", tags=["appraisal policies"])
 

@@ -14,9 +14,10 @@ from services.appraisal.domain.monitoring import Change
 from services.appraisal.domain.predicate import Predicate
 from services.appraisal.service import monitoring as service
 from services.appraisal.service.monitoring import MoveComparison, Standing
-from shared.auth import STAFF_ROLES, PrincipalDep
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep
 from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.principal import STAFF_ROLES
 
 router = APIRouter(prefix="/api/v1/appraisal/mutation-monitoring", tags=["reports"])
 

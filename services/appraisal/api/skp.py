@@ -42,11 +42,12 @@ from services.appraisal.domain.skp import (
 from services.appraisal.service import skp as service
 from services.appraisal.service.references import ReferenceCheck
 from services.appraisal.service.skp import IndicatorPlan
-from shared.auth import Principal, PrincipalDep, Role
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.principal import Principal, Role
 
 router = APIRouter(prefix="/api/v1/skp", tags=["SKP"])
 

@@ -24,11 +24,12 @@ from services.appraisal.domain.talent import (
 )
 from services.appraisal.service import talent as service
 from services.appraisal.service.references import ReferenceCheck
-from shared.auth import STAFF_ROLES, PrincipalDep
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.principal import STAFF_ROLES
 
 router = APIRouter(prefix="/api/v1/talent", tags=["talent"])
 

@@ -20,7 +20,7 @@ from services.appraisal.adapters.repository import (
 from services.appraisal.adapters.tables import agencies
 from services.appraisal.domain.periods import AppraisalPeriod
 from services.appraisal.domain.skp import Skp
-from shared.auth import Principal
+from shared.principal import Principal
 from shared.readmodels.agencies import referred_agency
 from shared.references import References
 

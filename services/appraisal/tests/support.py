@@ -16,9 +16,9 @@ import httpx
 from sqlalchemy import select
 
 from services.appraisal.adapters.tables import agencies, employees, outbox
-from shared.auth import Role
 from shared.contracts.employee import AgencyDefined, EmployeeRegistered
 from shared.events.envelope import new_event
+from shared.principal import Role
 from shared.testing import auth_headers, eventually, principal
 
 APPRAISER = "197001011995031001"

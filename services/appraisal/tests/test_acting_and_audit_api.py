@@ -25,7 +25,7 @@ from services.appraisal.tests.support import (
     rate,
     register,
 )
-from shared.auth import Role
+from shared.principal import Role
 from shared.testing import auth_headers, principal, serve_in_process
 
 pytestmark = pytest.mark.integration

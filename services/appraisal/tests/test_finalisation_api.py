@@ -23,7 +23,7 @@ from services.appraisal.tests.support import (
     rate,
     register,
 )
-from shared.auth import Role
+from shared.principal import Role
 from shared.testing import serve_in_process
 
 # Dates decide what these tests expect: CI also runs them with the machine clock shifted (Makefile).

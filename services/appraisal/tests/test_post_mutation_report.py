@@ -20,9 +20,9 @@ from services.appraisal.tests.support import (
     register,
 )
 from shared import clock
-from shared.auth import Role
 from shared.contracts.employee import EmployeePositionChanged, EmployeeRegistered, Placement
 from shared.events.envelope import new_event
+from shared.principal import Role
 from shared.testing import eventually, serve_in_process
 
 pytestmark = pytest.mark.integration

@@ -25,12 +25,13 @@ from services.employee.domain.model import (
     mask_nik,
 )
 from services.employee.service import employees as service
-from shared.auth import Principal, PrincipalDep, Role
+from shared.auth import PrincipalDep
 from shared.deps import UowDep
 from shared.errors import Forbidden
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.principal import Principal, Role
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
 

@@ -29,10 +29,12 @@ from services.employee.domain.exchange import Cell, Mapping
 from services.employee.domain.model import EmployeeStatus
 from services.employee.service import exchange as service
 from shared import clock
-from shared.auth import Principal, PrincipalDep
+from shared.auth import PrincipalDep
 from shared.deps import RuntimeDep
-from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, FieldProblem, Forbidden, Problem
+from shared.errors import DomainError, FieldProblem, Forbidden
 from shared.jobs import JobPublic, JobRunner, JobsDep, Progress, job_location
+from shared.principal import Principal
+from shared.problems import PROBLEM_MEDIA_TYPE, Problem
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employee exchange"])

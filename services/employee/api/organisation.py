@@ -11,11 +11,12 @@ from services.employee.domain.model import EducationLevel
 from services.employee.domain.organisation import Agency, AgencyKind, Position, PositionType, Unit, UnitKind
 from services.employee.service import organisation as service
 from services.employee.service import workload as workload_service
-from shared.auth import Principal, PrincipalDep, Role
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.principal import Principal, Role
 from shared.references import References
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])

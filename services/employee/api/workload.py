@@ -12,11 +12,12 @@ from services.employee.domain.workload import EfficiencyBand, Staffing, Task, Wo
 from services.employee.service import organisation
 from services.employee.service import workload as service
 from services.employee.service.workload import SORT_FIELDS, Level, PositionWorkload, StaffingRow
-from shared.auth import STAFF_ROLES, PrincipalDep, Role
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.principal import STAFF_ROLES, Role
 
 router = APIRouter(prefix="/api/v1", tags=["workload"])
 

@@ -24,11 +24,11 @@ from services.employee.domain.model import (
 from services.employee.domain.nip import parse_nip
 from services.employee.domain.organisation import Position, Unit, placement_problems
 from services.employee.domain.ranks import rank_by_code
-from shared.auth import Principal
 from shared.contracts import employee as contracts
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
+from shared.principal import Principal
 from shared.references import References
 from shared.uow import UnitOfWork
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.adapters.tables import agencies, clients, grants, refresh_tokens, users
 from services.gateway.domain.grants import Grant, ScopeKind
-from shared.auth import Role
+from shared.principal import Role
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 
 from services.gateway.api.deps import GatewayDep, SessionDep
 from shared.auth import PrincipalDep
-from shared.errors import PROBLEM_MEDIA_TYPE, FieldProblem, Forbidden, InvalidInput, Problem, Unauthorized
+from shared.errors import FieldProblem, Forbidden, InvalidInput, Unauthorized
 from shared.inputs import RequestModel
+from shared.problems import PROBLEM_MEDIA_TYPE, Problem
 
 public_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])

@@ -12,11 +12,12 @@ from sqlalchemy.engine import RowMapping
 from services.gateway.adapters.repository import StoredGrant, client_holder, user_holder
 from services.gateway.api.deps import GatewayDep, cursor_key
 from services.gateway.domain.grants import Grant, ScopeKind
-from shared.auth import PrincipalDep, Role
+from shared.auth import PrincipalDep
 from shared.errors import FieldProblem, InvalidInput
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel, refuse_null
 from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.principal import Role
 
 router = APIRouter(prefix="/api/v1/identity", tags=["identity administration"])
 

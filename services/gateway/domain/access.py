@@ -8,7 +8,7 @@ Adding a resource to the platform means one row here (a unit test checks every r
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shared.auth import Role
+from shared.principal import Role
 
 ALL = frozenset(Role)
 STAFF = frozenset(Role) - {Role.EMPLOYEE}

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.auth import Role
+from shared.principal import Role
 
 
 class ScopeKind(StrEnum):

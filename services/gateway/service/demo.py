@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.service.identity import Identity
 from services.gateway.settings import GatewaySettings
-from shared.auth import Role
 from shared.db import Database
+from shared.principal import Role
 from shared.settings import Settings
 
 DEMO_PASSWORD = "rahasia123"

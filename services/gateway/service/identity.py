@@ -28,10 +28,10 @@ from services.gateway.domain.grants import Grant, ScopeKind, grant_problem, reac
 from services.gateway.domain.passwords import password_problems
 from services.gateway.service.tokens import AccessTokens, Revocations, Session
 from services.gateway.settings import GatewaySettings
-from shared.auth import Principal, Role
 from shared.db import Database
 from shared.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound, Unauthorized
 from shared.etag import check_version
+from shared.principal import Principal, Role
 from shared.references import References
 from shared.uow import UnitOfWork
 

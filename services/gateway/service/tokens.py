@@ -19,8 +19,9 @@ from typing import Any
 import jwt
 
 from services.gateway.settings import GatewaySettings
-from shared.auth import INTERNAL_TOKEN_TTL_SECONDS, Principal, mint_internal_token, principal_from_claims
+from shared.auth import INTERNAL_TOKEN_TTL_SECONDS, mint_internal_token, principal_from_claims
 from shared.errors import Unauthorized
+from shared.principal import Principal
 
 log = logging.getLogger(__name__)
 

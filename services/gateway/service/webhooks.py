@@ -28,11 +28,11 @@ from services.gateway.domain.webhooks import backoff_seconds, new_secret, signat
 from services.gateway.settings import GatewaySettings
 from shared import clock
 from shared.aio import wait_until_set
-from shared.auth import Principal, Role
 from shared.db import Database, bulk_insert
 from shared.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.events.catalogue import CATALOGUE
 from shared.events.envelope import CloudEvent
+from shared.principal import Principal, Role
 from shared.references import References
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from services.gateway.adapters import repository
-from shared.auth import Principal, system_principal
 from shared.net import free_port
+from shared.principal import Principal, system_principal
 from shared.testing import eventually
 
 

@@ -17,8 +17,9 @@ from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.service.demo import DEMO_PASSWORD, ensure_demo_users
 from services.gateway.settings import gateway_settings
 from services.gateway.tests.support import bearer, know_agencies, login, serve_gateway, serving
-from shared.auth import Principal, Role, mint_internal_token
+from shared.auth import mint_internal_token
 from shared.cli import app as asn
+from shared.principal import Principal, Role
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import pytest
 from services.gateway.app import create_app
 from services.gateway.settings import gateway_settings
 from services.gateway.tests.support import access_headers, serving
-from shared.auth import Principal, Role
+from shared.principal import Principal, Role
 from shared.testing import principal
 
 pytestmark = pytest.mark.integration

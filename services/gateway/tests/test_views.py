@@ -12,8 +12,8 @@ from services.gateway.app import create_app
 from services.gateway.settings import gateway_settings
 from services.gateway.tests.support import access_headers, serving
 from shared import health
-from shared.auth import Principal, Role
 from shared.net import free_port
+from shared.principal import Principal, Role
 from shared.testing import auth_headers, define_agencies, principal
 from shared.web import build_app
 from tests.support import employee_payload

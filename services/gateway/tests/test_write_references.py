@@ -9,7 +9,7 @@ from services.gateway.app import create_app
 from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.settings import gateway_settings
 from services.gateway.tests.support import bearer, know_agencies, login, serve_gateway
-from shared.auth import Role
+from shared.principal import Role
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,11 @@ from services.mutation.adapters.repository import FactsReader
 from services.mutation.adapters.tables import agencies, relatives, service_bonds
 from services.mutation.api.common import Nip, ShortText
 from shared import clock
-from shared.auth import Principal, PrincipalDep, Role
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.errors import Forbidden, NotFound
 from shared.inputs import RequestModel
+from shared.principal import Principal, Role
 from shared.references import References
 
 router = APIRouter(prefix="/api/v1/mutation", tags=["read models"])

@@ -19,9 +19,9 @@ from services.mutation.domain.workflow import (
     State,
 )
 from shared import clock
-from shared.auth import Principal
 from shared.contracts import mutation as contracts
 from shared.events.envelope import CloudEvent, new_event
+from shared.principal import Principal
 
 
 def now() -> datetime:

@@ -34,11 +34,11 @@ from services.mutation.domain.ranks import rank_title
 from services.mutation.domain.workflow import Action, OnBehalf, Proposal, State
 from services.mutation.service.common import actor_of, audit_record, now, on_behalf_data, recipients
 from services.mutation.service.proposals import apply_step, get_proposal, proposal_to_change
-from shared.auth import Principal
 from shared.contracts import mutation as contracts
 from shared.errors import Conflict, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
+from shared.principal import Principal
 from shared.references import References
 from shared.uow import UnitOfWork
 

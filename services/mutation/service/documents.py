@@ -16,8 +16,8 @@ from services.mutation.domain.documents import DocumentKind
 from services.mutation.domain.workflow import AUDITOR, BEFORE_DECREE, EMPLOYEE
 from services.mutation.service.common import actor_of, audit_record, now
 from services.mutation.service.proposals import get_proposal, proposal_to_change
-from shared.auth import Principal
 from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from shared.principal import Principal
 from shared.uow import UnitOfWork
 
 MAX_BYTES = 20 * 1024 * 1024

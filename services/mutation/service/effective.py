@@ -30,11 +30,11 @@ from services.mutation.service.common import (
 from services.mutation.service.proposals import proposal_to_change
 from shared import clock
 from shared.aio import wait_until_set
-from shared.auth import Principal
 from shared.contracts import mutation as contracts
 from shared.contracts.employee import EmployeeMoveFailed, EmployeePositionChanged
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
+from shared.principal import Principal
 from shared.runtime import ServiceRuntime
 from shared.uow import UnitOfWork
 

@@ -15,9 +15,9 @@ from services.mutation.adapters.tables import eligibility_policies
 from services.mutation.domain.eligibility import Policy, policy_from_settings
 from services.mutation.service.common import now
 from services.mutation.service.eligibility import policy_in_force
-from shared.auth import Principal, Role
 from shared.errors import PreconditionFailed
 from shared.etag import check_version
+from shared.principal import Principal, Role
 from shared.references import References
 from shared.uow import UnitOfWork
 

@@ -43,11 +43,11 @@ from services.mutation.service.common import (
     proposal_event,
     roles_of,
 )
-from shared.auth import Principal, Role
 from shared.contracts import mutation as contracts
 from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
+from shared.principal import Principal, Role
 from shared.references import References
 from shared.uow import UnitOfWork
 

@@ -15,11 +15,13 @@ from services.training.api.common import JpRulesDep, Nip, Text200
 from services.training.domain.jp import ExternalRecord, JpSource, check_header
 from services.training.service import jp as service
 from services.training.service.access import MANAGERS
-from shared.auth import Principal, PrincipalDep
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, RuntimeDep, UowDep
-from shared.errors import PROBLEM_MEDIA_TYPE, DomainError, Problem
+from shared.errors import DomainError
 from shared.inputs import RequestModel
 from shared.jobs import JobPublic, JobsDep, Progress, job_location
+from shared.principal import Principal
+from shared.problems import PROBLEM_MEDIA_TYPE, Problem
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1/jp", tags=["JP"])

@@ -12,11 +12,12 @@ from services.training.api.common import cursor_key
 from services.training.service import certificates as service
 from services.training.service.access import today
 from services.training.service.reminders import EXPIRY_NOTICE_DAYS, send_due_reminders
-from shared.auth import PrincipalDep, Role
+from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.errors import NotFound
 from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.principal import Role
 
 router = APIRouter(prefix="/api/v1/training", tags=["certificates and reminders"])
 

@@ -13,8 +13,8 @@ acting.
 """
 
 from shared import clock
-from shared.auth import Principal, Role
 from shared.errors import FieldProblem, Forbidden, InvalidInput
+from shared.principal import Principal, Role
 
 MANAGERS = (Role.ADMIN, Role.HR_OFFICER)
 # Training days and JP years are Indonesian calendar dates (WIB).

@@ -21,9 +21,9 @@ from services.training.domain.catalogue import CompetencyTarget, Form, Programme
 from services.training.domain.sessions import Delivery, Session
 from services.training.service import enrolments
 from services.training.service.access import MANAGERS, require_manager, today
-from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.etag import check_version
+from shared.principal import Principal
 from shared.readmodels.agencies import referred_agency
 from shared.references import References
 from shared.uow import UnitOfWork

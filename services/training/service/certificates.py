@@ -7,8 +7,8 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.training.adapters.enrolments import EnrolmentRepository
-from shared.auth import STAFF_ROLES, Principal
 from shared.errors import Forbidden
+from shared.principal import STAFF_ROLES, Principal
 
 
 async def search_certificates(

@@ -40,10 +40,10 @@ from services.training.service.access import (
 from services.training.service.people import supervisor_of
 from services.training.service.references import referred_employee
 from shared import clock
-from shared.auth import STAFF_ROLES, Principal
 from shared.contracts import training as contracts
 from shared.errors import Conflict, FieldProblem, Forbidden, NotFound
 from shared.events.envelope import new_event
+from shared.principal import STAFF_ROLES, Principal
 from shared.references import References
 from shared.uow import UnitOfWork
 

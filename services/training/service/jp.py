@@ -26,9 +26,9 @@ from services.training.domain.jp import (
 )
 from services.training.service.access import MANAGERS, today
 from services.training.service.references import referred_employee
-from shared.auth import STAFF_ROLES, Principal
 from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from shared.jobs import Progress
+from shared.principal import STAFF_ROLES, Principal
 from shared.references import References
 from shared.uow import UnitOfWork
 

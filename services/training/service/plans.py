@@ -44,13 +44,13 @@ from services.training.service.access import acting_for, manages, supervises, to
 from services.training.service.people import supervisor_of
 from services.training.service.references import referred_employee, referred_position
 from shared import clock
-from shared.auth import STAFF_ROLES, Principal
 from shared.contracts import training as contracts
 from shared.contracts.appraisal import EvaluationFinalised
 from shared.contracts.mutation import ProposalEffective
 from shared.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
+from shared.principal import STAFF_ROLES, Principal
 from shared.references import References
 from shared.uow import UnitOfWork
 

@@ -10,8 +10,8 @@ from services.gateway.domain.passwords import password_problems
 from services.gateway.domain.webhooks import backoff_seconds, new_secret, signature, verify
 from services.gateway.edge import RateLimiter
 from services.gateway.routes import OWNER_BY_SEGMENT, owner_of
-from shared.auth import Role
 from shared.events.catalogue import CATALOGUE
+from shared.principal import Role
 
 pytestmark = pytest.mark.unit
 

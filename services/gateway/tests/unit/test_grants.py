@@ -4,7 +4,7 @@ of the province, the all-agencies grant only for a national administrator."""
 import pytest
 
 from services.gateway.domain.grants import Grant, ScopeKind, within
-from shared.auth import Role
+from shared.principal import Role
 
 pytestmark = pytest.mark.unit
 

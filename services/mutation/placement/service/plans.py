@@ -49,10 +49,10 @@ from services.mutation.placement.service.rounds import (
 from services.mutation.service import proposals as proposal_service
 from services.mutation.service.common import now
 from services.mutation.service.eligibility import policy_in_force
-from shared.auth import Principal, Role
 from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.jobs import Progress
+from shared.principal import Principal, Role
 from shared.references import References
 from shared.uow import UnitOfWork
 

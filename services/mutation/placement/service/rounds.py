@@ -26,9 +26,9 @@ from services.mutation.placement.domain.rounds import (
 )
 from services.mutation.placement.domain.scoring import Weights
 from services.mutation.service.common import now
-from shared.auth import Principal, Role
 from shared.errors import NotFound
 from shared.etag import check_version
+from shared.principal import Principal, Role
 from shared.references import References
 from shared.uow import UnitOfWork
 
