@@ -6,6 +6,10 @@ and at once for events that can never succeed (bad JSON, a type the catalogue do
 handler does not accept, a payload that does not match its model), the event goes to the dead-letter topic
 with the reason in its headers, and the consumer moves on. Offsets are committed after the handlers'
 transactions (at-least-once delivery, exactly-once effect).
+
+A type may have several handlers (a read model and a saga step, say): they run in the order subscribed, in
+one transaction, so the event is applied by all of them or by none. Subscribing one handler twice to a
+type is refused when the consumer is built: it would be a mistake, never a way to apply an event twice.
 """
 
 import asyncio
@@ -33,7 +37,8 @@ Handler = Callable[[UnitOfWork, CloudEvent, Any], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Subscription:
-    """One event type a service consumes, the data versions its handler understands, and the handler."""
+    """One event type a service consumes, the data versions its handler understands, and the handler.
+    Several subscriptions may name one type: each handler runs, in order."""
 
     type: str
     handle: Handler
@@ -51,7 +56,7 @@ class Outcome(enum.Enum):
 class _Work:
     record: ConsumerRecord
     event: CloudEvent
-    subscription: Subscription
+    subscriptions: tuple[Subscription, ...]
     payload: BaseModel | None
 
 
@@ -79,7 +84,7 @@ class EventConsumer:
         self._bus = bus
         self._inbox = inbox
         self._outbox = outbox
-        self._subscriptions = {s.type: s for s in subscriptions}
+        self._subscriptions = _by_type(subscriptions)
         self._on_commit = on_commit
         self._on_applied = on_applied
         self._max_retries = max_retries
@@ -119,15 +124,15 @@ class EventConsumer:
         work: list[_Work] = []
         for record in records:
             try:
-                event, subscription, payload = self._decode(record.value)
+                event, handlers, payload = self._decode(record.value)
             except Unprocessable as problem:
                 await self._dead_letter(record, str(problem))
                 self.counts[Outcome.DEAD_LETTERED] += 1
                 continue
-            if subscription is None:
+            if not handlers:
                 self.counts[Outcome.IGNORED] += 1
                 continue
-            work.append(_Work(record, event, subscription, payload))
+            work.append(_Work(record, event, handlers, payload))
         if not work:
             return
         try:
@@ -161,7 +166,7 @@ class EventConsumer:
                 delay *= 2
         raise AssertionError("unreachable")
 
-    def _decode(self, raw: bytes | None) -> tuple[CloudEvent, Subscription | None, BaseModel | None]:
+    def _decode(self, raw: bytes | None) -> tuple[CloudEvent, tuple[Subscription, ...], BaseModel | None]:
         if raw is None:
             raise Unprocessable("empty message")
         try:
@@ -171,19 +176,21 @@ class EventConsumer:
         spec = spec_of(event.type)
         if spec is None:
             raise Unprocessable(f"unknown event type {event.type!r}")
-        subscription = self._subscriptions.get(event.type)
-        if subscription is None:
-            return event, None, None
-        if event.dataversion not in subscription.versions or event.dataversion not in spec.versions:
+        handlers = self._subscriptions.get(event.type, ())
+        if not handlers:
+            return event, (), None
+        # Every handler of the type must understand the version: an event is applied whole or not at all.
+        accepted = frozenset.intersection(*(s.versions for s in handlers))
+        if event.dataversion not in accepted or event.dataversion not in spec.versions:
             raise Unprocessable(
                 f"unsupported dataversion {event.dataversion!r} of {event.type} "
-                f"(accepted: {', '.join(sorted(subscription.versions))})"
+                f"(accepted: {', '.join(sorted(accepted))})"
             )
         try:
             payload = spec.versions[event.dataversion].model_validate(event.data)
         except ValidationError as error:
             raise Unprocessable(f"invalid payload of {event.type}: {_first_line(error)}") from error
-        return event, subscription, payload
+        return event, handlers, payload
 
     async def _apply(self, work: Sequence["_Work"]) -> list[Outcome]:
         """Run the handlers of `work` and record their events in the inbox, all in one transaction."""
@@ -206,7 +213,8 @@ class EventConsumer:
                     continue
                 tokens = (context.correlation_id.set(event.correlationid), context.actor.set(event.actor))
                 try:
-                    await item.subscription.handle(uow, event, item.payload)
+                    for subscription in item.subscriptions:
+                        await subscription.handle(uow, event, item.payload)
                 finally:
                     context.correlation_id.reset(tokens[0])
                     context.actor.reset(tokens[1])
@@ -238,6 +246,21 @@ class EventConsumer:
             ("dlq_time", clock.now().isoformat().encode()),
         ]
         await self._bus.publish(dead_letter_topic(topic), record.key, record.value or b"", headers)
+
+
+def _by_type(subscriptions: Sequence[Subscription]) -> dict[str, tuple[Subscription, ...]]:
+    """Each type's handlers in the order subscribed; one handler subscribed twice to a type is refused."""
+    by_type: dict[str, list[Subscription]] = {}
+    for subscription in subscriptions:
+        handlers = by_type.setdefault(subscription.type, [])
+        if any(s.handle == subscription.handle for s in handlers):
+            raise ValueError(f"{_name(subscription.handle)} is subscribed twice to {subscription.type}")
+        handlers.append(subscription)
+    return {event_type: tuple(handlers) for event_type, handlers in by_type.items()}
+
+
+def _name(handler: Handler) -> str:
+    return getattr(handler, "__qualname__", None) or repr(handler)
 
 
 def _first_line(error: ValidationError) -> str:

@@ -2,8 +2,8 @@
 
 The agencies and employee read models (what requests' agency codes and NIPs are checked against) follow
 the employee service's agency and employee events. A move (`position-changed`) also opens the
-post-mutation monitoring baseline, in the same transaction as the read-model update: the consumer keys
-handlers by event type, so the read model's handler for that type is wrapped, not added to.
+post-mutation monitoring baseline, in the same transaction as the read-model update (the consumer runs a
+type's handlers in the order subscribed, so the read model has followed the move when the baseline opens).
 """
 
 from services.appraisal.adapters.tables import agencies, employees
@@ -17,17 +17,14 @@ from shared.uow import UnitOfWork
 
 POSITION_CHANGED = "asn.employee.employee.position-changed"
 
-_read_model = {s.type: s for s in employee_subscriptions(employees)}
-
 
 async def on_position_changed(uow: UnitOfWork, event: CloudEvent, data: EmployeePositionChanged) -> None:
-    """Update the employee read model, then record the baseline of the move."""
-    await _read_model[POSITION_CHANGED].handle(uow, event, data)
+    """Record the baseline of the move."""
     await monitoring.open_monitoring(uow, data, caused_by=event)
 
 
 SUBSCRIPTIONS: list[Subscription] = [
     *agency_subscriptions(agencies),
-    *(s for s in _read_model.values() if s.type != POSITION_CHANGED),
+    *employee_subscriptions(employees),
     Subscription(POSITION_CHANGED, on_position_changed),
 ]

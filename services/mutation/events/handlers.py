@@ -82,13 +82,8 @@ async def on_competencies_assessed(uow: UnitOfWork, event: CloudEvent, data: Com
     await readmodels.put_competencies(uow.connection, data.nip, [a.model_dump() for a in data.assessments])
 
 
-_employees = {s.type: s for s in employee_subscriptions(employees)}
-_apply_position_changed = _employees.pop("asn.employee.employee.position-changed").handle
-
-
 async def on_position_changed(uow: UnitOfWork, event: CloudEvent, data: EmployeePositionChanged) -> None:
-    """The read model follows the move, and a move that names one of our mutations completes it."""
-    await _apply_position_changed(uow, event, data)
+    """A move that names one of our mutations completes it (after the read model has followed the move)."""
     await effective.complete(uow, event, data)
 
 
@@ -97,7 +92,7 @@ async def on_move_failed(uow: UnitOfWork, event: CloudEvent, data: EmployeeMoveF
 
 
 SUBSCRIPTIONS: list[Subscription] = [
-    *_employees.values(),
+    *employee_subscriptions(employees),
     Subscription("asn.employee.employee.position-changed", on_position_changed),
     Subscription("asn.employee.employee.move-failed", on_move_failed),
     Subscription("asn.employee.employee.competencies-assessed", on_competencies_assessed),
