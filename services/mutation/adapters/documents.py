@@ -1,11 +1,19 @@
 """Files of proposals and decrees, stored under `settings.var_dir/mutation/` by a content-independent key,
-with their SHA-256. A file is written before the row that names it and removed again if that row's
-transaction fails, so a row never names a missing file."""
+with their SHA-256, and the rows of a proposal's documents. A file is written before the row that names it and
+removed again if that row's transaction fails, so a row never names a missing file."""
 
 import hashlib
 import os
 import uuid
 from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.mutation.adapters.tables import documents
+from services.mutation.domain.documents import Document, DocumentKind
 
 
 class FileStore:
@@ -41,3 +49,41 @@ class FileStore:
 
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def _document_of(row: Any) -> Document:
+    return Document(
+        row.id,
+        row.proposal_id,
+        DocumentKind(row.kind),
+        row.filename,
+        row.content_type,
+        row.size,
+        row.sha256,
+        row.storage_key,
+        row.uploaded_by,
+        row.uploaded_at,
+    )
+
+
+async def record(connection: AsyncConnection, document: Document) -> None:
+    await connection.execute(insert(documents).values(**{**vars(document), "kind": document.kind.value}))
+
+
+async def documents_of(connection: AsyncConnection, proposal_id: UUID) -> list[Document]:
+    rows = await connection.execute(
+        select(documents).where(documents.c.proposal_id == proposal_id).order_by(documents.c.uploaded_at)
+    )
+    return [_document_of(row) for row in rows]
+
+
+async def document(connection: AsyncConnection, proposal_id: UUID, document_id: UUID) -> Document | None:
+    found = select(documents).where(documents.c.id == document_id, documents.c.proposal_id == proposal_id)
+    row = (await connection.execute(found)).first()
+    return None if row is None else _document_of(row)
+
+
+async def kinds_in_file(connection: AsyncConnection, proposal_id: UUID) -> set[str]:
+    """The kinds of document a proposal's file holds."""
+    rows = await connection.scalars(select(documents.c.kind).where(documents.c.proposal_id == proposal_id))
+    return set(rows)

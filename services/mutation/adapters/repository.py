@@ -29,7 +29,15 @@ from services.mutation.adapters.tables import (
 )
 from services.mutation.domain.eligibility import Report
 from services.mutation.domain.mutation_types import AgencyKind, AgencyRef, MutationType
-from services.mutation.domain.workflow import IN_FLIGHT, Initiator, Placement, Proposal, State, Transition
+from services.mutation.domain.workflow import (
+    IN_FLIGHT,
+    OPEN_STATES,
+    Initiator,
+    Placement,
+    Proposal,
+    State,
+    Transition,
+)
 from shared.errors import PreconditionFailed
 
 # --- proposals -------------------------------------------------------------------------------------------
@@ -138,6 +146,27 @@ class ProposalRepository:
     async def get(self, proposal_id: UUID) -> Proposal | None:
         row = (await self.connection.execute(select(proposals).where(proposals.c.id == proposal_id))).first()
         return None if row is None else proposal_of(row)
+
+    async def due_effective(self, on: date, *, limit: int) -> list[Proposal]:
+        """Decreed proposals whose TMT has come, oldest first; rows another replica is already handling are
+        skipped (SKIP LOCKED) and those taken stay locked until the transaction ends."""
+        rows = await self.connection.execute(
+            select(proposals)
+            .where(proposals.c.state == State.DECREE_ISSUED.value, proposals.c.tmt <= on)
+            .order_by(proposals.c.tmt, proposals.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [proposal_of(row) for row in rows]
+
+    async def with_open_proposals(self, nips: Sequence[str]) -> set[str]:
+        """Those of `nips` who have a proposal still open."""
+        rows = await self.connection.scalars(
+            select(proposals.c.nip).where(
+                proposals.c.nip.in_(list(nips)), proposals.c.state.in_([s.value for s in OPEN_STATES])
+            )
+        )
+        return set(rows)
 
     async def decree_dates(self, decree_ids: Collection[UUID]) -> dict[UUID, date]:
         """The day each decree was signed, as its content records it."""

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
 from services.mutation.api.common import IfMatch, Nip, Reason, ShortText, StoreDep, file_headers
-from services.mutation.domain.decree import DecreeKind, DecreeStatus, Signatory
+from services.mutation.domain.decree import Decree, DecreeKind, DecreeStatus, Signatory
 from services.mutation.service import decrees as service
-from services.mutation.service.decrees import Decree
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match

@@ -6,9 +6,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from services.mutation.adapters.policies import PolicyVersion
 from services.mutation.api.common import IfMatch
 from services.mutation.service import policies as service
-from services.mutation.service.policies import PolicyVersion
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match

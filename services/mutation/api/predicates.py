@@ -2,9 +2,8 @@
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from services.mutation.adapters.tables import appraisal_predicates
+from services.mutation.adapters.repository import FactsReader
 from shared.contracts.appraisal import Predicate
 from shared.deps import ConnectionDep
 
@@ -26,11 +25,8 @@ class EmployeePredicates(BaseModel):
 @router.get("/{nip}/predicates", response_model=EmployeePredicates)
 async def employee_predicates(nip: str, connection: ConnectionDep) -> EmployeePredicates:
     """Annual predicates of an employee as the mutation service knows them."""
-    rows = await connection.execute(
-        select(appraisal_predicates.c.year, appraisal_predicates.c.predicate)
-        .where(appraisal_predicates.c.nip == nip)
-        .order_by(appraisal_predicates.c.year.desc())
-    )
+    by_year = await FactsReader(connection).predicates(nip)
     return EmployeePredicates(
-        nip=nip, items=[AnnualPredicate(year=row.year, predicate=row.predicate) for row in rows]
+        nip=nip,
+        items=[AnnualPredicate(year=year, predicate=by_year[year]) for year in sorted(by_year, reverse=True)],
     )

@@ -6,20 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, insert, select
 
-from services.mutation.adapters import audit_log
-from services.mutation.adapters.readmodels import upsert
+from services.mutation.adapters import people as people_rows
 from services.mutation.adapters.repository import FactsReader
-from services.mutation.adapters.tables import agencies, relatives, service_bonds
 from services.mutation.api.common import Nip, ShortText
-from shared import clock
+from services.mutation.service import people
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
-from shared.errors import Forbidden, NotFound
+from shared.errors import NotFound
 from shared.inputs import RequestModel
-from shared.principal import Principal, Role
-from shared.references import References
 
 router = APIRouter(prefix="/api/v1/mutation", tags=["read models"])
 
@@ -52,10 +47,10 @@ class PositionView(BaseModel):
 @router.get("/agencies/{code}", response_model=AgencyView)
 async def agency_view(code: str, connection: ConnectionDep) -> AgencyView:
     """This service's copy of an agency."""
-    row = (await connection.execute(select(agencies).where(agencies.c.code == code))).first()
+    row = await people_rows.agency_row(connection, code)
     if row is None:
         raise NotFound(f"the mutation service has no agency {code} (yet)")
-    return AgencyView.model_validate(dict(row._mapping))
+    return AgencyView.model_validate(dict(row))
 
 
 @router.get("/positions/{position_id}", response_model=PositionView)
@@ -92,47 +87,21 @@ class ServiceBondPublic(ServiceBondIn):
     recorded_at: datetime
 
 
-async def _require_hr(connection: Any, principal: Principal, nip: str) -> None:
-    """Records of relatives and service bonds are kept by the HR officers of the employee's agency."""
-    principal.require_role(Role.HR_OFFICER, Role.ADMIN)
-    employee = await FactsReader(connection).employee(nip)
-    if employee is None:
-        raise NotFound(f"the mutation service has no employee {nip} (yet)")
-    if not principal.covers_agency(employee["agency_code"]):
-        raise Forbidden(f"employee {nip} is outside your agencies", code="employee-scope")
-
-
 @router.get("/employees/{nip}/relatives", response_model=list[RelativePublic])
 async def list_relatives(
     nip: str, connection: ConnectionDep, principal: PrincipalDep
 ) -> list[RelativePublic]:
     """Recorded family ties of an employee (both directions)."""
-    await _require_hr(connection, principal, nip)
-    rows = await connection.execute(
-        select(relatives).where(relatives.c.nip == nip).order_by(relatives.c.relative_nip)
-    )
-    return [RelativePublic(**{k: r._mapping[k] for k in RelativePublic.model_fields}) for r in rows]
+    rows = await people.relatives(connection, principal, nip)
+    return [RelativePublic(**{k: row[k] for k in RelativePublic.model_fields}) for row in rows]
 
 
 @router.post("/employees/{nip}/relatives", status_code=status.HTTP_201_CREATED, response_model=RelativePublic)
 async def add_relative(nip: str, body: RelativeIn, uow: UowDep, principal: PrincipalDep) -> RelativePublic:
     """Record a family tie; the conflict-of-interest rule looks for relatives in the target unit."""
-    await _require_hr(uow.connection, principal, nip)
-    # The relative may work in any agency: a move into another agency meets its conflicts of interest there.
-    references = References(principal)
-    if body.relative_nip == nip:
-        references.mismatch("relative_nip", "an employee is not their own relative")
-    elif await FactsReader(uow.connection).employee(body.relative_nip) is None:
-        references.unknown("relative_nip", "employee", body.relative_nip)
-    references.settle()
-    at = clock.now()
-    await uow.connection.execute(
-        delete(relatives).where(relatives.c.nip == nip, relatives.c.relative_nip == body.relative_nip)
+    values = await people.add_relative(
+        uow, principal, nip, relative_nip=body.relative_nip, relation=body.relation
     )
-    values = {"nip": nip, **body.model_dump(), "recorded_by": principal.subject, "recorded_at": at}
-    await uow.connection.execute(insert(relatives).values(**values))
-    await _audit(uow.connection, principal, "relative.recorded", nip, body.model_dump(), at)
-    await uow.commit()
     return RelativePublic(**{k: values[k] for k in RelativePublic.model_fields})
 
 
@@ -141,32 +110,5 @@ async def put_service_bond(
     nip: str, body: ServiceBondIn, uow: UowDep, principal: PrincipalDep
 ) -> ServiceBondPublic:
     """Record the employee's service bond (ikatan dinas); a move is refused while it runs."""
-    await _require_hr(uow.connection, principal, nip)
-    at = clock.now()
-    values = {**body.model_dump(), "recorded_by": principal.subject, "recorded_at": at}
-    await upsert(uow.connection, service_bonds, {"nip": nip}, values, newer_only=False)
-    await _audit(
-        uow.connection, principal, "service-bond.recorded", nip, {**body.model_dump(mode="json")}, at
-    )
-    await uow.commit()
+    values = await people.record_service_bond(uow, principal, nip, until=body.until, basis=body.basis)
     return ServiceBondPublic(nip=nip, **values)
-
-
-async def _audit(
-    connection: Any, principal: Principal, action: str, nip: str, data: dict[str, Any], at: datetime
-) -> None:
-    employee = await FactsReader(connection).employee(nip)
-    await audit_log.append(
-        connection,
-        [
-            {
-                "actor": principal.subject,
-                "action": action,
-                "subject_type": "employee",
-                "subject_id": nip,
-                "agency_code": employee["agency_code"] if employee else None,
-                "data": data,
-            }
-        ],
-        at=at,
-    )

@@ -2,10 +2,12 @@
 person, from and to, TMT, signatory), and its versions — an amendment or a revocation is a new decree with
 its own number that names the one it changes; nothing is overwritten."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from services.mutation.domain.mutation_types import AUTHORITIES, MutationType
 from services.mutation.domain.workflow import OnBehalf, acting_for
@@ -64,6 +66,35 @@ class Signatory:
     @property
     def named(self) -> str:
         return f"{self.name}, {self.title}"
+
+
+@dataclass(frozen=True)
+class Decree:
+    """One numbered version of a proposal's decree, as recorded: its content, the stored PDF and who
+    entered it."""
+
+    id: UUID
+    proposal_id: UUID
+    number: str
+    register: str
+    year: int
+    sequence: int
+    kind: DecreeKind
+    version: int
+    changes_id: UUID | None
+    status: DecreeStatus
+    tmt: date
+    content: Mapping[str, Any]
+    storage_key: str
+    sha256: str
+    size: int
+    issued_by: str  # who entered it: the caller
+    issued_at: datetime
+    on_behalf_reason: str | None = None  # issued_by entered it for its signatory: why
+
+    @property
+    def signatory(self) -> Signatory:
+        return Signatory(**self.content["signatory"])
 
 
 def signing(caller_nip: str | None, signatory: Signatory, on_behalf_reason: str | None) -> OnBehalf | None:

@@ -1,6 +1,9 @@
 """The file of a mutation proposal (Peraturan BKN 5/2019 Pasal 3): which documents it needs and when."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from services.mutation.domain.mutation_types import MutationType, is_cross_agency
 
@@ -77,3 +80,19 @@ def missing_documents(
         )
         if kind.value not in present
     ]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document in a proposal's file: what kind, the stored file and its SHA-256, who added it."""
+
+    id: UUID
+    proposal_id: UUID
+    kind: DocumentKind
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_key: str
+    uploaded_by: str
+    uploaded_at: datetime

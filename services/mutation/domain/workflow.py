@@ -39,6 +39,8 @@ class State(StrEnum):
 
 
 FINAL_STATES = frozenset({State.COMPLETED, State.REJECTED, State.WITHDRAWN, State.CANCELLED})
+# A person with an open proposal is not proposed again until it ends.
+OPEN_STATES = frozenset(State) - FINAL_STATES
 # A complete, verified file waits for its decision here: the SLA clock runs (DOMAIN.md: 15 days).
 UNDER_DECISION = frozenset(
     {State.VERIFIED, State.ORIGIN_RELEASED, State.DESTINATION_ACCEPTED, State.TECHNICALLY_REVIEWED}

@@ -2,21 +2,17 @@
 decree, and read it back with its PDF. The number comes from the issuing office's register in the same
 transaction as the decree, so concurrent issues never share a number and a failed one leaves no gap."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mutation.adapters import audit_log, decree_pdf
+from services.mutation.adapters import decrees as decree_rows
 from services.mutation.adapters.documents import FileStore, sha256_of
 from services.mutation.adapters.repository import FactsReader, ProposalRepository
-from services.mutation.adapters.tables import decree_registers, decrees
 from services.mutation.domain.decree import (
+    Decree,
     DecreeContent,
     DecreeKind,
     DecreeStatus,
@@ -44,67 +40,6 @@ from shared.uow import UnitOfWork
 
 # Issuing offices above the agencies have no row in the agencies read model.
 _OFFICES = {"KEMENDAGRI": "Kementerian Dalam Negeri", "BKN": "Badan Kepegawaian Negara"}
-
-
-@dataclass(frozen=True)
-class Decree:
-    id: UUID
-    proposal_id: UUID
-    number: str
-    register: str
-    year: int
-    sequence: int
-    kind: DecreeKind
-    version: int
-    changes_id: UUID | None
-    status: DecreeStatus
-    tmt: date
-    content: Mapping[str, Any]
-    storage_key: str
-    sha256: str
-    size: int
-    issued_by: str  # who entered it: the caller
-    issued_at: datetime
-    on_behalf_reason: str | None = None  # issued_by entered it for its signatory: why
-
-    @property
-    def signatory(self) -> Signatory:
-        return Signatory(**self.content["signatory"])
-
-
-def _decree_of(row: Any) -> Decree:
-    return Decree(
-        row.id,
-        row.proposal_id,
-        row.number,
-        row.register,
-        row.year,
-        row.sequence,
-        DecreeKind(row.kind),
-        row.version,
-        row.changes_id,
-        DecreeStatus(row.status),
-        row.tmt,
-        row.content,
-        row.storage_key,
-        row.sha256,
-        row.size,
-        row.issued_by,
-        row.issued_at,
-        row.on_behalf_reason,
-    )
-
-
-async def next_number(connection: AsyncConnection, register: str, year: int) -> int:
-    """Take the register's next number: one upsert that increments the counter row and returns it. The row
-    stays locked until the transaction ends, so a concurrent issue waits and then takes the number after;
-    a rollback gives the number back."""
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    first = dialect_insert(decree_registers).values(register=register, year=year, last_number=1)
-    statement = first.on_conflict_do_update(
-        index_elements=["register", "year"], set_={"last_number": decree_registers.c.last_number + 1}
-    ).returning(decree_registers.c.last_number)
-    return int((await connection.execute(statement)).scalar_one())
 
 
 async def _post(reader: FactsReader, agency_code: str, unit_id: str | None, position_id: str | None) -> Post:
@@ -204,7 +139,7 @@ async def _write(
     reader = FactsReader(connection)
     register = changes.register if changes else await _register_of(reader, proposal)
     year = at.year
-    sequence = await next_number(connection, register, year)
+    sequence = await decree_rows.next_number(connection, register, year)
     number = decree_number(register, year, sequence)
     content = await _content(
         connection,
@@ -222,12 +157,7 @@ async def _write(
     )
     pdf = decree_pdf.render(content, issued_at=at)
     key, digest = store.put(f"decrees/{proposal.id}", pdf, ".pdf")
-    version = 1 + int(
-        await connection.scalar(
-            select(func.count()).select_from(decrees).where(decrees.c.proposal_id == proposal.id)
-        )
-        or 0
-    )
+    version = 1 + await decree_rows.versions_of(connection, proposal.id)
     decree = Decree(
         id=uuid4(),
         proposal_id=proposal.id,
@@ -249,12 +179,7 @@ async def _write(
         on_behalf_reason=on_behalf.reason if on_behalf else None,
     )
     try:
-        await connection.execute(insert(decrees).values(**vars(decree)))
-        if changes is not None:
-            status = DecreeStatus.REVOKED if kind is DecreeKind.REVOCATION else DecreeStatus.SUPERSEDED
-            await connection.execute(
-                update(decrees).where(decrees.c.id == changes.id).values(status=status.value)
-            )
+        await decree_rows.record(connection, decree, replaces=changes)
     except Exception:
         store.discard(key)
         raise
@@ -367,20 +292,16 @@ async def issue_decree(
 
 
 async def get_decree(connection: AsyncConnection, principal: Principal, decree_id: UUID) -> Decree:
-    row = (await connection.execute(select(decrees).where(decrees.c.id == decree_id))).first()
-    if row is None:
+    decree = await decree_rows.decree(connection, decree_id)
+    if decree is None:
         raise NotFound(f"no decree {decree_id}")
-    decree = _decree_of(row)
     await get_proposal(connection, decree.proposal_id, actor_of(principal))
     return decree
 
 
 async def decrees_of(connection: AsyncConnection, principal: Principal, proposal_id: UUID) -> list[Decree]:
     await get_proposal(connection, proposal_id, actor_of(principal))
-    rows = await connection.execute(
-        select(decrees).where(decrees.c.proposal_id == proposal_id).order_by(decrees.c.version)
-    )
-    return [_decree_of(row) for row in rows]
+    return await decree_rows.decrees_of(connection, proposal_id)
 
 
 async def change_decree(
@@ -401,10 +322,9 @@ async def change_decree(
     new decree is signed by the one it names, else by the old one's signatory: entered by someone else, it
     records who and why."""
     actor, at = actor_of(principal), now()
-    row = (await uow.connection.execute(select(decrees).where(decrees.c.id == decree_id))).first()
-    if row is None:
+    old = await decree_rows.decree(uow.connection, decree_id)
+    if old is None:
         raise NotFound(f"no decree {decree_id}")
-    old = _decree_of(row)
     proposal = await proposal_to_change(uow.connection, old.proposal_id, actor)
     proposal.authorise_decree(actor)
     signed_by = signatory or old.signatory

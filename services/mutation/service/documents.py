@@ -1,18 +1,14 @@
 """Use cases of a proposal's file (Peraturan BKN 5/2019 Pasal 3): upload a document of a named kind, list
 them with the required ones still missing, and download one, checked against its SHA-256."""
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mutation.adapters import audit_log
+from services.mutation.adapters import documents as document_rows
 from services.mutation.adapters.documents import FileStore, sha256_of
-from services.mutation.adapters.tables import documents
-from services.mutation.domain.documents import DocumentKind
+from services.mutation.domain.documents import Document, DocumentKind
 from services.mutation.domain.workflow import AUDITOR, BEFORE_DECREE, EMPLOYEE
 from services.mutation.service.common import actor_of, audit_record, now
 from services.mutation.service.proposals import get_proposal, proposal_to_change
@@ -24,35 +20,6 @@ MAX_BYTES = 20 * 1024 * 1024
 ALLOWED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 # What a file of each type starts with: a document is taken for what it is, not what it claims to be.
 _MAGIC = {"application/pdf": b"%PDF", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG"}
-
-
-@dataclass(frozen=True)
-class Document:
-    id: UUID
-    proposal_id: UUID
-    kind: DocumentKind
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    storage_key: str
-    uploaded_by: str
-    uploaded_at: datetime
-
-
-def _document_of(row: Any) -> Document:
-    return Document(
-        row.id,
-        row.proposal_id,
-        DocumentKind(row.kind),
-        row.filename,
-        row.content_type,
-        row.size,
-        row.sha256,
-        row.storage_key,
-        row.uploaded_by,
-        row.uploaded_at,
-    )
 
 
 def _check_file(filename: str, content_type: str, content: bytes) -> None:
@@ -100,7 +67,7 @@ async def upload(
         uuid4(), proposal.id, kind, filename[:255], content_type, len(content), digest, key, actor.label, at
     )
     try:
-        await uow.connection.execute(insert(documents).values(**{**vars(document), "kind": kind.value}))
+        await document_rows.record(uow.connection, document)
         await audit_log.append(
             uow.connection,
             [
@@ -126,24 +93,16 @@ async def list_documents(
     connection: AsyncConnection, principal: Principal, proposal_id: UUID
 ) -> list[Document]:
     await get_proposal(connection, proposal_id, actor_of(principal))
-    rows = await connection.execute(
-        select(documents).where(documents.c.proposal_id == proposal_id).order_by(documents.c.uploaded_at)
-    )
-    return [_document_of(row) for row in rows]
+    return await document_rows.documents_of(connection, proposal_id)
 
 
 async def download(
     connection: AsyncConnection, principal: Principal, store: FileStore, proposal_id: UUID, document_id: UUID
 ) -> tuple[Document, bytes]:
     await get_proposal(connection, proposal_id, actor_of(principal))
-    row = (
-        await connection.execute(
-            select(documents).where(documents.c.id == document_id, documents.c.proposal_id == proposal_id)
-        )
-    ).first()
-    if row is None:
+    document = await document_rows.document(connection, proposal_id, document_id)
+    if document is None:
         raise NotFound(f"no document {document_id} in proposal {proposal_id}")
-    document = _document_of(row)
     content = store.get(document.storage_key)
     if sha256_of(content) != document.sha256:
         raise Conflict(

@@ -13,11 +13,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import select
-
 from services.mutation.adapters import audit_log
-from services.mutation.adapters.repository import ProposalRepository, proposal_of
-from services.mutation.adapters.tables import proposals
+from services.mutation.adapters.repository import ProposalRepository
 from services.mutation.domain.workflow import PLATFORM, Action, Actor, Proposal, State
 from services.mutation.service.common import (
     actor_of,
@@ -84,15 +81,9 @@ async def make_due_effective(uow: UnitOfWork, on: date, *, limit: int = 200) -> 
     """Every decreed proposal whose TMT has come: effective, and the event that asks the employee service
     to move the person. Rows another replica is already handling are skipped (SKIP LOCKED)."""
     at = now()
-    rows = await uow.connection.execute(
-        select(proposals)
-        .where(proposals.c.state == State.DECREE_ISSUED.value, proposals.c.tmt <= on)
-        .order_by(proposals.c.tmt, proposals.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    due = [proposal_of(row) for row in rows]
-    signed = await ProposalRepository(uow.connection).decree_dates([p.decree_id for p in due if p.decree_id])
+    repository = ProposalRepository(uow.connection)
+    due = await repository.due_effective(on, limit=limit)
+    signed = await repository.decree_dates([p.decree_id for p in due if p.decree_id])
     records = []
     for proposal in due:
         await _take(

@@ -6,41 +6,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mutation.adapters.policies import overridden_rules, policy_in_force
 from services.mutation.adapters.repository import FactsReader, ProposalRepository
-from services.mutation.adapters.tables import eligibility_policies, overrides
 from services.mutation.domain.eligibility import (
-    REGULATION_DEFAULTS,
     Facts,
     Move,
     Person,
     Policy,
     Report,
     Target,
-    policy_from_settings,
     run_checks,
 )
 from services.mutation.domain.mutation_types import is_cross_agency
 from services.mutation.domain.workflow import Proposal
 from shared.errors import Conflict
-
-
-async def policy_in_force(connection: AsyncConnection, agency_code: str) -> Policy:
-    """The agency's newest policy version, or the regulation defaults (version 0) if it has none."""
-    t = eligibility_policies
-    row = (
-        await connection.execute(
-            select(t.c.version, t.c.settings)
-            .where(t.c.agency_code == agency_code)
-            .order_by(t.c.version.desc())
-            .limit(1)
-        )
-    ).first()
-    if row is None:
-        return REGULATION_DEFAULTS
-    return policy_from_settings(agency_code, row.version, row.settings)
 
 
 @dataclass
@@ -112,11 +93,6 @@ async def gather_facts(
             tmt=proposal.tmt or proposal.proposed_tmt,
         ),
     )
-
-
-async def overridden_rules(connection: AsyncConnection, proposal_id: UUID) -> frozenset[str]:
-    rows = await connection.scalars(select(overrides.c.rule).where(overrides.c.proposal_id == proposal_id))
-    return frozenset(rows)
 
 
 async def evaluate(

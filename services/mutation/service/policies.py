@@ -1,33 +1,20 @@
 """Use cases of the eligibility policy: each agency's thresholds and which rules block, kept as versions
 (a decision records the version it used); no version means the regulation defaults."""
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.mutation.adapters import policies as policy_rows
 from services.mutation.adapters.audit_log import append
+from services.mutation.adapters.policies import PolicyVersion, policy_in_force
 from services.mutation.adapters.repository import FactsReader
-from services.mutation.adapters.tables import eligibility_policies
-from services.mutation.domain.eligibility import Policy, policy_from_settings
 from services.mutation.service.common import now
-from services.mutation.service.eligibility import policy_in_force
 from shared.errors import PreconditionFailed
 from shared.etag import check_version
 from shared.principal import Principal, Role
 from shared.references import References
 from shared.uow import UnitOfWork
-
-
-@dataclass(frozen=True)
-class PolicyVersion:
-    policy: Policy
-    note: str | None
-    created_by: str | None
-    created_at: datetime | None
 
 
 async def current(connection: AsyncConnection, agency_code: str) -> PolicyVersion:
@@ -38,16 +25,7 @@ async def current(connection: AsyncConnection, agency_code: str) -> PolicyVersio
 
 
 async def versions(connection: AsyncConnection, agency_code: str) -> list[PolicyVersion]:
-    t = eligibility_policies
-    rows = await connection.execute(
-        select(t).where(t.c.agency_code == agency_code).order_by(t.c.version.desc())
-    )
-    return [
-        PolicyVersion(
-            policy_from_settings(agency_code, r.version, r.settings), r.note, r.created_by, r.created_at
-        )
-        for r in rows
-    ]
+    return await policy_rows.versions(connection, agency_code)
 
 
 async def publish_version(
@@ -74,21 +52,9 @@ async def publish_version(
     if policy.settings() == base.settings():
         return await current(uow.connection, agency_code)
     at = now()
-    try:
-        await uow.connection.execute(
-            insert(eligibility_policies).values(
-                agency_code=agency_code,
-                version=policy.version,
-                settings=policy.settings(),
-                note=note,
-                created_by=principal.subject,
-                created_at=at,
-            )
-        )
-    except IntegrityError:
-        raise PreconditionFailed(
-            f"the policy of {agency_code} was changed by someone else; reload it"
-        ) from None
+    published = PolicyVersion(policy, note, principal.subject, at)
+    if not await policy_rows.add_version(uow.connection, published, agency_code):
+        raise PreconditionFailed(f"the policy of {agency_code} was changed by someone else; reload it")
     await append(
         uow.connection,
         [
@@ -104,4 +70,4 @@ async def publish_version(
         at=at,
     )
     await uow.commit()
-    return PolicyVersion(policy, note, principal.subject, at)
+    return published

@@ -9,18 +9,16 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mutation.adapters import audit_log
+from services.mutation.adapters import documents as document_rows
 from services.mutation.adapters.repository import FactsReader, ProposalFilter, ProposalRepository
-from services.mutation.adapters.tables import documents, proposals
 from services.mutation.domain.documents import missing_documents
 from services.mutation.domain.eligibility import RULES_BY_NAME, Report
 from services.mutation.domain.mutation_types import derive_type, is_cross_agency
 from services.mutation.domain.workflow import (
     DECISIONS,
-    FINAL_STATES,
     PLATFORM_ACTIONS,
     Action,
     Actor,
@@ -52,7 +50,6 @@ from shared.references import References
 from shared.uow import UnitOfWork
 
 # Proposals that still hold the person: a second one for the same NIP waits until these are settled.
-OPEN_STATES = frozenset(s.value for s in State) - {s.value for s in FINAL_STATES}
 
 
 @dataclass(frozen=True)
@@ -177,15 +174,6 @@ async def _build(
     return proposal
 
 
-async def _open_for(connection: AsyncConnection, nips: Sequence[str]) -> set[str]:
-    rows = await connection.scalars(
-        select(proposals.c.nip).where(
-            proposals.c.nip.in_(list(nips)), proposals.c.state.in_(list(OPEN_STATES))
-        )
-    )
-    return set(rows)
-
-
 async def _propose(
     uow: UnitOfWork,
     principal: Principal,
@@ -224,7 +212,7 @@ async def _propose(
         )
         if proposal is not None:
             built.append(proposal)
-    busy = await _open_for(connection, [p.nip for p in built])
+    busy = await ProposalRepository(connection).with_open_proposals([p.nip for p in built])
     for proposal in built:
         if proposal.nip in busy:
             references.mismatch(
@@ -403,11 +391,6 @@ async def get_round(
 # --- workflow steps ---------------------------------------------------------------------------------------
 
 
-async def document_kinds(connection: AsyncConnection, proposal_id: UUID) -> set[str]:
-    rows = await connection.scalars(select(documents.c.kind).where(documents.c.proposal_id == proposal_id))
-    return set(rows)
-
-
 def _needs_whole_file(proposal: Proposal, action: Action) -> bool | None:
     """Which file list a decision needs: None for no check, False for verification's, True for the whole."""
     if action is Action.VERIFY:
@@ -418,7 +401,7 @@ def _needs_whole_file(proposal: Proposal, action: Action) -> bool | None:
 
 
 async def missing_for(connection: AsyncConnection, proposal: Proposal, *, whole: bool) -> list[str]:
-    present = await document_kinds(connection, proposal.id)
+    present = await document_rows.kinds_in_file(connection, proposal.id)
     return [
         kind.value
         for kind in missing_documents(

@@ -48,7 +48,7 @@ from services.mutation.domain.eligibility import (
     Policy,
     Target,
 )
-from services.mutation.domain.workflow import FINAL_STATES, IN_FLIGHT, State
+from services.mutation.domain.workflow import IN_FLIGHT, OPEN_STATES
 from services.mutation.placement.domain import locations as places
 from services.mutation.placement.domain.instance import (
     FEMALE,
@@ -91,7 +91,6 @@ LEVEL_SUFFIXES = (
     "penyelia",
     "pemula",
 )
-OPEN_STATES = [s.value for s in State if s not in FINAL_STATES]
 CHUNK = 1000  # NIPs per IN (...) query
 
 
@@ -203,7 +202,9 @@ async def read_snapshot(
         ).all()
     )
     busy = set(
-        await connection.scalars(select(proposals.c.nip).where(proposals.c.state.in_(OPEN_STATES)).distinct())
+        await connection.scalars(
+            select(proposals.c.nip).where(proposals.c.state.in_([s.value for s in OPEN_STATES])).distinct()
+        )
     )
 
     unit_index = {row["unit_id"]: i for i, row in enumerate(unit_rows)}

@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mutation.adapters import audit_log
+from services.mutation.adapters.policies import policy_in_force
 from services.mutation.domain.eligibility import REGULATION_DEFAULTS
 from services.mutation.placement.adapters import repository
 from services.mutation.placement.adapters.snapshot import (
@@ -48,7 +49,6 @@ from services.mutation.placement.service.rounds import (
 )
 from services.mutation.service import proposals as proposal_service
 from services.mutation.service.common import now
-from services.mutation.service.eligibility import policy_in_force
 from shared.errors import FieldProblem, InvalidInput, NotFound
 from shared.etag import check_version
 from shared.jobs import Progress
