@@ -3,6 +3,8 @@ statements in each file, read without running it, including imports inside funct
 
 - Domain modules are plain Python: none imports the web framework, the database toolkit, the broker client or
   JWT, directly or through the project modules it imports.
+- Services meet only through events and HTTP: no module under one service's tree (its tests included) imports
+  another service, and shared/tests imports none; tests that run two services together live in tests/.
 """
 
 import ast
@@ -104,4 +106,21 @@ def test_no_domain_module_loads_a_framework():
     }
     assert not loaded, "domain modules that load a framework:\n" + "\n".join(
         f"{module}: {chain}" for module, chain in sorted(loaded.items())
+    )
+
+
+def _services_named(module: str) -> set[str]:
+    return {".".join(name.split(".")[:2]) for name in imported_by(module) if name.split(".")[0] == "services"}
+
+
+def test_no_service_imports_another_and_shared_tests_import_none():
+    crossings = {
+        module: sorted(others)
+        for module in project_modules()
+        if module.startswith("services.") or module.startswith("shared.tests")
+        for others in [_services_named(module) - {".".join(module.split(".")[:2])}]
+        if others
+    }
+    assert not crossings, "imports across services (a test of two services belongs in tests/):\n" + "\n".join(
+        f"{module} imports {', '.join(others)}" for module, others in sorted(crossings.items())
     )
