@@ -73,7 +73,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared services
+	$(BIN)/mypy asn shared services
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

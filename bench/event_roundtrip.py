@@ -27,6 +27,7 @@ import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
+from asn.migrations import upgrade
 from services.employee.adapters.tables import metadata as employee_metadata
 from services.employee.domain.model import EmploymentType
 from services.employee.service import employees as employee_service
@@ -38,7 +39,6 @@ from shared.events.bus import KafkaBus
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import EventConsumer
 from shared.events.outbox import OutboxRelay
-from shared.migrations import upgrade
 from shared.net import free_port
 from shared.readmodels.employees import employee_subscriptions
 from shared.settings import Settings

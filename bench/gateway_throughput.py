@@ -232,7 +232,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    from shared.migrations import upgrade
+    from asn.migrations import upgrade
 
     processes: list[subprocess.Popen[bytes]] = []
     with (

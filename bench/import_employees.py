@@ -28,9 +28,9 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from asn.migrations import upgrade
 from services.employee import cli
 from services.employee.domain.exchange import Mapping
-from shared.migrations import upgrade
 from shared.settings import with_async_driver
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

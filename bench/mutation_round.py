@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
+from asn.migrations import upgrade
 from services.mutation.adapters.documents import FileStore
 from services.mutation.adapters.tables import documents, metadata
 from services.mutation.domain.decree import Signatory
@@ -45,7 +46,6 @@ from shared.contracts.employee import (
     WorkloadFigures,
 )
 from shared.events.envelope import new_event
-from shared.migrations import upgrade
 from shared.principal import system_principal
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings

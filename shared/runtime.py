@@ -1,8 +1,8 @@
-"""What one service process runs besides its routes: database, bus, outbox relay, event consumer and, for
-services with a `jobs` table, the job runner.
+"""What one service process runs besides its routes: database, bus, outbox relay, event consumer, for
+services with a `jobs` table the job runner, and the background loops the service declares.
 
-Every service builds one `ServiceRuntime` in `create_app`; its lifespan starts and stops the parts, and
-the routes reach it through the dependencies in `shared.deps`.
+Every service builds one `ServiceRuntime` in `create_app` (`ServiceRuntime.declared`); its lifespan starts
+and stops the parts, and the routes reach it through the dependencies in `shared.deps`.
 """
 
 import asyncio
@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ from sqlalchemy import Column, MetaData
 from shared import clock
 from shared.aio import every
 from shared.db import Database
+from shared.declaration import BackgroundLoop, ServiceDeclaration
 from shared.events.bus import KafkaBus
 from shared.events.catalogue import topic_of_service
 from shared.events.inbox import EventConsumer, Subscription
@@ -37,10 +39,16 @@ IDEMPOTENCY_PURGE_SECONDS = 3600.0
 
 class ServiceRuntime:
     def __init__(
-        self, settings: Settings, *, metadata: MetaData, subscriptions: Sequence[Subscription] = ()
+        self,
+        settings: Settings,
+        *,
+        metadata: MetaData,
+        subscriptions: Sequence[Subscription] = (),
+        loops: Sequence[BackgroundLoop] = (),
     ) -> None:
         self.settings = settings
         self.metadata = metadata
+        self.loops = tuple(loops)
         if settings.clock_start is not None:
             clock.pin(settings.clock_start)
         self.db = Database(
@@ -79,6 +87,13 @@ class ServiceRuntime:
         self.metrics = ServiceMetrics(settings.service)
         self._broker_offsets = install_runtime_metrics(self)
 
+    @classmethod
+    def declared(cls, service: ServiceDeclaration, settings: Settings) -> "ServiceRuntime":
+        """The runtime of a declared service: its tables, its subscriptions and its background loops."""
+        return cls(
+            settings, metadata=service.metadata(), subscriptions=service.subscribed(), loops=service.loops
+        )
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db, self.outbox, self.relay.wake)
 
@@ -109,6 +124,12 @@ class ServiceRuntime:
                 self._supervise("consumer", lambda: consumer.run(self._consumer_ready))
             )
             await asyncio.wait_for(self._consumer_ready.wait(), timeout=30)
+
+    def start_loops(self, app: FastAPI) -> None:
+        """Start the declared background loops, each supervised; called once the parts above run."""
+        for loop in self.loops:
+            run = partial(loop.load(), app, loop.seconds(self.settings))
+            self._tasks[loop.name] = asyncio.create_task(self._supervise(loop.name, run), name=loop.name)
 
     async def stop(self) -> None:
         if self.jobs is not None:
@@ -158,6 +179,7 @@ class ServiceRuntime:
         app.state.runtime = self
         app.state.metrics = self.metrics
         await self.start()
+        self.start_loops(app)
         log.info("%s service started", self.settings.service)
         try:
             yield

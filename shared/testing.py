@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from shared import clock
 from shared.auth import mint_internal_token
 from shared.broker import EmbeddedBroker
+from shared.declaration import declared
 from shared.migrations import upgrade
 from shared.net import free_port
 from shared.principal import Principal, Role, system_principal
@@ -144,7 +145,8 @@ class DatabaseFactory:
             finally:
                 await admin.close()
             self._created.append(name)
-        await asyncio.to_thread(upgrade, service, self.server.url_of(name, self.workdir))
+        location = declared(service).migrations
+        await asyncio.to_thread(upgrade, location, self.server.url_of(name, self.workdir))
         self._templates[service] = name
         return name
 

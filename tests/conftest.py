@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from asn.dev import Platform
 from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.service.identity import Identity
 from services.gateway.settings import GatewaySettings
 from shared.db import Database
-from shared.dev import Platform
 from shared.net import free_port
 from shared.principal import Role
 from shared.settings import SERVICE_PORTS

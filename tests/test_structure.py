@@ -8,6 +8,7 @@ statements in each file, read without running it, including imports inside funct
 """
 
 import ast
+import tokenize
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -124,3 +125,32 @@ def test_no_service_imports_another_and_shared_tests_import_none():
     assert not crossings, "imports across services (a test of two services belongs in tests/):\n" + "\n".join(
         f"{module} imports {', '.join(others)}" for module, others in sorted(crossings.items())
     )
+
+
+def _text_outside_comments(path: Path) -> str:
+    """The file's code and strings (docstrings included), without its comments."""
+    with path.open("rb") as source:
+        tokens = tokenize.tokenize(source.readline)
+        return " ".join(token.string for token in tokens if token.type != tokenize.COMMENT)
+
+
+def test_shared_names_no_service():
+    """The composition root (asn/) knows the services; shared/ is the library they use and names none of them,
+    by import or by a "services." string (a module path, an app factory, a migrations location)."""
+    library = [
+        module
+        for module in project_modules()
+        if module.split(".")[0] == "shared" and not module.startswith("shared.tests")
+    ]
+    importing = [
+        f"{module} imports {name}"
+        for module in library
+        for name in sorted(imported_by(module))
+        if name.split(".")[0] == "services"
+    ]
+    naming = [
+        f"{module} names `services.`"
+        for module in library
+        if "services." in _text_outside_comments(project_modules()[module])
+    ]
+    assert not importing + naming, "shared/ depends on services:\n" + "\n".join(importing + naming)

@@ -50,7 +50,7 @@ def schema_state(service: str) -> tuple[bool, str]:
     migrations are additive within a release line, so this image still works on it)."""
     from alembic.script import ScriptDirectory
 
-    from shared.migrations import alembic_config
+    from asn.migrations import alembic_config
     from shared.settings import Settings
 
     url = Settings(service=service).resolved_database_url  # type: ignore[arg-type]

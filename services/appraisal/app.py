@@ -2,9 +2,9 @@
 
 from fastapi import FastAPI
 
-from services.appraisal.adapters.tables import agencies, employees, metadata
+from services.appraisal.adapters.tables import agencies, employees
 from services.appraisal.api import audit, periods, policies, reports, skp, talent
-from services.appraisal.events.handlers import SUBSCRIPTIONS
+from services.appraisal.declaration import SERVICE
 from shared import health
 from shared.readmodels.agencies import agency_read_model_router
 from shared.readmodels.employees import employee_read_model_router
@@ -15,7 +15,7 @@ from shared.web import build_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings(service="appraisal")
-    runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)
+    runtime = ServiceRuntime.declared(SERVICE, settings)
     return build_app(
         title="ASN appraisal service",
         description="SKP performance appraisal (PermenPANRB 6/2022), potential and the 9-box talent grid.",

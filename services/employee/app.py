@@ -2,9 +2,8 @@
 
 from fastapi import FastAPI
 
-from services.employee.adapters.tables import metadata
 from services.employee.api import employees, exchange, organisation, workload
-from services.employee.events.handlers import SUBSCRIPTIONS
+from services.employee.declaration import SERVICE
 from shared import health
 from shared.jobs import job_router
 from shared.runtime import ServiceRuntime
@@ -14,7 +13,7 @@ from shared.web import build_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings(service="employee")
-    runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)
+    runtime = ServiceRuntime.declared(SERVICE, settings)
     return build_app(
         title="ASN employee service",
         description="Employees, organisation, positions and workload analysis (ABK).",

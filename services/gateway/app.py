@@ -3,9 +3,9 @@ forwards each `/api/v1/...` request to the owning service with an internal token
 views, the integration documents and webhooks, and protects all of it (rate limits, size limits, CORS,
 security headers). ARCHITECTURE.md §6."""
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
@@ -15,10 +15,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.gateway import proxy
-from services.gateway.adapters.tables import metadata
 from services.gateway.api import auth, identity, integration, views, webhooks
+from services.gateway.declaration import SERVICE
 from services.gateway.edge import Edge, RateLimiter
-from services.gateway.events.handlers import SUBSCRIPTIONS
 from services.gateway.routes import owner_of
 from services.gateway.service.apidocs import ApiDocs
 from services.gateway.service.identity import Identity
@@ -38,7 +37,7 @@ from shared.web import build_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     config = gateway_settings(settings)
-    runtime = ServiceRuntime(config, metadata=metadata, subscriptions=SUBSCRIPTIONS)
+    runtime = ServiceRuntime.declared(SERVICE, config)
     upstreams = proxy.UpstreamPool(config)
     tokens = AccessTokens(config)
     revocations = Revocations(config.access_token_ttl_seconds)
@@ -54,21 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Nested so the pool opens after the runtime is up and closes before the runtime stops.
+        # Nested so the pool opens after the runtime is up and closes before the runtime stops. The runtime
+        # runs the declared loops (revocations, webhooks); the first revocations are loaded before serving.
         async with runtime.lifespan(app), upstreams.running():
             await people.load_revocations()
-            loops = [
-                asyncio.create_task(every(config.revocation_poll_seconds, people.load_revocations)),
-                asyncio.create_task(dispatcher.run()),
-            ]
-            try:
-                yield
-            finally:
-                for loop in loops:
-                    loop.cancel()
-                for loop in loops:
-                    with suppress(asyncio.CancelledError):
-                        await loop
+            yield
 
     app = build_app(
         title="ASN gateway",
@@ -174,6 +163,18 @@ class _ProxyLane:
             await self.lane(scope, receive, send)
         else:
             await self.full(scope, receive, send)
+
+
+async def load_revocations(app: FastAPI, seconds: float) -> None:
+    """A background loop (services/gateway/declaration.py): the revocations other replicas recorded."""
+    await every(seconds, app.state.gateway.identity.load_revocations)
+
+
+def dispatch_webhooks(app: FastAPI, seconds: float) -> Coroutine[Any, Any, None]:
+    """A background loop (services/gateway/declaration.py): due webhook deliveries; the dispatcher polls
+    every `webhook_poll_interval_seconds` (`seconds`) unless woken."""
+    dispatcher: Dispatcher = app.state.gateway.dispatcher
+    return dispatcher.run()
 
 
 def _external_sessions(config: Settings, people: Identity) -> Callable[[str], Awaitable[Session]]:

@@ -1,15 +1,14 @@
 """The mutation service: proposals, eligibility rules, approvals, decrees (SK) and placement."""
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Coroutine
 from datetime import date
+from typing import Any
 
 from fastapi import FastAPI
 
-from services.mutation.adapters.tables import employees, metadata
+from services.mutation.adapters.tables import employees
 from services.mutation.api import audit, decrees, policies, predicates, proposals, readmodels
-from services.mutation.events.handlers import SUBSCRIPTIONS
+from services.mutation.declaration import SERVICE
 from services.mutation.placement.api.rounds import router as placement_router
 from services.mutation.service.effective import EffectiveDateScheduler
 from shared import clock, health
@@ -20,29 +19,10 @@ from shared.settings import Settings
 from shared.web import build_app
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    scheduler_interval: float = 60.0,
-    today: Callable[[], date] = clock.today,
-) -> FastAPI:
+def create_app(settings: Settings | None = None, *, today: Callable[[], date] = clock.today) -> FastAPI:
     settings = settings or Settings(service="mutation")
-    runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)
-    scheduler = EffectiveDateScheduler(runtime, interval=scheduler_interval, today=today)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The runtime's parts first (database, bus, relay, consumer), then the effective-date scheduler.
-        async with runtime.lifespan(app):
-            app.state.scheduler = scheduler
-            task = asyncio.create_task(scheduler.run(), name="effective-date-scheduler")
-            try:
-                yield
-            finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-
-    return build_app(
+    runtime = ServiceRuntime.declared(SERVICE, settings)
+    app = build_app(
         title="ASN mutation service",
         description="Mutation proposals, eligibility checks, approval workflow, decrees and placement plans.",
         routers=[
@@ -57,5 +37,17 @@ def create_app(
             placement_router,
             job_router("mutation"),
         ],
-        lifespan=lifespan,
+        lifespan=runtime.lifespan,
     )
+    # The business day the effective-date scheduler goes by (a test may pass its own).
+    app.state.today = today
+    return app
+
+
+def run_scheduler(app: FastAPI, seconds: float) -> Coroutine[Any, Any, None]:
+    """The effective-date scheduler as the service's background loop (services/mutation/declaration.py),
+    started once the runtime's parts run. Not a coroutine function: the scheduler is on `app.state` (where
+    decree routes wake it) as soon as the loop is started, not when it first runs."""
+    scheduler = EffectiveDateScheduler(app.state.runtime, interval=seconds, today=app.state.today)
+    app.state.scheduler = scheduler
+    return scheduler.run()

@@ -2,10 +2,9 @@
 
 from fastapi import FastAPI
 
-from services.training.adapters.tables import agencies, employees, metadata
+from services.training.adapters.tables import agencies, employees
 from services.training.api import audit, enrolments, jp, plans, programmes, sessions, training
-from services.training.events.handlers import SUBSCRIPTIONS
-from services.training.service.reminders import with_reminders
+from services.training.declaration import SERVICE
 from services.training.settings import training_settings
 from shared import health
 from shared.jobs import job_router
@@ -18,7 +17,7 @@ from shared.web import build_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = training_settings(settings)
-    runtime = ServiceRuntime(settings, metadata=metadata, subscriptions=SUBSCRIPTIONS)
+    runtime = ServiceRuntime.declared(SERVICE, settings)
     return build_app(
         title="ASN training service",
         description="Training catalogue and sessions, JP tracking (a PNS's right to 20 JP a year, a PPPK's "
@@ -37,5 +36,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             agency_read_model_router("training", agencies),
             job_router("training"),
         ],
-        lifespan=with_reminders(runtime.lifespan, runtime.uow),
+        lifespan=runtime.lifespan,
     )

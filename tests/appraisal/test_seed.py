@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from asn.seed import appraisal_input
 from services.appraisal.adapters.tables import evaluations, outbox, period_finalisations, skps
 from services.appraisal.app import create_app
 from services.appraisal.service.seeding import seed_appraisals
 from services.employee.demo.generator import generate
-from shared.cli import appraisal_input
 from shared.testing import serve_in_process
 from shared.uow import UnitOfWork
 

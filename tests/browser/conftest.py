@@ -19,9 +19,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
+from asn.dev import Platform
 from shared.auth import mint_internal_token
 from shared.broker import ChildProcess, describe_exit
-from shared.dev import Platform
 from shared.net import free_port
 from shared.principal import system_principal
 from shared.settings import SERVICE_PORTS, Settings
@@ -54,7 +54,7 @@ def _seed(platform: Platform, service: str) -> dict[str, Any]:
         [
             sys.executable,
             "-m",
-            "shared.cli",
+            "asn",
             "seed",
             "--service",
             service,

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 from playwright.async_api import BrowserContext, Page, expect
 
-from shared.dev import Platform
+from asn.dev import Platform
 
 DEMO_PASSWORD = "rahasia123"
 DESKTOP = {"width": 1280, "height": 900}

@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from asn.seed import training_input
 from services.employee.demo.generator import DemoProvince, generate
 from services.employee.domain import competencies
 from services.employee.domain.organisation import PositionType
@@ -23,7 +24,6 @@ from services.training.app import create_app
 from services.training.demo.catalogue import DemoCatalogue, generate_catalogue
 from services.training.service.seeding import seed_catalogue
 from shared import clock
-from shared.cli import training_input
 from shared.contracts.employee import EmployeeRegistered, PositionDefined, UnitDefined
 from shared.contracts.mutation import ProposalEffective
 from shared.events.envelope import CloudEvent, new_event
@@ -148,7 +148,7 @@ async def test_the_same_seed_gives_the_same_catalogue(make_settings, province):
 
 
 async def test_the_seed_command_seeds_the_catalogue_once(make_settings, monkeypatch, capsys):
-    from shared import cli
+    from asn import cli
 
     settings = await make_settings("training")
     monkeypatch.setenv("ASN_DATABASE_URL", settings.resolved_database_url)

@@ -8,9 +8,9 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
+from asn.migrations import alembic_config
 from services.employee.adapters.repository import EmployeeRepository
 from shared.db import Database
-from shared.migrations import alembic_config
 
 pytestmark = pytest.mark.integration
 

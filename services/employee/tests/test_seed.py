@@ -104,7 +104,7 @@ async def test_the_same_seed_gives_the_same_records(make_settings):
 
 
 async def test_the_seed_command_seeds_each_service_once(make_settings, monkeypatch, capsys):
-    from shared import cli
+    from asn import cli
 
     employee, appraisal = await make_settings("employee"), await make_settings("appraisal")
     for name, settings in (("employee", employee), ("appraisal", appraisal)):

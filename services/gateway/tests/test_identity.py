@@ -12,13 +12,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from typer.testing import CliRunner
 
+from asn.cli import app as asn
 from services.gateway.app import create_app
 from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.service.demo import DEMO_PASSWORD, ensure_demo_users
 from services.gateway.settings import gateway_settings
 from services.gateway.tests.support import bearer, know_agencies, login, serve_gateway, serving
 from shared.auth import mint_internal_token
-from shared.cli import app as asn
 from shared.principal import Principal, Role
 
 pytestmark = pytest.mark.integration

@@ -1,18 +1,15 @@
 """Scheduled work: reminders of certificates about to expire, and of follow-up evaluations that are due.
 
 Each reminder is claimed in the database before its event is written (same transaction), so a reminder goes
-out once however many processes scan at the same time. The service scans once an hour by itself; HR or the
-administration may also run a scan for a given day.
+out once however many processes scan at the same time. The service scans once an hour by itself (its
+declared background loop); HR or the administration may also run a scan for a given day.
 """
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -27,7 +24,6 @@ log = logging.getLogger(__name__)
 
 # How long before a certificate's last valid day its holder is reminded.
 EXPIRY_NOTICE_DAYS = 90
-SCAN_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -93,22 +89,7 @@ async def scan_once(open_uow: Callable[[], UnitOfWork]) -> None:
         log.info("reminders sent: %s", sent)
 
 
-def with_reminders(
-    lifespan: Callable[[FastAPI], Any], open_uow: Callable[[], UnitOfWork]
-) -> Callable[[FastAPI], Any]:
-    """The runtime's lifespan plus the reminder scan, started once the runtime is up."""
-
-    @asynccontextmanager
-    async def run(app: FastAPI) -> AsyncIterator[None]:
-        async with lifespan(app):
-            task = asyncio.create_task(
-                every(SCAN_INTERVAL_SECONDS, partial(scan_once, open_uow), at_once=True),
-                name="training reminders",
-            )
-            try:
-                yield
-            finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-
-    return run
+async def send_reminders(app: FastAPI, seconds: float) -> None:
+    """The reminder scan as the service's background loop (services/training/declaration.py): every
+    `seconds`, the first right at start-up."""
+    await every(seconds, partial(scan_once, app.state.runtime.uow), at_once=True)

@@ -1,14 +1,14 @@
-"""`asn dev`: the whole platform on one machine - the embedded broker, migrations, five uvicorn services.
+"""A platform on one machine: the embedded broker and one uvicorn process per service, each migrated first.
 
-`Platform` starts and stops those processes; the end-to-end tests use it with their own ports and
-directories. `run_dev` is the supervisor behind `asn dev`.
+`Platform` starts and stops those processes for the apps it is given; the composition root (`asn.dev`) gives
+it the declared services, for `asn dev` and for the end-to-end tests with their own ports and directories.
 """
 
 import os
 import signal
 import sys
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -16,11 +16,9 @@ from typing import Self
 
 import httpx
 
-from shared.broker import BrokerError, ChildProcess, EmbeddedBroker, describe_exit
+from shared.broker import ChildProcess, EmbeddedBroker, describe_exit
 from shared.net import port_is_free
-from shared.settings import SERVICE_PORTS
 
-BROKER_PORT = 9092
 PID_FILE = "platform.pids"
 SUPERVISOR = "supervisor"
 # Markers in the command line of the processes a crashed run may have left behind; anything else that
@@ -34,14 +32,20 @@ class PlatformError(RuntimeError):
 
 
 class Platform:
-    """The broker and the services as child processes, each with its log under `var_dir`."""
+    """The broker and the services as child processes, each with its log under `var_dir`.
+
+    `apps` names each service's app factory ("package.module:create_app", as uvicorn loads it) and `cli` is
+    the command line of the command that migrates one: `cli` + `migrate --service <name>`.
+    """
 
     def __init__(
         self,
         *,
         var_dir: Path,
         broker_port: int,
-        service_ports: dict[str, int],
+        service_ports: Mapping[str, int],
+        apps: Mapping[str, str],
+        cli: Sequence[str],
         database_urls: dict[str, str] | None = None,
         extra_env: dict[str, str] | None = None,
         host: str = "127.0.0.1",
@@ -50,11 +54,13 @@ class Platform:
         self.var_dir = var_dir
         self.host = host
         self.service_ports = dict(service_ports)
+        self.apps = {name: apps[name] for name in self.service_ports}
+        self.cli = list(cli)
         self.database_urls = dict(database_urls or {})
         self.extra_env = dict(extra_env or {})
         self.log_to_files = log_to_files
         self.broker = EmbeddedBroker(host, broker_port, log_path=self.log_path("broker"))
-        self._services: dict[str, ChildProcess] = {}
+        self._children: dict[str, ChildProcess] = {}
         # The pid file of another run using var_dir is left alone (see `stop_stale_processes`).
         self._owns_pid_file = False
 
@@ -123,13 +129,13 @@ class Platform:
         # In parallel: each service has its own database, and every Python start costs about a second.
         runs = {
             name: ChildProcess(
-                [sys.executable, "-m", "shared.cli", "migrate", "--service", name],
+                [*self.cli, "migrate", "--service", name],
                 log_path=self.log_path(name),
                 env=self.env_of(name),
             )
             for name in self.service_ports
         }
-        _run_to_end(runs.values(), deadline)
+        run_to_end(runs.values(), deadline)
         failed = [
             f"{name} ({describe_exit(run.returncode)}):\n{run.tail()}"
             for name, run in runs.items()
@@ -143,7 +149,7 @@ class Platform:
             sys.executable,
             "-m",
             "uvicorn",
-            f"services.{name}.app:create_app",
+            self.apps[name],
             "--factory",
             "--host",
             self.host,
@@ -151,7 +157,7 @@ class Platform:
             str(self.service_ports[name]),
             "--no-access-log",
         ]
-        self._services[name] = ChildProcess(command, log_path=self.log_path(name), env=self.env_of(name))
+        self._children[name] = ChildProcess(command, log_path=self.log_path(name), env=self.env_of(name))
         self._write_pids()
 
     def _wait_ready(self, names: list[str], deadline: float) -> None:
@@ -160,7 +166,7 @@ class Platform:
         with httpx.Client(timeout=2.0, trust_env=False) as client:
             while pending:
                 for name in list(pending):
-                    child = self._services[name]
+                    child = self._children[name]
                     if not child.is_running():
                         raise PlatformError(
                             f"{name} exited ({describe_exit(child.returncode)}) before it was ready"
@@ -185,7 +191,7 @@ class Platform:
                     time.sleep(0.1)
 
     def _log_excerpt(self, name: str) -> str:
-        child = self._services.get(name)
+        child = self._children.get(name)
         where = f" ({self.log_path(name)})" if self.log_to_files else ""
         return f"; last lines of its log{where}:\n{child.tail() if child else ''}"
 
@@ -193,25 +199,25 @@ class Platform:
         """The last lines of a running or dead service's log (`broker` for the broker's)."""
         if name == "broker":
             return self.broker.log_tail(lines)
-        child = self._services.get(name)
+        child = self._children.get(name)
         return child.tail(lines) if child else ""
 
     def exited(self) -> dict[str, int]:
         """Processes that died although nobody stopped or killed them: name -> exit code."""
-        codes = {name: child.returncode for name, child in self._services.items()}
+        codes = {name: child.returncode for name, child in self._children.items()}
         codes["broker"] = self.broker.returncode
         return {name: code for name, code in codes.items() if code is not None}
 
     def kill(self, name: str) -> None:
         """SIGKILL one service, as a crash would; it stays down until `restart(name)`."""
-        child = self._services.pop(name, None)
+        child = self._children.pop(name, None)
         if child is not None:
             child.kill()
             self._write_pids()
 
     def restart(self, name: str, timeout: float = 60.0) -> None:
         """Start one service again (stopping it first if it still runs) and wait until it is ready."""
-        running = self._services.pop(name, None)
+        running = self._children.pop(name, None)
         if running is not None:
             running.stop()
         self._spawn(name)
@@ -220,19 +226,19 @@ class Platform:
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM the services, then the broker (consumers leave their groups cleanly); SIGKILL leftovers."""
         deadline = time.monotonic() + timeout
-        children = list(self._services.values())
+        children = list(self._children.values())
         for child in children:
             child.signal(signal.SIGTERM)
         for child in children:
             child.finish(deadline)
-        self._services.clear()
+        self._children.clear()
         self.broker.stop()
         if self._owns_pid_file:
             self.pid_file.unlink(missing_ok=True)
             self._owns_pid_file = False
 
     def _write_pids(self) -> None:
-        pids = {SUPERVISOR: os.getpid(), **{name: child.pid for name, child in self._services.items()}}
+        pids = {SUPERVISOR: os.getpid(), **{name: child.pid for name, child in self._children.items()}}
         if self.broker.pid is not None:
             pids["broker"] = self.broker.pid
         self.pid_file.write_text("".join(f"{name} {pid}\n" for name, pid in pids.items()))
@@ -303,7 +309,7 @@ def _is_ours(pid: int) -> bool:
     return any(marker in command for marker in _OUR_COMMANDS)
 
 
-def _run_to_end(runs: Collection[ChildProcess], deadline: float) -> None:
+def run_to_end(runs: Collection[ChildProcess], deadline: float) -> None:
     """Wait for one-off commands until `deadline`; if we are interrupted meanwhile, stop them too."""
     try:
         for run in runs:
@@ -321,33 +327,8 @@ def _signal(pid: int, signum: int) -> None:
         pass
 
 
-def run_dev(*, seed: bool = True, var_dir: Path = Path("var")) -> int:
-    """Run the platform on the standard ports until Ctrl-C or SIGTERM; 1 when it fails or a process dies."""
-    platform = Platform(var_dir=var_dir, broker_port=BROKER_PORT, service_ports=dict(SERVICE_PORTS))
-    with _interrupt_on_sigterm():
-        try:
-            _say(f"starting the broker and {len(SERVICE_PORTS)} services (logs in {var_dir}/) ...")
-            platform.start()
-            if seed:
-                _seed(platform)
-            _print_urls(platform)
-            return _supervise(platform)
-        except KeyboardInterrupt:
-            return 0
-        except (PlatformError, BrokerError) as error:
-            _say(f"asn dev: {error}", error=True)
-            return 1
-        finally:
-            # Ctrl-C again must not cut the shutdown short and leave children behind.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            _say("stopping ...")
-            platform.stop()
-            _say("stopped")
-
-
 @contextmanager
-def _interrupt_on_sigterm() -> Iterator[None]:
+def interrupt_on_sigterm() -> Iterator[None]:
     """SIGTERM and SIGINT raise KeyboardInterrupt, so both take the same way out; handlers are restored."""
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
@@ -361,13 +342,13 @@ def _interrupt_on_sigterm() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _supervise(platform: Platform) -> int:
+def supervise(platform: Platform) -> int:
     """Block until interrupted (KeyboardInterrupt propagates) or until a process dies (returns 1)."""
     while True:
         dead = platform.exited()
         if dead:
             for name, code in dead.items():
-                _say(
+                say(
                     f"asn dev: {name} died unexpectedly ({describe_exit(code)}); last lines of its log:\n"
                     f"{platform.log_tail(name)}",
                     error=True,
@@ -376,41 +357,6 @@ def _supervise(platform: Platform) -> int:
         time.sleep(0.5)
 
 
-def _seed(platform: Platform) -> None:
-    # Each seeded service gets its demo data (the gateway: the demo users) in its own database, with its own
-    # environment; the runs are independent (the same seed number gives each the same people), so they go in
-    # parallel. Each adds nothing where its data is there already, so this runs on every start.
-    runs = {
-        name: ChildProcess(
-            [sys.executable, "-m", "shared.cli", "seed", "--service", name],
-            log_path=platform.log_path(f"seed-{name}"),
-            env=platform.env_of(name),
-        )
-        for name in ("employee", "appraisal", "training", "gateway")
-        if name in platform.service_ports
-    }
-    _run_to_end(runs.values(), time.monotonic() + 300)
-    for name, run in runs.items():
-        if run.returncode != 0:
-            _say(
-                f"warning: seeding the {name} demo data failed ({describe_exit(run.returncode)}); "
-                f"the platform runs without it:\n{run.tail(5)}",
-                error=True,
-            )
-
-
-def _print_urls(platform: Platform) -> None:
-    rows = [
-        ("gateway", platform.url("gateway")),
-        ("API docs", platform.url("gateway") + "/docs"),
-        *((name, platform.url(name)) for name in platform.service_ports if name != "gateway"),
-        ("broker", f"{platform.broker.bootstrap_servers} (Kafka protocol)"),
-    ]
-    width = max(len(name) for name, _ in rows)
-    table = "\n".join(f"  {name.ljust(width)}  {where}" for name, where in rows)
-    _say(f"\nASN platform is up:\n{table}\nlogs: {platform.var_dir}/<name>.log    Ctrl-C stops everything\n")
-
-
-def _say(message: str, *, error: bool = False) -> None:
+def say(message: str, *, error: bool = False) -> None:
     # Flushed at once, so progress and errors keep their order when the output goes to a file or a pipe.
     print(message, file=sys.stderr if error else sys.stdout, flush=True)

@@ -1,0 +1,5 @@
+"""`python -m asn`: the `asn` command."""
+
+from asn.cli import app
+
+app()
