@@ -1,9 +1,14 @@
 """ETags and `If-Match` (ARCHITECTURE.md §8): every resource carries a version; an update names the version
 it read, and a stale one gets 412 instead of silently overwriting someone else's change."""
 
-from fastapi import Response
+from typing import Annotated
+
+from fastapi import Header, Response
 
 from shared.errors import FieldProblem, PreconditionFailed, PreconditionRequired
+
+IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
+"""The `If-Match` header of an update, checked by `version_from_if_match` (absent: 428)."""
 
 
 def etag_of(version: int) -> str:

@@ -10,9 +10,13 @@ field named, unless every part of it is understood.
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+# A civil servant's NIP (Nomor Induk Pegawai) as requests name it: its 18 digits. The employee service checks
+# what the digits say (birth date, TMT, gender) when an employee is registered.
+Nip = Annotated[str, Field(pattern=r"^\d{18}$", description="18-digit NIP", examples=["198503122010011001"])]
 
 # C0 controls and DEL, except tab, line feed and carriage return.
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -7,6 +7,7 @@ A cursor is the sort key of the last item returned, so pages stay stable while r
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -45,3 +46,20 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
             errors=[FieldProblem(field="cursor", message="invalid cursor")],
         )
     return key
+
+
+def cursor_key(cursor: str | None, *kinds: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    """The sort key a `next_cursor` carries, each part converted to its kind (`str`, `UUID`,
+    `datetime.fromisoformat`, ...); refuses a cursor of another list."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        if len(key) != len(kinds):
+            raise ValueError(key)
+        return tuple(kind(part) for kind, part in zip(kinds, key, strict=True))
+    except (TypeError, ValueError, AttributeError):  # AttributeError: UUID(5)
+        raise InvalidInput(
+            "the cursor is not one this list issued",
+            errors=[FieldProblem(field="cursor", message="invalid cursor")],
+        ) from None

@@ -10,7 +10,7 @@ from shared.audit.store import AuditLog
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep
 from shared.errors import Forbidden
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Principal, Role
 
 
@@ -68,8 +68,8 @@ def audit_router(prefix: str, log: AuditLog, *, subjects: str) -> APIRouter:
         cursor: Cursor = None,
     ) -> Page[AuditEntryPublic]:
         _require_auditor(principal)
-        key = decode_cursor(cursor)
-        after = int(key[0]) if key else 0
+        key = cursor_key(cursor, int)
+        after = key[0] if key else 0
         found = await log.page(
             connection,
             subject_id=subject_id,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel, Field, model_validator
 
 from services.appraisal.api.access import KEEPERS, deciding
-from services.appraisal.api.common import AgencyCode, Nip, cursor_key
+from services.appraisal.api.common import AgencyCode
 from services.appraisal.domain.distribution import OrganisationPredicate, Violation
 from services.appraisal.domain.periods import (
     DEFAULT_OBJECTION_WINDOW_DAYS,
@@ -23,8 +23,8 @@ from services.appraisal.service.references import ReferenceCheck
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
-from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.inputs import Nip, RequestModel
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import STAFF_ROLES, Role
 
 router = APIRouter(prefix="/api/v1/appraisal-periods", tags=["appraisal periods"])

@@ -9,14 +9,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from services.appraisal.adapters.repository import MoveFilter
-from services.appraisal.api.common import cursor_key
 from services.appraisal.domain.monitoring import Change
 from services.appraisal.domain.predicate import Predicate
 from services.appraisal.service import monitoring as service
 from services.appraisal.service.monitoring import MoveComparison, Standing
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import STAFF_ROLES
 
 router = APIRouter(prefix="/api/v1/appraisal/mutation-monitoring", tags=["reports"])

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, TypedDict
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from services.appraisal.adapters.repository import SkpFilter
@@ -26,7 +26,7 @@ from services.appraisal.api.access import (
     require_skp_reader,
     require_skp_worker,
 )
-from services.appraisal.api.common import Amount, CreditPoints, Nip, Percent, cursor_key
+from services.appraisal.api.common import Amount, CreditPoints, Percent
 from services.appraisal.domain.periods import ANNUAL
 from services.appraisal.domain.predicate import CoreValue, Predicate, Rating
 from services.appraisal.domain.skp import (
@@ -44,14 +44,13 @@ from services.appraisal.service.references import ReferenceCheck
 from services.appraisal.service.skp import IndicatorPlan
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
-from shared.etag import set_etag, version_from_if_match
-from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.etag import IfMatch, set_etag, version_from_if_match
+from shared.inputs import Nip, RequestModel
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Principal, Role
 
 router = APIRouter(prefix="/api/v1/skp", tags=["SKP"])
 
-IfMatch = Annotated[str | None, Header()]
 Note = Annotated[str, Field(min_length=1, max_length=4000)]
 OnBehalfReason = Annotated[
     str | None,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
 from services.appraisal.api.access import KEEPERS, RECORDERS
-from services.appraisal.api.common import AgencyCode, Nip, Percent, cursor_key
+from services.appraisal.api.common import AgencyCode, Percent
 from services.appraisal.domain.predicate import Predicate
 from services.appraisal.domain.skp import PositionType
 from services.appraisal.domain.talent import (
@@ -27,8 +27,8 @@ from services.appraisal.service.references import ReferenceCheck
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
-from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.inputs import Nip, RequestModel
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import STAFF_ROLES
 
 router = APIRouter(prefix="/api/v1/talent", tags=["talent"])

@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from services.employee.api.workload import WorkloadPublic
@@ -13,7 +13,7 @@ from services.employee.service import organisation as service
 from services.employee.service import workload as workload_service
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
-from shared.etag import set_etag, version_from_if_match
+from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.inputs import RequestModel
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 from shared.principal import Principal, Role
@@ -30,7 +30,6 @@ AgencyCode = Annotated[
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 CompetencyName = Annotated[str, StringConstraints(max_length=100)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
 
 
 class AgencyCreate(RequestModel):

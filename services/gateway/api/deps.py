@@ -1,14 +1,12 @@
 """Dependencies of the gateway's own routes."""
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from services.gateway.service.tokens import Session
 from services.gateway.state import GatewayState
-from shared.errors import FieldProblem, InvalidInput, Unauthorized
-from shared.pagination import decode_cursor
+from shared.errors import Unauthorized
 
 
 def get_gateway(request: Request) -> GatewayState:
@@ -34,19 +32,3 @@ def get_internal_token(request: Request) -> str:
 GatewayDep = Annotated[GatewayState, Depends(get_gateway)]
 SessionDep = Annotated[Session, Depends(get_session)]
 InternalTokenDep = Annotated[str, Depends(get_internal_token)]
-
-
-def cursor_key(cursor: str | None, *kinds: Callable[[Any], Any]) -> tuple[Any, ...] | None:
-    """The sort key a `next_cursor` carries, each part converted to its kind; refuses a foreign cursor."""
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    try:
-        if len(key) != len(kinds):
-            raise ValueError(key)
-        return tuple(kind(part) for kind, part in zip(kinds, key, strict=True))
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            "the cursor is not one this list issued",
-            errors=[FieldProblem(field="cursor", message="invalid cursor")],
-        ) from None

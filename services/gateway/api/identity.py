@@ -5,26 +5,24 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import RowMapping
 
 from services.gateway.adapters.repository import StoredGrant, client_holder, user_holder
-from services.gateway.api.deps import GatewayDep, cursor_key
+from services.gateway.api.deps import GatewayDep
 from services.gateway.domain.grants import Grant, ScopeKind
 from shared.auth import PrincipalDep
 from shared.errors import FieldProblem, InvalidInput
-from shared.etag import set_etag, version_from_if_match
-from shared.inputs import RequestModel, refuse_null
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.etag import IfMatch, set_etag, version_from_if_match
+from shared.inputs import Nip, RequestModel, refuse_null
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Role
 
 router = APIRouter(prefix="/api/v1/identity", tags=["identity administration"])
 
 Username = Annotated[str, Field(min_length=2, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 ClientId = Annotated[str, Field(min_length=2, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
-Nip = Annotated[str, Field(pattern=r"^\d{18}$")]
-IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
 
 
 class GrantIn(RequestModel):

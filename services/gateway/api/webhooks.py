@@ -8,11 +8,11 @@ from fastapi import APIRouter, Header, Response, status
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 from sqlalchemy.engine import RowMapping
 
-from services.gateway.api.deps import GatewayDep, cursor_key
+from services.gateway.api.deps import GatewayDep
 from shared.auth import PrincipalDep
 from shared.etag import check_version, set_etag, version_from_if_match
 from shared.inputs import RequestModel, refuse_null
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 

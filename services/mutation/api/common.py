@@ -1,18 +1,20 @@
-"""What the mutation routes share: field types, the file store, the If-Match header, file downloads."""
+"""What the mutation routes share: field types, the file store, file downloads."""
 
 import base64
 from typing import Annotated
 
-from fastapi import Depends, Header
-from pydantic import Field, StringConstraints
+from fastapi import Depends
+from pydantic import StringConstraints
 
 from services.mutation.adapters.documents import FileStore
 from shared.deps import RuntimeDep
 
-Nip = Annotated[str, Field(pattern=r"^\d{18}$", description="18-digit NIP", examples=["198503122010011001"])]
+# Defined in shared; named here too for the routes that import them from this module.
+from shared.etag import IfMatch as IfMatch
+from shared.inputs import Nip as Nip
+
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-IfMatch = Annotated[str | None, Header(description="the ETag you read; required")]
 
 
 def get_store(runtime: RuntimeDep) -> FileStore:

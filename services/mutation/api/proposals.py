@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from services.mutation.adapters.repository import ProposalFilter
-from services.mutation.api.common import IfMatch, Nip, Reason, ShortText, StoreDep, file_headers
+from services.mutation.api.common import Reason, ShortText, StoreDep, file_headers
 from services.mutation.domain.documents import LABELS, DocumentKind, required_documents
 from services.mutation.domain.eligibility import RULES
 from services.mutation.domain.mutation_types import AUTHORITIES, MutationType
@@ -23,10 +23,9 @@ from services.mutation.service.proposals import OverrideIn, ProposalDraft
 from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
-from shared.errors import FieldProblem, InvalidInput
-from shared.etag import set_etag, version_from_if_match
-from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.etag import IfMatch, set_etag, version_from_if_match
+from shared.inputs import Nip, RequestModel
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/mutations", tags=["mutations"])
 
@@ -521,16 +520,7 @@ async def list_proposals(
     cursor: Cursor = None,
 ) -> Page[ProposalPublic]:
     """Proposals in your agencies (an employee: their own), oldest first; `overdue=true` lists late files."""
-    key = decode_cursor(cursor)
-    after = None
-    if key is not None:
-        try:
-            after = (datetime.fromisoformat(key[0]), UUID(key[1]))
-        except (ValueError, IndexError, TypeError):
-            raise InvalidInput(
-                "the cursor is not one this list issued",
-                errors=[FieldProblem(field="cursor", message="invalid")],
-            ) from None
+    after = cursor_key(cursor, datetime.fromisoformat, UUID)
     at = clock.now()
     states = [s.value for s in state] if state else None
     if overdue:

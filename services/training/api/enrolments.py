@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from services.training.adapters.enrolments import EnrolmentFilter
-from services.training.api.common import Note, OnBehalfReason, cursor_key
+from services.training.api.common import Note, OnBehalfReason
 from services.training.domain.sessions import REACTION_QUESTIONS, Enrolment, EnrolmentStatus
 from services.training.service import enrolments as service
 from services.training.service.enrolments import EnrolmentDetail
@@ -18,7 +18,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag
 from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/enrolments", tags=["enrolments"])
 

@@ -11,14 +11,14 @@ from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from services.training.adapters.csv_files import read_csv
-from services.training.api.common import JpRulesDep, Nip, Text200
+from services.training.api.common import JpRulesDep, Text200
 from services.training.domain.jp import ExternalRecord, JpSource, check_header
 from services.training.service import jp as service
 from services.training.service.access import MANAGERS
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, RuntimeDep, UowDep
 from shared.errors import DomainError
-from shared.inputs import RequestModel
+from shared.inputs import Nip, RequestModel
 from shared.jobs import JobPublic, JobsDep, Progress, job_location
 from shared.principal import Principal
 from shared.problems import PROBLEM_MEDIA_TYPE, Problem

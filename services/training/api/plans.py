@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.training.adapters.plans import PlanFilter
-from services.training.api.common import IfMatch, Nip, Note, OnBehalfReason, cursor_key
+from services.training.api.common import Note, OnBehalfReason
 from services.training.domain.catalogue import Form
 from services.training.domain.development import (
     Acceptance,
@@ -26,9 +26,9 @@ from services.training.domain.development import (
 from services.training.service import plans as service
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
-from shared.etag import set_etag, version_from_if_match
-from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.etag import IfMatch, set_etag, version_from_if_match
+from shared.inputs import Nip, RequestModel
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/development-plans", tags=["development plans"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from services.training.adapters.catalogue import ProgrammeFilter
-from services.training.api.common import AgencyCode, IfMatch, Note, Text200, cursor_key
+from services.training.api.common import AgencyCode, Note, Text200
 from services.training.api.sessions import SessionCreate, SessionPublic
 from services.training.domain.catalogue import DEFAULT_FOLLOW_UP_WEEKS, CompetencyTarget, Form, Programme
 from services.training.domain.evaluation import FollowUpLevel, KirkpatrickReport
@@ -17,9 +17,9 @@ from services.training.service import catalogue as service
 from services.training.service.evaluation import programme_evaluation
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
-from shared.etag import set_etag, version_from_if_match
+from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/programmes", tags=["catalogue"])
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from services.training.adapters.catalogue import SessionFilter
-from services.training.api.common import IfMatch, Nip, cursor_key
 from services.training.api.enrolments import EnrolmentPublic
 from services.training.domain.catalogue import Programme
 from services.training.domain.sessions import MAX_CAPACITY, Delivery, Session
@@ -17,9 +16,9 @@ from services.training.service import enrolments
 from services.training.service.enrolments import Mark
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
-from shared.etag import set_etag, version_from_if_match
-from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.etag import IfMatch, set_etag, version_from_if_match
+from shared.inputs import Nip, RequestModel
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from services.training.adapters.readmodels import ReadModels
-from services.training.api.common import cursor_key
 from services.training.service import certificates as service
 from services.training.service.access import today
 from services.training.service.reminders import EXPIRY_NOTICE_DAYS, send_due_reminders
@@ -16,7 +15,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.errors import NotFound
 from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, encode_cursor
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Role
 
 router = APIRouter(prefix="/api/v1/training", tags=["certificates and reminders"])

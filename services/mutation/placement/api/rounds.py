@@ -11,7 +11,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.mutation.api.common import IfMatch
 from services.mutation.placement.api.schemas import (
     ComparisonPublic,
     FairnessPublic,
@@ -34,10 +33,9 @@ from services.mutation.placement.service import rounds as round_service
 from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, RuntimeDep, UowDep
-from shared.errors import FieldProblem, InvalidInput
-from shared.etag import set_etag, version_from_if_match
+from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.jobs import JobPublic, JobsDep, Progress, job_location
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/placement-rounds", tags=["placement"])
 
@@ -71,13 +69,7 @@ async def list_rounds(
     connection: ConnectionDep, principal: PrincipalDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[RoundPublic]:
     """The placement rounds you may see, newest first."""
-    key = decode_cursor(cursor)
-    try:
-        after = (datetime.fromisoformat(str(key[0])), UUID(str(key[1]))) if key is not None else None
-    except (ValueError, IndexError):
-        raise InvalidInput(
-            "the cursor is not one this list issued", errors=[FieldProblem(field="cursor", message="invalid")]
-        ) from None
+    after = cursor_key(cursor, datetime.fromisoformat, UUID)
     rows = await round_service.list_rounds(connection, principal, after, limit + 1)
     items = [RoundPublic.of(r) for r in rows[:limit]]
     next_cursor = (
@@ -187,13 +179,8 @@ async def list_moves(
     limit: Limit = 50,
 ) -> Page[MovePublic]:
     """The plan's moves, each with its explanation."""
-    key = decode_cursor(cursor)
-    try:
-        after = int(key[0]) if key else None
-    except (ValueError, TypeError):
-        raise InvalidInput(
-            "the cursor is not one this list issued", errors=[FieldProblem(field="cursor", message="invalid")]
-        ) from None
+    key = cursor_key(cursor, int)
+    after = key[0] if key else None
     rows = await plan_service.plan_moves(connection, principal, round_id, plan_id, after, limit + 1)
     items = [MovePublic.of(r) for r in rows[:limit]]
     return Page(items=items, next_cursor=encode_cursor([items[-1].seq]) if len(rows) > limit else None)

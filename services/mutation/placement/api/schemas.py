@@ -17,9 +17,8 @@ from services.mutation.placement.domain.rounds import (
     SelfRequest,
     UnitCaps,
 )
-from shared.inputs import RequestModel
+from shared.inputs import Nip, RequestModel
 
-Nip = Annotated[str, Field(pattern=r"^\d{18}$", description="18-digit NIP")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 Weight = Annotated[float, Field(ge=0, le=1000)]
