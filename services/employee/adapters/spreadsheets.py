@@ -9,17 +9,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from services.employee.domain.exchange import Cell, InvalidFile
+from shared.csv_text import CsvError, read_csv_rows
 from shared.errors import DomainError, FieldProblem
 
 XLSX_MAGIC = b"PK\x03\x04"  # an XLSX workbook is a zip archive
-DELIMITERS = (",", ";", "\t")  # Excel with an Indonesian locale saves CSV with semicolons
 
 
 class FileFormat(StrEnum):
@@ -97,41 +97,23 @@ def _open_csv(content: bytes) -> Sheet:
     if content.startswith(XLSX_MAGIC) or b"\x00" in content[:4096]:
         raise InvalidFile("this is binary content, not CSV text", code="invalid-file")
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = content.count(b"\n", 0, error.start) + 1
+        # Parsed whole now (fast, unlike XLSX) so that a structural error refuses the file before any job.
+        parsed = cast(list[tuple[int, list[Cell]]], list(read_csv_rows(content)))  # str is a Cell
+    except CsvError as error:
+        if error.encoding:
+            raise InvalidFile(
+                f"the file is not UTF-8 text ({error.message}); save it as CSV UTF-8",
+                code="file-encoding",
+                errors=[FieldProblem(line=error.line, message="not UTF-8")],
+            ) from None
         raise InvalidFile(
-            f"the file is not UTF-8 text (byte 0x{content[error.start]:02x} on line {line}); "
-            "save it as CSV UTF-8",
-            code="file-encoding",
-            errors=[FieldProblem(line=line, message="not UTF-8")],
+            f"line {error.line} is not valid CSV: {error.message}",
+            code="invalid-file",
+            errors=[FieldProblem(line=error.line, message=error.message)],
         ) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    # Parsed whole now (fast, unlike XLSX) so that a structural error refuses the file before any job.
-    rows = iter(list(_csv_rows(reader)))
+    rows = iter(parsed)
     line, header = next(rows, (1, []))
     return Sheet(header if line == 1 else [], rows)
-
-
-def _csv_rows(reader: Any) -> Iterator[tuple[int, list[Cell]]]:
-    """Rows with the line each starts on: a quoted value may span lines, so count what the reader read."""
-    line = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise InvalidFile(
-                f"line {reader.line_num} is not valid CSV: {error}",
-                code="invalid-file",
-                errors=[FieldProblem(line=reader.line_num, message=str(error))],
-            ) from None
-        if any(cells):  # all text: a blank row has only empty strings
-            yield line, cells
-        line = reader.line_num + 1
 
 
 def _open_xlsx(content: bytes) -> Sheet:

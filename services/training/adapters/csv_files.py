@@ -1,10 +1,8 @@
-"""Reading an uploaded CSV file of external JP records: UTF-8 (with or without a BOM), comma or semicolon
-separated (spreadsheets in the Indonesian locale save with semicolons)."""
+"""Reading an uploaded CSV file of external JP records (read as `shared.csv_text` reads every CSV file)."""
 
-import csv
-import io
 from collections.abc import Mapping
 
+from shared.csv_text import CsvError, read_csv_rows
 from shared.errors import FieldProblem, InvalidInput
 
 
@@ -15,29 +13,21 @@ class NotCsv(InvalidInput):
 def read_csv(content: bytes) -> tuple[list[str], list[tuple[int, Mapping[str, str | None]]]]:
     """The column names (line 1) and each following row with its line number; blank lines are skipped."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise NotCsv(
-            "the file is not UTF-8 text; save it as CSV UTF-8",
-            errors=[FieldProblem(message=f"undecodable byte at offset {error.start}")],
-        ) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [name.strip().casefold() for name in next(reader)]
-    except StopIteration:
-        raise InvalidInput("the file is empty", errors=[FieldProblem(line=1, message="no header")]) from None
-    rows: list[tuple[int, Mapping[str, str | None]]] = []
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            # reader.line_num counts physical lines, so quoted line breaks keep numbers true to the file.
-            rows.append((reader.line_num, dict(zip(header, values, strict=False))))
-    except csv.Error as error:
+        lines = list(read_csv_rows(content))
+    except CsvError as error:
+        if error.encoding:
+            raise NotCsv(
+                "the file is not UTF-8 text; save it as CSV UTF-8",
+                errors=[FieldProblem(line=error.line, message=f"undecodable {error.message}")],
+            ) from None
         raise InvalidInput(
-            f"the file is not valid CSV: {error}",
-            errors=[FieldProblem(line=reader.line_num, message=str(error))],
+            f"the file is not valid CSV: {error.message}",
+            errors=[FieldProblem(line=error.line, message=error.message)],
         ) from None
-    return header, rows
+    if not lines:
+        raise InvalidInput("the file is empty", errors=[FieldProblem(line=1, message="no header")])
+    (line, names), rows = lines[0], lines[1:]
+    header = [name.strip().casefold() for name in names] if line == 1 else []
+    if line != 1:
+        rows = lines  # line 1 is blank: no header, and every row is data
+    return header, [(number, dict(zip(header, values, strict=False))) for number, values in rows]
