@@ -1,10 +1,18 @@
-"""Small asyncio helpers the background loops of every service share."""
+"""Small asyncio helpers the background loops of every service share, and the one backoff schedule of
+every retry (consumer handlers, webhook deliveries, restarted loops)."""
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
+
+
+def backoff(attempt: int, *, base: float, cap: float = math.inf) -> float:
+    """Seconds to wait before retry `attempt` (1 after the first failure): base, 2 x base, 4 x base, ...,
+    never more than `cap`."""
+    return float(min(cap, base * 2 ** (attempt - 1)))
 
 
 async def wait_until_set(event: asyncio.Event, timeout: float) -> bool:

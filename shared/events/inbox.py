@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, insert, select
 
 from shared import clock, context
+from shared.aio import backoff
 from shared.db import Database
 from shared.events.bus import KafkaBus
 from shared.events.catalogue import dead_letter_topic, spec_of
@@ -147,7 +148,6 @@ class EventConsumer:
 
     async def _apply_with_retries(self, item: "_Work") -> Outcome:
         event = item.event
-        delay = self._retry_backoff
         for attempt in range(1, self._max_retries + 2):
             try:
                 (outcome,) = await self._apply([item])
@@ -162,8 +162,7 @@ class EventConsumer:
                 log.warning(
                     "%s failed on %s %s (attempt %d): %r", self.name, event.type, event.id, attempt, error
                 )
-                await asyncio.sleep(delay)
-                delay *= 2
+                await asyncio.sleep(backoff(attempt, base=self._retry_backoff))
         raise AssertionError("unreachable")
 
     def _decode(self, raw: bytes | None) -> tuple[CloudEvent, tuple[Subscription, ...], BaseModel | None]:

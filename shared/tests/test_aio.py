@@ -1,10 +1,10 @@
-"""The periodic loop every service's background work shares."""
+"""The periodic loop every service's background work shares, and the backoff of every retry."""
 
 import asyncio
 
 import pytest
 
-from shared.aio import every
+from shared.aio import backoff, every
 
 pytestmark = pytest.mark.unit
 
@@ -53,3 +53,8 @@ async def test_without_at_once_the_first_round_waits_its_interval():
         await ran.wait()
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+
+
+def test_retries_back_off_exponentially_up_to_a_cap():
+    assert [backoff(n, base=2, cap=60) for n in range(1, 8)] == [2, 4, 8, 16, 32, 60, 60]
+    assert [backoff(n, base=0.1) for n in range(1, 4)] == [0.1, 0.2, 0.4]

@@ -1,4 +1,4 @@
-"""Webhook signatures and retry timing, after the Standard Webhooks specification: the receiver gets
+"""Webhook signatures, after the Standard Webhooks specification: the receiver gets
 `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`,
 and refuses a timestamp too far from its clock (replays)."""
 
@@ -37,8 +37,3 @@ def verify(secret: str, headers: dict[str, str], body: bytes, *, now: int) -> bo
         return False
     expected = signature(secret, message_id, timestamp, body)
     return any(hmac.compare_digest(expected, candidate) for candidate in offered)
-
-
-def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
-    """Wait before retry `attempt` (1 after the first failure): base, 2 x base, 4 x base, ... capped."""
-    return float(min(cap, base * 2 ** (attempt - 1)))

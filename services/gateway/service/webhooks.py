@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.gateway.adapters import repository
 from services.gateway.adapters.tables import webhook_deliveries as deliveries
 from services.gateway.adapters.tables import webhook_subscriptions as subscriptions
-from services.gateway.domain.webhooks import backoff_seconds, new_secret, signature
+from services.gateway.domain.webhooks import new_secret, signature
 from services.gateway.settings import GatewaySettings
 from shared import clock
-from shared.aio import wait_until_set
+from shared.aio import backoff, wait_until_set
 from shared.db import Database, bulk_insert
 from shared.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.events.catalogue import CATALOGUE
@@ -405,7 +405,7 @@ class Dispatcher:
         elif give_up or attempts >= self.max_attempts:
             values.update(state=FAILED, next_attempt_at=None, claimed_until=None)
         else:
-            wait = backoff_seconds(attempts, base=self.backoff, cap=self.backoff_cap)
+            wait = backoff(attempts, base=self.backoff, cap=self.backoff_cap)
             values.update(next_attempt_at=now + timedelta(seconds=wait), claimed_until=None)
         async with self.db.connect() as connection:
             await self.db.begin_write(connection)

@@ -1,5 +1,5 @@
 """The gateway's pure rules: coarse access per route family, grants and scopes, password rules, webhook
-signatures and backoff, the rate limiter, and the merged API documents."""
+signatures, the rate limiter, and the merged API documents."""
 
 import pytest
 
@@ -7,7 +7,7 @@ from services.gateway.domain.access import FAMILIES, family_of
 from services.gateway.domain.apidocs import asyncapi_document, merge_openapi
 from services.gateway.domain.grants import Grant, ScopeKind, grant_problem, resolve
 from services.gateway.domain.passwords import password_problems
-from services.gateway.domain.webhooks import backoff_seconds, new_secret, signature, verify
+from services.gateway.domain.webhooks import new_secret, signature, verify
 from services.gateway.edge import RateLimiter
 from services.gateway.routes import OWNER_BY_SEGMENT, owner_of
 from shared.events.catalogue import CATALOGUE
@@ -100,10 +100,6 @@ def test_a_signature_verifies_only_for_the_same_body_secret_and_a_recent_time():
     assert not verify(secret, {**headers, "webhook-id": "msg-2"}, body, now=now)
     assert not verify(secret, headers, body, now=now + 301)
     assert not verify(secret, {"webhook-id": "msg-1"}, body, now=now)
-
-
-def test_retries_back_off_exponentially_up_to_a_cap():
-    assert [backoff_seconds(n, base=2, cap=60) for n in range(1, 8)] == [2, 4, 8, 16, 32, 60, 60]
 
 
 def test_the_rate_limiter_allows_a_burst_then_the_average_rate():
