@@ -214,7 +214,7 @@ async def _gateway_user(database_url: str) -> None:
     settings = GatewaySettings(service="gateway", database_url=database_url)
     db = Database(settings.resolved_database_url)
     try:
-        await Identity(settings, db).create_user(
+        await Identity(settings, db).users.create_user(
             username="bench",
             name="Bench",
             password=PASSWORD,

@@ -55,7 +55,7 @@ async def _add_admin(database_url: str) -> None:
     settings = GatewaySettings(service="gateway", environment="test", database_url=database_url)
     db = Database(settings.resolved_database_url)
     try:
-        await Identity(settings, db).create_user(
+        await Identity(settings, db).users.create_user(
             username=E2E_ADMIN,
             name="E2E Admin",
             password=E2E_PASSWORD,

@@ -469,10 +469,12 @@ async def _callers(
     identity = gateway.state.gateway.identity
     callers: dict[Role, tuple[dict[str, str], Principal]] = {}
     for role, grant in GRANTS.items():
-        await identity.create_user(
+        await identity.users.create_user(
             username=f"user.{role}", name=f"User {role}", password=PASSWORD, nip=ids["self"], grants=[grant]
         )
-    _, secret = await identity.create_client(client_id="simpeg-7601", name="SIMPEG 7601", agency_code=OWN)
+    _, secret = await identity.clients.create_client(
+        client_id="simpeg-7601", name="SIMPEG 7601", agency_code=OWN
+    )
     tokens = {role: await login(door, f"user.{role}", PASSWORD) for role in GRANTS}
     signed_in = await door.post(
         "/api/v1/auth/token",

@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Nested so the pool opens after the runtime is up and closes before the runtime stops. The runtime
         # runs the declared loops (revocations, webhooks); the first revocations are loaded before serving.
         async with runtime.lifespan(app), upstreams.running():
-            await people.load_revocations()
+            await people.sessions.load_revocations()
             yield
 
     app = build_app(
@@ -167,7 +167,7 @@ class _ProxyLane:
 
 async def load_revocations(app: FastAPI, seconds: float) -> None:
     """A background loop (services/gateway/declaration.py): the revocations other replicas recorded."""
-    await every(seconds, app.state.gateway.identity.load_revocations)
+    await every(seconds, app.state.gateway.identity.sessions.load_revocations)
 
 
 def dispatch_webhooks(app: FastAPI, seconds: float) -> Coroutine[Any, Any, None]:
@@ -182,6 +182,6 @@ def _external_sessions(config: Settings, people: Identity) -> Callable[[str], Aw
 
     async def session_of(token: str) -> Session:
         subject, expires_at = await verifier.subject_of(token)
-        return await people.session_of_external(subject, expires_at)
+        return await people.sessions.session_of_external(subject, expires_at)
 
     return session_of

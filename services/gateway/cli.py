@@ -77,7 +77,7 @@ def add_user(
     """Create a user with role grants."""
     grants = [parse_grant(g) for g in grant or []]
     _run(
-        lambda identity: identity.create_user(
+        lambda identity: identity.users.create_user(
             username=username,
             name=name,
             password=password or None,
@@ -96,8 +96,8 @@ def list_users() -> None:
     async def work(identity: Any) -> None:
         from services.gateway.adapters.repository import user_holder
 
-        rows = await identity.list_users(after=None, limit=10_000)
-        grants = await identity.grants_of([user_holder(r["username"]) for r in rows])
+        rows = await identity.users.list_users(after=None, limit=10_000)
+        grants = await identity.grants.grants_of([user_holder(r["username"]) for r in rows])
         for row in rows:
             state = "active" if row["active"] else "disabled"
             if row["locked_until"] is not None:
@@ -114,7 +114,7 @@ def grant_user(username: str, grant: Annotated[str, typer.Argument(help="ROLE@ag
     from services.gateway.adapters.repository import user_holder
 
     parsed = parse_grant(grant)
-    _run(lambda identity: identity.grant(user_holder(username), parsed))
+    _run(lambda identity: identity.grants.grant(user_holder(username), parsed))
     typer.echo(f"{username}: {parsed.label} granted")
 
 
@@ -127,12 +127,12 @@ def revoke_user(username: str, grant: Annotated[str, typer.Argument(help="ROLE@a
 
     async def work(identity: Any) -> None:
         holder = user_holder(username)
-        held = (await identity.grants_of([holder])).get(holder, [])
+        held = (await identity.grants.grants_of([holder])).get(holder, [])
         match = [g for g in held if g.grant == parsed]
         if not match:
             typer.echo(f"{username} does not hold {parsed.label}", err=True)
             raise typer.Exit(1)
-        await identity.revoke_grant(holder, match[0].id)
+        await identity.grants.revoke_grant(holder, match[0].id)
 
     _run(work)
     typer.echo(f"{username}: {parsed.label} revoked")
@@ -144,28 +144,34 @@ def set_password(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
     """Set a user's password; every login of the user ends."""
-    _run(lambda identity: identity.set_password(username, password))
+    _run(lambda identity: identity.users.set_password(username, password))
     typer.echo(f"{username}: password set")
 
 
 @users_app.command("unlock")
 def unlock_user(username: str) -> None:
     """Lift a lockout after failed logins."""
-    _run(lambda identity: identity.unlock(username))
+    _run(lambda identity: identity.users.unlock(username))
     typer.echo(f"{username}: unlocked")
 
 
 @users_app.command("disable")
 def disable_user(username: str) -> None:
     """Disable an account; every login of it ends."""
-    _run(lambda identity: identity.update_user(username, expected_version=None, changes={"active": False}))
+    _run(
+        lambda identity: identity.users.update_user(
+            username, expected_version=None, changes={"active": False}
+        )
+    )
     typer.echo(f"{username}: disabled")
 
 
 @users_app.command("enable")
 def enable_user(username: str) -> None:
     """Enable a disabled account."""
-    _run(lambda identity: identity.update_user(username, expected_version=None, changes={"active": True}))
+    _run(
+        lambda identity: identity.users.update_user(username, expected_version=None, changes={"active": True})
+    )
     typer.echo(f"{username}: enabled")
 
 
@@ -177,7 +183,7 @@ def add_client(
 ) -> None:
     """Register an agency system (role `integration` in its agency); prints its secret once."""
     _, secret = _run(
-        lambda identity: identity.create_client(client_id=client_id, name=name, agency_code=agency)
+        lambda identity: identity.clients.create_client(client_id=client_id, name=name, agency_code=agency)
     )
     typer.echo(f"client {client_id} created; its secret (shown once): {secret}")
 
@@ -185,7 +191,7 @@ def add_client(
 @clients_app.command("rotate")
 def rotate_client(client_id: str) -> None:
     """A new secret; the previous one keeps working for the grace period."""
-    client, secret = _run(lambda identity: identity.rotate_client_secret(client_id))
+    client, secret = _run(lambda identity: identity.clients.rotate_client_secret(client_id))
     typer.echo(
         f"client {client_id}: new secret (shown once): {secret}\n"
         f"the previous secret works until {client['previous_secret_expires_at']:%Y-%m-%d %H:%M} UTC"
@@ -199,8 +205,8 @@ def list_clients() -> None:
     async def work(identity: Any) -> None:
         from services.gateway.adapters.repository import client_holder
 
-        rows = await identity.list_clients(after=None, limit=10_000)
-        grants = await identity.grants_of([client_holder(r["client_id"]) for r in rows])
+        rows = await identity.clients.list_clients(after=None, limit=10_000)
+        grants = await identity.grants.grants_of([client_holder(r["client_id"]) for r in rows])
         for row in rows:
             state = "active" if row["active"] else "disabled"
             held = _grants_text(grants.get(client_holder(row["client_id"]), []))
@@ -212,12 +218,12 @@ def list_clients() -> None:
 @clients_app.command("disable")
 def disable_client(client_id: str) -> None:
     """Disable an agency system; its tokens stop working."""
-    _run(lambda identity: identity.set_client_active(client_id, False))
+    _run(lambda identity: identity.clients.set_client_active(client_id, False))
     typer.echo(f"client {client_id}: disabled")
 
 
 @clients_app.command("enable")
 def enable_client(client_id: str) -> None:
     """Enable a disabled agency system."""
-    _run(lambda identity: identity.set_client_active(client_id, True))
+    _run(lambda identity: identity.clients.set_client_active(client_id, True))
     typer.echo(f"client {client_id}: enabled")

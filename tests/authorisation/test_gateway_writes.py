@@ -16,7 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from services.gateway.domain.grants import Grant, ScopeKind
-from services.gateway.service import identity as identity_service
+from services.gateway.service import credentials
 from services.gateway.service.identity import Identity
 from services.gateway.service.webhooks import Webhooks, enqueue
 from services.gateway.tests.support import bearer, login
@@ -56,9 +56,7 @@ OTHER_SYSTEM = Principal(
 def light_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at its lightest: the matrix makes a few hundred accounts and secrets, and what it tests is who
     may write, not what a hash costs."""
-    monkeypatch.setattr(
-        identity_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+    monkeypatch.setattr(credentials, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def _identity(w: World) -> Identity:
@@ -78,7 +76,7 @@ def _agency(w: World, side: str) -> str:
 async def _user(w: World, side: str, *, password: str | None = None) -> str:
     """A fresh account holding a role in the side's agency."""
     username = f"pengguna.{w.serial()}"
-    await _identity(w).create_user(
+    await _identity(w).users.create_user(
         username=username,
         name=f"Pengguna {username}",
         password=password,
@@ -90,12 +88,12 @@ async def _user(w: World, side: str, *, password: str | None = None) -> str:
 async def _client(w: World, side: str) -> str:
     """A fresh agency system of the side's agency."""
     client_id = f"simpeg-{w.serial()}"
-    await _identity(w).create_client(client_id=client_id, name="SIMPEG", agency_code=_agency(w, side))
+    await _identity(w).clients.create_client(client_id=client_id, name="SIMPEG", agency_code=_agency(w, side))
     return client_id
 
 
 async def _grant_id(w: World, holder: str) -> uuid.UUID:
-    (held,) = (await _identity(w).grants_of([holder]))[holder]
+    (held,) = (await _identity(w).grants.grants_of([holder]))[holder]
     return held.id
 
 
@@ -318,7 +316,7 @@ async def _sign_in_again(w: World) -> None:
         subject = caller.principal.subject
         if role is Role.INTEGRATION:
             client_id = subject.removeprefix("client:")
-            _, secret = await _identity(w).rotate_client_secret(client_id)
+            _, secret = await _identity(w).clients.rotate_client_secret(client_id)
             signed_in = await w.door.post(
                 "/api/v1/auth/token",
                 data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},

@@ -213,10 +213,10 @@ async def _callers(gateway: FastAPI, door: httpx.AsyncClient, nip: str, secret: 
     """One account per role (signed in through the door) and the principal the gateway made of it."""
     identity = gateway.state.gateway.identity
     for role, grant in GRANTS.items():
-        await identity.create_user(
+        await identity.users.create_user(
             username=f"user.{role}", name=f"User {role}", password=PASSWORD, nip=nip, grants=[grant]
         )
-    _, client_secret = await identity.create_client(
+    _, client_secret = await identity.clients.create_client(
         client_id="simpeg-7601", name="SIMPEG 7601", agency_code=OWN
     )
     tokens = {role: await login(door, f"user.{role}", PASSWORD) for role in GRANTS}

@@ -66,7 +66,7 @@ async def test_an_agency_system_receives_its_agencys_events_signed_retried_and_r
             httpx.AsyncClient(base_url=employee_url, headers=auth_headers(settings)) as direct,
         ):
             identity = gateway.state.gateway.identity
-            _, client_secret = await identity.create_client(
+            _, client_secret = await identity.clients.create_client(
                 client_id="simpeg-mamuju", name="SIMPEG Mamuju", agency_code="7601"
             )
             token = await door.post(
@@ -156,7 +156,7 @@ async def test_an_agency_system_receives_its_agencys_events_signed_retried_and_r
                 lambda: receiver.attempts[entry["id"]] == 3, timeout=30, what="the replayed delivery"
             )
 
-            someone_else = await identity.create_client(
+            someone_else = await identity.clients.create_client(
                 client_id="simpeg-mamasa", name="Mamasa", agency_code="7602"
             )
             other_token = await door.post(

@@ -79,22 +79,22 @@ async def issue_token(
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> TokenPublic:
     """Log in: password (people), client credentials (agency systems) or a refresh token."""
-    identity = gateway.identity
+    sessions = gateway.identity.sessions
     if grant_type == "password":
         if not username or not password:
             raise _missing("username", "password")
-        pair = await identity.login_password(username, password)
+        pair = await sessions.login_password(username, password)
     elif grant_type == "client_credentials":
         basic = _basic(authorization)
         if basic is not None:
             client_id, client_secret = basic
         if not client_id or not client_secret:
             raise _missing("client_id", "client_secret")
-        pair = await identity.login_client(client_id, client_secret)
+        pair = await sessions.login_client(client_id, client_secret)
     else:
         if not refresh_token:
             raise _missing("refresh_token")
-        pair = await identity.refresh(refresh_token)
+        pair = await sessions.refresh(refresh_token)
     return TokenPublic(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
     )
@@ -115,7 +115,7 @@ async def me(principal: PrincipalDep) -> MePublic:
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def logout(gateway: GatewayDep, session: SessionDep) -> Response:
     """End this login: the access token and its refresh tokens stop working."""
-    await gateway.identity.logout(session)
+    await gateway.identity.sessions.logout(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -126,5 +126,7 @@ async def change_password(gateway: GatewayDep, principal: PrincipalDep, body: Pa
         raise Forbidden(
             "agency clients have secrets, not passwords: rotate the secret instead", code="people-only"
         )
-    await gateway.identity.set_password(principal.subject, body.new_password, current=body.current_password)
+    await gateway.identity.users.set_password(
+        principal.subject, body.new_password, current=body.current_password
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

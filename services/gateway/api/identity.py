@@ -162,17 +162,17 @@ def _admin(principal: PrincipalDep) -> None:
 
 
 async def _user(gateway: GatewayDep, username: str, response: Response | None = None) -> UserPublic:
-    row = await gateway.identity.get_user(username)
-    grants = (await gateway.identity.grants_of([user_holder(username)])).get(user_holder(username), [])
+    row = await gateway.identity.users.get_user(username)
+    grants = (await gateway.identity.grants.grants_of([user_holder(username)])).get(user_holder(username), [])
     if response is not None:
         set_etag(response, row["version"])
     return UserPublic.of(row, grants)
 
 
 async def _client(gateway: GatewayDep, client_id: str, response: Response | None = None) -> ClientPublic:
-    row = await gateway.identity.get_client(client_id)
+    row = await gateway.identity.clients.get_client(client_id)
     holder = client_holder(client_id)
-    grants = (await gateway.identity.grants_of([holder])).get(holder, [])
+    grants = (await gateway.identity.grants.grants_of([holder])).get(holder, [])
     if response is not None:
         set_etag(response, row["version"])
     return ClientPublic.of(row, grants)
@@ -185,10 +185,10 @@ async def list_users(
     """Users by username."""
     _admin(principal)
     after = cursor_key(cursor, str)
-    rows = await gateway.identity.list_users(after=after[0] if after else None, limit=limit + 1)
+    rows = await gateway.identity.users.list_users(after=after[0] if after else None, limit=limit + 1)
     page = rows[:limit]
     holders = [user_holder(r["username"]) for r in page]
-    grants = await gateway.identity.grants_of(holders)
+    grants = await gateway.identity.grants.grants_of(holders)
     return Page(
         items=[UserPublic.of(r, grants.get(user_holder(r["username"]), [])) for r in page],
         next_cursor=encode_cursor([page[-1]["username"]]) if len(rows) > limit else None,
@@ -201,7 +201,7 @@ async def create_user(
 ) -> UserPublic:
     """Create a user with their role grants; the password must follow the rules."""
     _admin(principal)
-    await gateway.identity.create_user(
+    await gateway.identity.users.create_user(
         username=body.username,
         name=body.name,
         password=body.password,
@@ -235,7 +235,7 @@ async def update_user(
     """Rename, link to a NIP or an external identity, disable (ends every login) or enable."""
     _admin(principal)
     expected = version_from_if_match(if_match)
-    await gateway.identity.update_user(
+    await gateway.identity.users.update_user(
         username, expected_version=expected, changes=body.model_dump(exclude_unset=True), by=principal
     )
     return await _user(gateway, username, response)
@@ -247,7 +247,7 @@ async def set_password(
 ) -> Response:
     """Set a user's password (e.g. a forgotten one); every login of the user ends."""
     _admin(principal)
-    await gateway.identity.set_password(username, body.password, by=principal)
+    await gateway.identity.users.set_password(username, body.password, by=principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -257,7 +257,7 @@ async def unlock_user(
 ) -> UserPublic:
     """Lift a lockout after failed logins."""
     _admin(principal)
-    await gateway.identity.unlock(username, by=principal)
+    await gateway.identity.users.unlock(username, by=principal)
     return await _user(gateway, username, response)
 
 
@@ -267,7 +267,9 @@ async def grant_user(
 ) -> GrantPublic:
     """Grant a role within an agency, a province or all agencies (takes effect at the next token)."""
     _admin(principal)
-    return GrantPublic.of(await gateway.identity.grant(user_holder(username), body.grant(), by=principal))
+    return GrantPublic.of(
+        await gateway.identity.grants.grant(user_holder(username), body.grant(), by=principal)
+    )
 
 
 @router.delete(
@@ -278,7 +280,7 @@ async def revoke_user_grant(
 ) -> Response:
     """Take a role grant back (takes effect at the next token)."""
     _admin(principal)
-    await gateway.identity.revoke_grant(user_holder(username), grant_id, by=principal)
+    await gateway.identity.grants.revoke_grant(user_holder(username), grant_id, by=principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -289,9 +291,9 @@ async def list_clients(
     """Agency systems by client id."""
     _admin(principal)
     after = cursor_key(cursor, str)
-    rows = await gateway.identity.list_clients(after=after[0] if after else None, limit=limit + 1)
+    rows = await gateway.identity.clients.list_clients(after=after[0] if after else None, limit=limit + 1)
     page = rows[:limit]
-    grants = await gateway.identity.grants_of([client_holder(r["client_id"]) for r in page])
+    grants = await gateway.identity.grants.grants_of([client_holder(r["client_id"]) for r in page])
     return Page(
         items=[ClientPublic.of(r, grants.get(client_holder(r["client_id"]), [])) for r in page],
         next_cursor=encode_cursor([page[-1]["client_id"]]) if len(rows) > limit else None,
@@ -304,7 +306,7 @@ async def create_client(
 ) -> ClientWithSecret:
     """Register an agency system (role `integration` in its agency); answers its secret once."""
     _admin(principal)
-    _, secret = await gateway.identity.create_client(
+    _, secret = await gateway.identity.clients.create_client(
         client_id=body.client_id, name=body.name, agency_code=body.agency_code, by=principal
     )
     response.headers["Location"] = f"{router.prefix}/clients/{body.client_id}"
@@ -332,7 +334,9 @@ async def update_client(
     """Disable (its tokens stop working) or enable an agency system; needs If-Match."""
     _admin(principal)
     expected = version_from_if_match(if_match)
-    await gateway.identity.set_client_active(client_id, body.active, expected_version=expected, by=principal)
+    await gateway.identity.clients.set_client_active(
+        client_id, body.active, expected_version=expected, by=principal
+    )
     return await _client(gateway, client_id, response)
 
 
@@ -342,7 +346,7 @@ async def rotate_client_secret(
 ) -> ClientWithSecret:
     """A new secret; the previous one keeps working for the grace period (ASN_CLIENT_SECRET_GRACE_SECONDS)."""
     _admin(principal)
-    _, secret = await gateway.identity.rotate_client_secret(client_id, by=principal)
+    _, secret = await gateway.identity.clients.rotate_client_secret(client_id, by=principal)
     return ClientWithSecret(client=await _client(gateway, client_id, response), client_secret=secret)
 
 
@@ -352,7 +356,9 @@ async def grant_client(
 ) -> GrantPublic:
     """Grant an agency system another role or scope."""
     _admin(principal)
-    return GrantPublic.of(await gateway.identity.grant(client_holder(client_id), body.grant(), by=principal))
+    return GrantPublic.of(
+        await gateway.identity.grants.grant(client_holder(client_id), body.grant(), by=principal)
+    )
 
 
 @router.delete(
@@ -363,5 +369,5 @@ async def revoke_client_grant(
 ) -> Response:
     """Take a grant back from an agency system."""
     _admin(principal)
-    await gateway.identity.revoke_grant(client_holder(client_id), grant_id, by=principal)
+    await gateway.identity.grants.revoke_grant(client_holder(client_id), grant_id, by=principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -59,12 +59,12 @@ async def ensure_demo_users(
     identity = Identity(config, db)
     created = []
     try:
-        existing = {row["username"] for row in await identity.list_users(after=None, limit=100_000)}
+        existing = {row["username"] for row in await identity.users.list_users(after=None, limit=100_000)}
         accounts = demo_accounts(province_code, employee_nip, supervisor_nip, approver_nip)
         for username, name, nip, grant in accounts:
             if username in existing:
                 continue
-            await identity.create_user(
+            await identity.users.create_user(
                 username=username,
                 name=name,
                 password=DEMO_PASSWORD,

@@ -19,7 +19,7 @@ from shared.testing import eventually
 
 def access_headers(gateway_app: FastAPI, principal: Principal | None = None) -> dict[str, str]:
     """A bearer access token the gateway issued for `principal` (default: every role, every agency)."""
-    tokens = gateway_app.state.gateway.identity.tokens
+    tokens = gateway_app.state.gateway.identity.sessions.tokens
     token = tokens.issue(principal or system_principal("tester"), uuid.uuid4())
     return {"Authorization": f"Bearer {token}"}
 

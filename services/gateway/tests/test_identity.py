@@ -38,7 +38,7 @@ async def gateway(settings):
     app = create_app(settings)
     async with serve_gateway(app, with_token=False) as client:
         await know_agencies(app, {"7600": ["7601"], "7300": ["7302"]})
-        await app.state.gateway.identity.create_user(
+        await app.state.gateway.identity.users.create_user(
             username="andi",
             name="Andi Mappaseng",
             password=PASSWORD,
@@ -81,7 +81,7 @@ async def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_accoun
         "/api/v1/auth/token", data={"grant_type": "password", "username": "andi", "password": PASSWORD}
     )
     assert right.status_code == 423
-    await gateway.app.state.gateway.identity.unlock("andi")
+    await gateway.app.state.gateway.identity.users.unlock("andi")
     assert (await login(gateway, "andi", PASSWORD))["access_token"]
 
 
@@ -151,7 +151,7 @@ async def test_logout_revokes_the_access_token_and_its_refresh_token(gateway):
 
 async def test_expired_tampered_wrong_audience_and_foreign_tokens_are_refused(gateway, settings):
     principal = Principal(subject="andi", roles=frozenset({Role.ADMIN}), agencies=None)
-    tokens = gateway.app.state.gateway.identity.tokens
+    tokens = gateway.app.state.gateway.identity.sessions.tokens
     secret = settings.token_secret.get_secret_value()
     expired = tokens.issue(principal, uuid.uuid4(), now=time.time() - 3600)
     good = tokens.issue(principal, uuid.uuid4())
@@ -188,7 +188,7 @@ async def test_expired_tampered_wrong_audience_and_foreign_tokens_are_refused(ga
 
 async def test_an_agency_client_signs_in_with_its_secret_and_rotation_keeps_the_old_one_for_a_while(gateway):
     identity = gateway.app.state.gateway.identity
-    _, secret = await identity.create_client(
+    _, secret = await identity.clients.create_client(
         client_id="simpeg-mamuju", name="SIMPEG Mamuju", agency_code="7601"
     )
     signed_in = await _client_login(gateway, "simpeg-mamuju", secret)
@@ -204,15 +204,16 @@ async def test_an_agency_client_signs_in_with_its_secret_and_rotation_keeps_the_
     )
     assert basic.status_code == 200
 
-    _, new_secret = await identity.rotate_client_secret("simpeg-mamuju")
+    _, new_secret = await identity.clients.rotate_client_secret("simpeg-mamuju")
     assert (await _client_login(gateway, "simpeg-mamuju", new_secret)).status_code == 200
     assert (await _client_login(gateway, "simpeg-mamuju", secret)).status_code == 200  # grace period
-    identity.settings = identity.settings.model_copy(update={"client_secret_grace_seconds": 0})
-    _, newest = await identity.rotate_client_secret("simpeg-mamuju")
+    clients = identity.clients
+    clients.settings = clients.settings.model_copy(update={"client_secret_grace_seconds": 0})
+    _, newest = await identity.clients.rotate_client_secret("simpeg-mamuju")
     assert (await _client_login(gateway, "simpeg-mamuju", new_secret)).status_code == 401
     assert (await _client_login(gateway, "simpeg-mamuju", "tebakan")).status_code == 401
 
-    await identity.set_client_active("simpeg-mamuju", False)
+    await identity.clients.set_client_active("simpeg-mamuju", False)
     refused = await gateway.get("/api/v1/auth/me", headers=bearer(signed_in.json()))
     assert refused.status_code == 401 and refused.json()["type"] == "/problems/token-revoked"
     assert (await _client_login(gateway, "simpeg-mamuju", newest)).status_code == 401
@@ -220,7 +221,7 @@ async def test_an_agency_client_signs_in_with_its_secret_and_rotation_keeps_the_
 
 async def test_an_administrator_grants_only_within_their_own_scope(gateway):
     identity = gateway.app.state.gateway.identity
-    await identity.create_user(
+    await identity.users.create_user(
         username="admin.mamuju",
         name="Admin Mamuju",
         password=PASSWORD,
@@ -335,7 +336,7 @@ async def test_the_cli_manages_users_and_clients(settings, monkeypatch):
 
 async def _admin_tokens(gateway):
     identity = gateway.app.state.gateway.identity
-    await identity.create_user(
+    await identity.users.create_user(
         username="root", name="Root", password=PASSWORD, grants=[Grant(Role.ADMIN, ScopeKind.ALL)]
     )
     return await login(gateway, "root", PASSWORD)
@@ -380,7 +381,7 @@ async def test_a_token_of_the_external_oidc_issuer_counts_for_the_linked_account
         )
         app = create_app(settings)
         async with serve_gateway(app, with_token=False) as gateway:
-            await app.state.gateway.identity.create_user(
+            await app.state.gateway.identity.users.create_user(
                 username="rina",
                 name="Rina Sulbar",
                 password=None,

@@ -29,8 +29,10 @@ async def gateway(make_settings):
             ("andi", Grant(Role.HR_OFFICER, ScopeKind.AGENCY, "7601")),
             ("wayan", Grant(Role.HR_OFFICER, ScopeKind.AGENCY, "7301")),
         ):
-            await identity.create_user(username=username, name=username, password=PASSWORD, grants=[grant])
-        await identity.create_client(client_id="simpeg-7601", name="SIMPEG 7601", agency_code="7601")
+            await identity.users.create_user(
+                username=username, name=username, password=PASSWORD, grants=[grant]
+            )
+        await identity.clients.create_client(client_id="simpeg-7601", name="SIMPEG 7601", agency_code="7601")
         client.app = app
         yield client
 
