@@ -94,21 +94,55 @@ async def existing_keys(connection: AsyncConnection, column: Any, keys: Sequence
     return found
 
 
-async def versioned_upsert(
-    connection: AsyncConnection, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]
+def dialect_insert(connection: AsyncConnection, table: Table) -> Any:
+    """An INSERT of `table` that can take ON CONFLICT: PostgreSQL and SQLite (3.24 and later) share its
+    syntax, and SQLAlchemy offers it through each dialect's own `insert`."""
+    make_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return make_insert(table)
+
+
+async def upsert(
+    connection: AsyncConnection,
+    table: Table,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    update: Mapping[str, Any] | None = None,
 ) -> None:
-    """Insert a read model's row, or bring it to `values`, unless it already holds a newer `version`: an
-    event replayed or delivered late never moves a copy back. One statement, so two consumers applying
-    events of one row at once cannot interleave a read and a write (PostgreSQL and SQLite alike)."""
-    dialect = connection.dialect.name
-    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = make_insert(table).values({**key, **values})
-    statement = statement.on_conflict_do_update(
-        index_elements=list(key),
-        set_={name: statement.excluded[name] for name in values},
-        where=table.c.version < statement.excluded.version,
+    """Insert the row of `key` with `values`, or, when it exists, set `update` on it (by default `values`;
+    an expression may refer to the stored row, `table.c.version + 1`). One statement, so two writers of one
+    row cannot both insert (PostgreSQL and SQLite alike)."""
+    statement = dialect_insert(connection, table).values({**key, **values})
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_=dict(values if update is None else update)
+        )
     )
-    await connection.execute(statement)
+
+
+async def versioned_upsert(
+    connection: AsyncConnection,
+    table: Table,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    version: str = "version",
+    equal_replaces: bool = False,
+) -> bool:
+    """Insert a read model's row, or bring it to `values`, unless it already holds a newer `version` (or
+    the same one, unless `equal_replaces`): an event replayed or delivered late never moves a copy back.
+    One statement, so two consumers applying events of one row at once cannot interleave a read and a write
+    (PostgreSQL and SQLite alike). True when the row was written."""
+    statement = dialect_insert(connection, table).values({**key, **values})
+    stored, incoming = table.c[version], statement.excluded[version]
+    result = await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: statement.excluded[name] for name in values},
+            where=stored <= incoming if equal_replaces else stored < incoming,
+        )
+    )
+    return bool(result.rowcount)
 
 
 def _bound(

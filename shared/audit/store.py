@@ -20,11 +20,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.audit.chain import GENESIS, ChainCheck, Entry, Verification, seal
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, dialect_insert
 
 HEAD_ID = 1
 SEQ = BigInteger().with_variant(Integer, "sqlite")
@@ -141,9 +140,8 @@ class AuditLog:
     async def _lock_head(self, connection: AsyncConnection) -> tuple[int, str]:
         row = (await connection.execute(self._head_query().with_for_update())).first()
         if row is None:
-            dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
             await connection.execute(
-                dialect_insert(self.head_table)
+                dialect_insert(connection, self.head_table)
                 .values(id=HEAD_ID, last_seq=0, last_hash=GENESIS)
                 .on_conflict_do_nothing(index_elements=["id"])
             )

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import clock
@@ -21,7 +21,7 @@ from shared.contracts.employee import (
     EmployeeSnapshot,
     EmployeeStatusChanged,
 )
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, upsert
 from shared.deps import ConnectionDep
 from shared.errors import NotFound
 from shared.events.envelope import CloudEvent
@@ -75,26 +75,27 @@ class EmployeeView(BaseModel):
     updated_at: datetime
 
 
-async def _apply(connection: AsyncConnection, table: Table, nip: str, values: dict[str, Any]) -> None:
-    """Insert or change the row; only columns this read model keeps are taken from the event."""
+async def _apply(
+    connection: AsyncConnection, table: Table, nip: str, values: dict[str, Any], *, whole: bool = False
+) -> None:
+    """Bring the row to the event; only columns this read model keeps are taken from it. A `whole` employee
+    (a registration or an update) inserts the row or replaces it, in one statement; the other events change
+    one that exists."""
     values = {k: v for k, v in values.items() if k in table.c and k not in ("nip", "version", "updated_at")}
-    version = await connection.scalar(select(table.c.version).where(table.c.nip == nip))
     now = clock.now()
-    if version is None:
-        await connection.execute(
-            insert(table).values({**values, "nip": nip, "version": 1, "updated_at": now})
-        )
-    else:
-        await connection.execute(
-            update(table)
-            .where(table.c.nip == nip)
-            .values({**values, "version": version + 1, "updated_at": now})
-        )
+    changes = {**values, "version": table.c.version + 1, "updated_at": now}
+    if whole:
+        first = {**values, "version": 1, "updated_at": now}
+        await upsert(connection, table, {"nip": nip}, first, update=changes)
+        return
+    changed = await connection.execute(update(table).where(table.c.nip == nip).values(changes))
+    if changed.rowcount == 0:
+        raise LookupError(f"no employee {nip} to change: the event came before the employee's registration")
 
 
 def employee_subscriptions(table: Table) -> list[Subscription]:
     async def on_snapshot(uow: UnitOfWork, event: CloudEvent, data: EmployeeSnapshot) -> None:
-        await _apply(uow.connection, table, data.nip, data.model_dump())
+        await _apply(uow.connection, table, data.nip, data.model_dump(), whole=True)
 
     async def on_status_changed(uow: UnitOfWork, event: CloudEvent, data: EmployeeStatusChanged) -> None:
         await _apply(uow.connection, table, data.nip, {"status": data.status})

@@ -9,8 +9,7 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Table, and_, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -56,21 +55,12 @@ from services.appraisal.domain.skp import (
 )
 from services.appraisal.domain.talent import Potential, PotentialPolicy
 from shared import clock
+from shared.db import upsert
 from shared.errors import PreconditionFailed
 
 
 def _now() -> datetime:
     return clock.now()
-
-
-async def _upsert(
-    connection: AsyncConnection, table: Table, key: dict[str, Any], values: dict[str, Any]
-) -> None:
-    """Insert the row or update the one with `key`, in one statement, so concurrent writers cannot both
-    insert (PostgreSQL and SQLite share the ON CONFLICT syntax)."""
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(table).values({**key, **values})
-    await connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
 
 
 # --- periods ---------------------------------------------------------------------------------------------
@@ -512,7 +502,7 @@ class SkpRepository:
         )
 
     async def put_realisation(self, skp_id: UUID, r: Realisation) -> None:
-        await _upsert(
+        await upsert(
             self.connection,
             skp_realisations,
             {"indicator_id": r.indicator_id, "point": r.point},
@@ -543,7 +533,7 @@ class SkpRepository:
         )
 
     async def put_evaluation(self, skp_id: UUID, e: Evaluation) -> None:
-        await _upsert(
+        await upsert(
             self.connection,
             evaluations,
             {"skp_id": skp_id, "point": e.point},
@@ -560,7 +550,7 @@ class SkpRepository:
         )
 
     async def put_objection(self, skp_id: UUID, o: Objection) -> None:
-        await _upsert(
+        await upsert(
             self.connection,
             objections,
             {"id": o.id},
@@ -734,7 +724,7 @@ class TalentRepository:
         return {row.nip: row for row in rows}
 
     async def put_position(self, nip: str, values: dict[str, Any]) -> None:
-        await _upsert(self.connection, talent_positions, {"nip": nip}, {**values, "updated_at": _now()})
+        await upsert(self.connection, talent_positions, {"nip": nip}, {**values, "updated_at": _now()})
 
     async def position(self, nip: str) -> Row[Any] | None:
         return (

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.adapters.tables import agencies, clients, grants, refresh_tokens, users
 from services.gateway.domain.grants import Grant, ScopeKind
+from shared.db import versioned_upsert
 from shared.principal import Role
 
 
@@ -142,13 +143,8 @@ async def known_agencies(connection: AsyncConnection, codes: Collection[str]) ->
 
 async def upsert_agency(connection: AsyncConnection, values: Mapping[str, Any]) -> None:
     """Keeps the newest version of an agency; an older or replayed event changes nothing."""
-    current = await connection.scalar(select(agencies.c.version).where(agencies.c.code == values["code"]))
-    if current is None:
-        await connection.execute(insert(agencies).values(dict(values)))
-    elif values["version"] > current:
-        await connection.execute(
-            update(agencies).where(agencies.c.code == values["code"]).values(dict(values))
-        )
+    changes = {name: value for name, value in values.items() if name != "code"}
+    await versioned_upsert(connection, agencies, {"code": values["code"]}, changes)
 
 
 async def add_refresh_token(connection: AsyncConnection, values: dict[str, Any]) -> None:

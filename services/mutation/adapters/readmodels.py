@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mutation.adapters.tables import agencies, competencies, positions, units
+from shared import db
 
 
 async def upsert(
@@ -20,24 +20,22 @@ async def upsert(
     *,
     newer_only: bool = True,
 ) -> None:
-    """Insert the row, or update it when the incoming `version` is newer (one statement: PostgreSQL and
-    SQLite share the ON CONFLICT syntax)."""
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(table).values({**key, **values})
-    where = (table.c.version < statement.excluded.version) if newer_only else None
-    await connection.execute(
-        statement.on_conflict_do_update(index_elements=list(key), set_=dict(values), where=where)
-    )
+    """Insert the row, or update it (when the incoming `version` is newer, unless not `newer_only`).
+    Delegates to `shared.db`; kept only for `adapters/people.py`, which can call `shared.db.upsert`."""
+    if newer_only:
+        await db.versioned_upsert(connection, table, key, values)
+    else:
+        await db.upsert(connection, table, key, values)
 
 
 async def put_agency(connection: AsyncConnection, data: Mapping[str, Any]) -> None:
     values = {k: data[k] for k in ("name", "kind", "province_code", "version")}
-    await upsert(connection, agencies, {"code": data["code"]}, values)
+    await db.versioned_upsert(connection, agencies, {"code": data["code"]}, values)
 
 
 async def put_unit(connection: AsyncConnection, data: Mapping[str, Any]) -> None:
     names = ("agency_code", "parent_id", "name", "kind", "location", "head_position_id", "version")
-    await upsert(connection, units, {"unit_id": data["unit_id"]}, {k: data[k] for k in names})
+    await db.versioned_upsert(connection, units, {"unit_id": data["unit_id"]}, {k: data[k] for k in names})
 
 
 async def put_position(connection: AsyncConnection, data: Mapping[str, Any]) -> None:
@@ -53,7 +51,9 @@ async def put_position(connection: AsyncConnection, data: Mapping[str, Any]) -> 
         "retirement_age",
         "version",
     )
-    await upsert(connection, positions, {"position_id": data["position_id"]}, {k: data[k] for k in names})
+    await db.versioned_upsert(
+        connection, positions, {"position_id": data["position_id"]}, {k: data[k] for k in names}
+    )
 
 
 async def put_workload(
@@ -79,16 +79,12 @@ async def put_workload(
 
 async def put_competencies(connection: AsyncConnection, nip: str, levels: list[Mapping[str, Any]]) -> None:
     """The newest assessment per competency wins; an older one arriving late is ignored."""
-    table = competencies
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     for level in levels:
-        statement = dialect_insert(table).values(
-            nip=nip, competency=level["competency"], level=level["level"], assessed_on=level["assessed_on"]
-        )
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["nip", "competency"],
-                set_={"level": statement.excluded.level, "assessed_on": statement.excluded.assessed_on},
-                where=table.c.assessed_on <= statement.excluded.assessed_on,
-            )
+        await db.versioned_upsert(
+            connection,
+            competencies,
+            {"nip": nip, "competency": level["competency"]},
+            {"level": level["level"], "assessed_on": level["assessed_on"]},
+            version="assessed_on",
+            equal_replaces=True,
         )

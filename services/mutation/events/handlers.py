@@ -5,8 +5,6 @@ annual appraisal predicates and 9-box positions. The saga: `position-changed` na
 completes it, `move-failed` marks it failed.
 """
 
-from sqlalchemy import insert, select, update
-
 from services.mutation.adapters import readmodels
 from services.mutation.adapters.tables import appraisal_predicates, employees, talent_boxes
 from services.mutation.service import effective
@@ -20,6 +18,7 @@ from shared.contracts.employee import (
     UnitState,
     WorkloadAssessed,
 )
+from shared.db import upsert, versioned_upsert
 from shared.events.envelope import CloudEvent
 from shared.events.inbox import Subscription
 from shared.readmodels.employees import employee_subscriptions
@@ -30,29 +29,17 @@ async def on_evaluation_finalised(uow: UnitOfWork, event: CloudEvent, data: Eval
     """Keep each year's annual predicate; a revision after an upheld objection replaces it."""
     if data.period != "annual":
         return
-    table = appraisal_predicates
-    changed = await uow.connection.execute(
-        update(table)
-        .where(table.c.nip == data.nip, table.c.year == data.year)
-        .values(predicate=data.predicate)
-    )
-    if changed.rowcount == 0:
-        await uow.connection.execute(
-            insert(table).values(nip=data.nip, year=data.year, predicate=data.predicate)
-        )
+    key = {"nip": data.nip, "year": data.year}
+    await upsert(uow.connection, appraisal_predicates, key, {"predicate": data.predicate})
 
 
 async def on_talent_box_changed(uow: UnitOfWork, event: CloudEvent, data: TalentBoxChanged) -> None:
-    """Each person's latest 9-box: a placement score component and the succession pool."""
-    table = talent_boxes
+    """Each person's latest 9-box: a placement score component and the succession pool. A box of an older
+    year arriving late changes nothing; one of the same year replaces the box (a revised predicate)."""
     values = {"box": data.box, "in_succession_pool": data.in_succession_pool, "year": data.year}
-    changed = await uow.connection.execute(
-        update(table).where(table.c.nip == data.nip, table.c.year <= data.year).values(**values)
+    await versioned_upsert(
+        uow.connection, talent_boxes, {"nip": data.nip}, values, version="year", equal_replaces=True
     )
-    if changed.rowcount == 0:
-        exists = await uow.connection.scalar(select(table.c.nip).where(table.c.nip == data.nip))
-        if exists is None:  # else: a box of an older year arrived late and changes nothing
-            await uow.connection.execute(insert(table).values(nip=data.nip, **values))
 
 
 async def on_agency(uow: UnitOfWork, event: CloudEvent, data: AgencyState) -> None:

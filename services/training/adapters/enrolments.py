@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import Row, and_, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.training.adapters.tables import (
@@ -29,6 +28,7 @@ from services.training.domain.sessions import (
     Reaction,
 )
 from shared import clock
+from shared.db import dialect_insert
 from shared.errors import PreconditionFailed
 
 COMPLETED = EnrolmentStatus.COMPLETED.value
@@ -215,8 +215,7 @@ class EnrolmentRepository:
         if not marks:
             return
         now = _now()
-        dialect_insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
-        statement = dialect_insert(attendance).values(
+        statement = dialect_insert(self.connection, attendance).values(
             [
                 {
                     "enrolment_id": enrolment_id,

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.training.adapters.tables import employee_competencies, employees, positions, units
@@ -15,26 +14,9 @@ from services.training.domain.competencies import competency_key
 from services.training.domain.development import Colleague, UnitNode
 from shared import clock
 from shared.contracts.employee import CompetencyLevel, PositionState, UnitState
+from shared.db import versioned_upsert
 
 ACTIVE = "active"
-
-
-def _insert(connection: AsyncConnection, table: Table) -> Any:
-    return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-async def _upsert_versioned(
-    connection: AsyncConnection, table: Table, key: str, values: dict[str, Any]
-) -> None:
-    """Insert, or update only from a newer version: a replayed or late event never moves a row back."""
-    statement = _insert(connection, table).values(values)
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[key],
-            set_={k: statement.excluded[k] for k in values if k != key},
-            where=table.c.version < statement.excluded.version,
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -94,12 +76,11 @@ class ReadModels:
         self.connection = connection
 
     async def put_position(self, position: PositionState) -> None:
-        await _upsert_versioned(
+        await versioned_upsert(
             self.connection,
             positions,
-            "position_id",
+            {"position_id": position.position_id},
             {
-                "position_id": position.position_id,
                 "unit_id": position.unit_id,
                 "agency_code": position.agency_code,
                 "name": position.name,
@@ -112,12 +93,11 @@ class ReadModels:
         )
 
     async def put_unit(self, unit: UnitState) -> None:
-        await _upsert_versioned(
+        await versioned_upsert(
             self.connection,
             units,
-            "unit_id",
+            {"unit_id": unit.unit_id},
             {
-                "unit_id": unit.unit_id,
                 "agency_code": unit.agency_code,
                 "parent_id": unit.parent_id,
                 "name": unit.name,
@@ -129,23 +109,19 @@ class ReadModels:
 
     async def put_competencies(self, nip: str, assessments: Sequence[CompetencyLevel]) -> None:
         """Keep the latest assessment of each competency; an older one never replaces a newer one."""
-        table = employee_competencies
         for assessment in assessments:
-            values = {
-                "nip": nip,
-                "competency_key": competency_key(assessment.competency),
-                "competency": assessment.competency,
-                "level": assessment.level,
-                "assessed_on": assessment.assessed_on,
-                "source": assessment.source,
-            }
-            statement = _insert(self.connection, table).values(values)
-            await self.connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["nip", "competency_key"],
-                    set_={k: statement.excluded[k] for k in ("competency", "level", "assessed_on", "source")},
-                    where=table.c.assessed_on <= statement.excluded.assessed_on,
-                )
+            await versioned_upsert(
+                self.connection,
+                employee_competencies,
+                {"nip": nip, "competency_key": competency_key(assessment.competency)},
+                {
+                    "competency": assessment.competency,
+                    "level": assessment.level,
+                    "assessed_on": assessment.assessed_on,
+                    "source": assessment.source,
+                },
+                version="assessed_on",
+                equal_replaces=True,
             )
 
     async def position(self, position_id: str) -> PositionView | None:
