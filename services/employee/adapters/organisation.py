@@ -228,7 +228,7 @@ async def search_agencies(
     return [_agency_of(row) for row in rows]
 
 
-def _after(columns: tuple[Any, ...], key: list[Any]) -> ColumnElement[bool]:
+def _after(columns: tuple[Any, ...], key: tuple[Any, ...]) -> ColumnElement[bool]:
     """Rows after `key` in the order of `columns` (keyset pagination)."""
     condition = columns[-1] > key[-1]
     for column, value in zip(reversed(columns[:-1]), reversed(key[:-1]), strict=True):
@@ -244,7 +244,7 @@ async def search_units(
     top_level: bool,
     scope: frozenset[str] | None,
     limit: int,
-    after: list[Any] | None,
+    after: tuple[str, str, UUID] | None,
 ) -> list[Unit]:
     """A page of units by agency, name and id."""
     query = select(units)
@@ -258,7 +258,7 @@ async def search_units(
         query = query.where(units.c.agency_code.in_(sorted(scope)))
     order = (units.c.agency_code, units.c.name, units.c.id)
     if after is not None:
-        query = query.where(_after(order, [after[0], after[1], UUID(after[2])]))
+        query = query.where(_after(order, after))
     rows = await connection.execute(query.order_by(*order).limit(limit))
     return [unit_of(row) for row in rows]
 
@@ -271,7 +271,7 @@ async def search_positions(
     position_type: str | None,
     scope: frozenset[str] | None,
     limit: int,
-    after: list[Any] | None,
+    after: tuple[str, str, UUID] | None,
 ) -> list[Position]:
     """A page of positions by agency, name and id."""
     query = select(positions)
@@ -286,6 +286,6 @@ async def search_positions(
         query = query.where(positions.c.agency_code.in_(sorted(scope)))
     order = (positions.c.agency_code, positions.c.name, positions.c.id)
     if after is not None:
-        query = query.where(_after(order, [after[0], after[1], UUID(after[2])]))
+        query = query.where(_after(order, after))
     rows = await connection.execute(query.order_by(*order).limit(limit))
     return [position_of(row) for row in rows]

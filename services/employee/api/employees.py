@@ -30,7 +30,7 @@ from shared.deps import UowDep
 from shared.errors import Forbidden
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Principal, Role
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
@@ -313,7 +313,7 @@ async def search_employees(
     cursor: Cursor = None,
 ) -> Page[EmployeePublic]:
     """Search employees within your scope; pages are stable (ordered by NIP)."""
-    after = decode_cursor(cursor)
+    after = cursor_key(cursor, str)
     requested = EmployeeFilter(
         name=name,
         nip=nip,

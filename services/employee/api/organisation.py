@@ -15,7 +15,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.inputs import RequestModel
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Principal, Role
 from shared.references import References
 
@@ -368,7 +368,7 @@ async def list_agencies(
         kind=kind,
         scope=principal.agency_filter(),
         limit=limit + 1,
-        after=decode_cursor(cursor),
+        after=cursor_key(cursor, str),
     )
     page = found[:limit]
     more = len(found) > limit
@@ -395,7 +395,7 @@ async def list_units(
         top_level=top_level,
         scope=_in_scope(principal, agency),
         limit=limit + 1,
-        after=decode_cursor(cursor),
+        after=cursor_key(cursor, str, str, UUID),
     )
     page = found[:limit]
     last = page[-1] if page else None
@@ -425,7 +425,7 @@ async def list_positions(
         position_type=position_type,
         scope=_in_scope(principal, agency),
         limit=limit + 1,
-        after=decode_cursor(cursor),
+        after=cursor_key(cursor, str, str, UUID),
     )
     page = found[:limit]
     figures = await workload_service.figures_of(connection, page)

@@ -13,7 +13,7 @@ from services.employee.domain import organisation
 from services.employee.domain.model import EducationLevel
 from services.employee.domain.organisation import Agency, AgencyKind, Position, PositionType, Unit, UnitKind
 from shared.contracts import employee as contracts
-from shared.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from shared.errors import Conflict, FieldProblem, NotFound
 from shared.etag import check_version
 from shared.events.envelope import CloudEvent, new_event
 from shared.uow import UnitOfWork
@@ -228,13 +228,6 @@ def _text(value: UUID | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _cursor_problem() -> InvalidInput:
-    return InvalidInput(
-        "the cursor is not one this list issued",
-        errors=[FieldProblem(field="cursor", message="invalid cursor")],
-    )
-
-
 async def list_agencies(
     connection: AsyncConnection,
     *,
@@ -242,10 +235,8 @@ async def list_agencies(
     kind: AgencyKind | None,
     scope: frozenset[str] | None,
     limit: int,
-    after: list[Any] | None,
+    after: tuple[str] | None,
 ) -> list[Agency]:
-    if after is not None and (len(after) != 1 or not isinstance(after[0], str)):
-        raise _cursor_problem()
     return await repository.search_agencies(
         connection,
         province_code=province_code,
@@ -256,18 +247,6 @@ async def list_agencies(
     )
 
 
-def _keyset(after: list[Any] | None) -> list[Any] | None:
-    """A cursor of (agency, name, id) as the repository takes it."""
-    if after is None:
-        return None
-    try:
-        agency_code, name, row_id = after
-        UUID(row_id)
-    except (TypeError, ValueError):
-        raise _cursor_problem() from None
-    return [str(agency_code), str(name), row_id]
-
-
 async def list_units(
     connection: AsyncConnection,
     *,
@@ -276,7 +255,7 @@ async def list_units(
     top_level: bool,
     scope: frozenset[str] | None,
     limit: int,
-    after: list[Any] | None,
+    after: tuple[str, str, UUID] | None,
 ) -> list[Unit]:
     return await repository.search_units(
         connection,
@@ -285,7 +264,7 @@ async def list_units(
         top_level=top_level,
         scope=scope,
         limit=limit,
-        after=_keyset(after),
+        after=after,
     )
 
 
@@ -297,7 +276,7 @@ async def list_positions(
     position_type: PositionType | None,
     scope: frozenset[str] | None,
     limit: int,
-    after: list[Any] | None,
+    after: tuple[str, str, UUID] | None,
 ) -> list[Position]:
     return await repository.search_positions(
         connection,
@@ -306,5 +285,5 @@ async def list_positions(
         position_type=position_type.value if position_type else None,
         scope=scope,
         limit=limit,
-        after=_keyset(after),
+        after=after,
     )
