@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import Column, MetaData
 
 from shared import clock
-from shared.aio import every
+from shared.aio import backoff, every
 from shared.db import Database
 from shared.declaration import BackgroundLoop, ServiceDeclaration
 from shared.events.bus import KafkaBus
@@ -161,7 +161,7 @@ class ServiceRuntime:
 
     async def _supervise(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Keep a background loop alive: a crash is logged and the loop restarted with growing delay."""
-        delay = 0.5
+        crashes = 0
         while True:
             try:
                 await run()
@@ -169,9 +169,10 @@ class ServiceRuntime:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                crashes += 1
+                delay = backoff(crashes, base=0.5, cap=MAX_RESTART_DELAY)
                 log.exception("%s crashed; restarting in %.1fs", name, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_RESTART_DELAY)
 
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
