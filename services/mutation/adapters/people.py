@@ -8,8 +8,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.mutation.adapters.readmodels import upsert
 from services.mutation.adapters.tables import agencies, relatives, service_bonds
+from shared.db import upsert
 
 
 async def agency_row(connection: AsyncConnection, code: str) -> RowMapping | None:
@@ -35,4 +35,4 @@ async def record_relative(connection: AsyncConnection, values: Mapping[str, Any]
 
 
 async def record_service_bond(connection: AsyncConnection, nip: str, values: Mapping[str, Any]) -> None:
-    await upsert(connection, service_bonds, {"nip": nip}, dict(values), newer_only=False)
+    await upsert(connection, service_bonds, {"nip": nip}, values)

@@ -5,27 +5,11 @@ late event never moves it back."""
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mutation.adapters.tables import agencies, competencies, positions, units
 from shared import db
-
-
-async def upsert(
-    connection: AsyncConnection,
-    table: Table,
-    key: Mapping[str, Any],
-    values: Mapping[str, Any],
-    *,
-    newer_only: bool = True,
-) -> None:
-    """Insert the row, or update it (when the incoming `version` is newer, unless not `newer_only`).
-    Delegates to `shared.db`; kept only for `adapters/people.py`, which can call `shared.db.upsert`."""
-    if newer_only:
-        await db.versioned_upsert(connection, table, key, values)
-    else:
-        await db.upsert(connection, table, key, values)
 
 
 async def put_agency(connection: AsyncConnection, data: Mapping[str, Any]) -> None:
