@@ -4,19 +4,18 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.mutation.adapters.tables import decree_registers, decrees
 from services.mutation.domain.decree import Decree, DecreeKind, DecreeStatus
+from shared.db import dialect_insert
 
 
 async def next_number(connection: AsyncConnection, register: str, year: int) -> int:
     """Take the register's next number: one upsert that increments the counter row and returns it. The row
     stays locked until the transaction ends, so a concurrent issue waits and then takes the number after;
     a rollback gives the number back."""
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    first = dialect_insert(decree_registers).values(register=register, year=year, last_number=1)
+    first = dialect_insert(connection, decree_registers).values(register=register, year=year, last_number=1)
     statement = first.on_conflict_do_update(
         index_elements=["register", "year"], set_={"last_number": decree_registers.c.last_number + 1}
     ).returning(decree_registers.c.last_number)
