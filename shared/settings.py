@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     training_url: str = "http://127.0.0.1:8004"
     upstream_timeout_seconds: float = 10.0
     upstream_connect_timeout_seconds: float = 2.0
+    # The gateway proxy's HTTP client: its own (the default, measured faster) or aiohttp's, which the gateway
+    # bench measures it against.
+    upstream_client: Literal["own", "aiohttp"] = "own"
 
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "Settings":

@@ -1,10 +1,11 @@
 """The gateway's routing proxy: `/api/v1/<segment>/...` goes to the service owning the segment.
 
-The hot path is neither httpx nor aiohttp but `services.gateway.upstream`, a keep-alive HTTP/1.1 client on
-asyncio and httptools: httpx's `AsyncClient` proxies ~11x slower than aiohttp (ARCHITECTURE.md §3), and
-aiohttp's client costs twice the CPU of that one (see its module). Each upstream gets one pool for the
-app's lifetime, and one aiohttp session for the gateway's own low-volume calls. A dead upstream answers
-502 and a silent one 504, as problem details naming the service and never its internal URL.
+The hot path is neither httpx nor aiohttp but `adapters.upstream`, a keep-alive HTTP/1.1 client on asyncio
+and httptools: httpx's `AsyncClient` proxies ~11x slower than aiohttp (ARCHITECTURE.md §3), and through the
+whole gateway that client serves 34% more requests than aiohttp's (see its module;
+`ASN_UPSTREAM_CLIENT=aiohttp` falls back to aiohttp). Each upstream gets one pool for the app's lifetime, and
+one aiohttp session for the gateway's own low-volume calls. A dead upstream answers 502 and a silent one 504,
+as problem details naming the service and never its internal URL.
 """
 
 import asyncio
@@ -22,8 +23,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from services.gateway.adapters.upstream import Timeouts, Upstream, UpstreamError, UpstreamResponse
+from services.gateway.adapters.upstream_aiohttp import AiohttpResponse, AiohttpUpstream
 from services.gateway.routes import API_PREFIX, owner_of
-from services.gateway.upstream import Timeouts, Upstream, UpstreamError, UpstreamResponse
 from shared import context
 from shared.errors import DomainError, UpstreamTimeout, UpstreamUnavailable
 from shared.problems import problem_response
@@ -113,8 +115,9 @@ class UpstreamPool:
         self.timeouts = Timeouts(
             connect=settings.upstream_connect_timeout_seconds, read=settings.upstream_timeout_seconds
         )
+        self._client = settings.upstream_client
         self._sessions: dict[str, aiohttp.ClientSession] = {}
-        self._upstreams: dict[str, Upstream] = {}
+        self._upstreams: dict[str, Upstream | AiohttpUpstream] = {}
         self._paths: dict[str, str] = {}
 
     @property
@@ -124,7 +127,7 @@ class UpstreamPool:
     def session(self, service: str) -> aiohttp.ClientSession:
         return self._sessions[service]
 
-    def upstream(self, service: str) -> Upstream:
+    def upstream(self, service: str) -> Upstream | AiohttpUpstream:
         """The proxy's connections to `service`."""
         return self._upstreams[service]
 
@@ -144,14 +147,6 @@ class UpstreamPool:
             url = URL(base)
             assert url.host is not None and url.port is not None, base
             self._paths[name] = url.raw_path.rstrip("/")
-            self._upstreams[name] = Upstream(
-                url.host,
-                url.port,
-                limit=CONNECTIONS_PER_UPSTREAM,
-                keepalive_seconds=KEEPALIVE_SECONDS,
-                timeouts=self.timeouts,
-                tls=ssl.create_default_context() if url.scheme == "https" else None,
-            )
             self._sessions[name] = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=CONNECTIONS_PER_UPSTREAM, keepalive_timeout=KEEPALIVE_SECONDS
@@ -162,6 +157,18 @@ class UpstreamPool:
                 # A shared jar would replay one user's Set-Cookie on every other user's requests.
                 cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=NO_AUTO_HEADERS,
+            )
+            self._upstreams[name] = (
+                AiohttpUpstream(self._sessions[name], str(url.origin()), self.timeouts)
+                if self._client == "aiohttp"
+                else Upstream(
+                    url.host,
+                    url.port,
+                    limit=CONNECTIONS_PER_UPSTREAM,
+                    keepalive_seconds=KEEPALIVE_SECONDS,
+                    timeouts=self.timeouts,
+                    tls=ssl.create_default_context() if url.scheme == "https" else None,
+                )
             )
 
     async def close(self) -> None:
@@ -267,7 +274,7 @@ def _if_none_match(scope: Scope) -> bytes | None:
     return None
 
 
-def _not_modified(upstream: UpstreamResponse, if_none_match: bytes) -> bool:
+def _not_modified(upstream: UpstreamResponse | AiohttpResponse, if_none_match: bytes) -> bool:
     """RFC 9110 §13.1.2: a 200 whose ETag matches one the client holds (weak comparison)."""
     etag = upstream.header(b"etag")
     if upstream.status != 200 or etag is None:
@@ -276,7 +283,7 @@ def _not_modified(upstream: UpstreamResponse, if_none_match: bytes) -> bool:
     return b"*" in offered or etag.removeprefix(b"W/") in offered
 
 
-async def _send_not_modified(upstream: UpstreamResponse, send: Send) -> None:
+async def _send_not_modified(upstream: UpstreamResponse | AiohttpResponse, send: Send) -> None:
     """The client's copy is current: 304 with the validators and no body, even when the service itself does
     not evaluate If-None-Match."""
     kept = [
@@ -314,7 +321,7 @@ async def _stream_body(first: bytes, receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
-async def _relay(upstream: UpstreamResponse, service: str, send: Send) -> None:
+async def _relay(upstream: UpstreamResponse | AiohttpResponse, service: str, send: Send) -> None:
     await send(
         {
             "type": "http.response.start",

@@ -1,12 +1,15 @@
 """The proxy's HTTP/1.1 client against a raw server on a real socket, answering as the path asks: with a
-length, in chunks, until it closes, to HEAD, and closing a kept-alive connection behind the client's back."""
+length, in chunks, until it closes, to HEAD, and closing a kept-alive connection behind the client's back; and
+the aiohttp fallback behind the same interface."""
 
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
-from services.gateway.upstream import Timeouts, Upstream, UpstreamError
+from services.gateway.adapters.upstream import Timeouts, Upstream, UpstreamError
+from services.gateway.adapters.upstream_aiohttp import AiohttpUpstream as UpstreamByAiohttp
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +63,7 @@ async def served() -> AsyncIterator[tuple[RawServer, Upstream]]:
         upstream.close()
 
 
-async def get(upstream: Upstream, path: bytes, method: str = "GET") -> tuple[int, bytes]:
+async def get(upstream: Upstream | UpstreamByAiohttp, path: bytes, method: str = "GET") -> tuple[int, bytes]:
     async with await upstream.request(method, path, [], None) as response:
         return response.status, await response.read()
 
@@ -113,3 +116,39 @@ async def test_something_that_is_not_http_is_an_upstream_error(served):
     _, upstream = served
     with pytest.raises(UpstreamError):
         await get(upstream, b"/garbage")
+
+
+@pytest.fixture
+async def through_aiohttp() -> AsyncIterator[tuple[RawServer, UpstreamByAiohttp]]:
+    raw = RawServer()
+    server = await asyncio.start_server(raw.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, aiohttp.ClientSession(auto_decompress=False) as session:
+        yield raw, UpstreamByAiohttp(session, f"http://127.0.0.1:{port}", Timeouts(connect=1.0, read=1.0))
+
+
+async def test_the_aiohttp_fallback_answers_like_the_own_client(through_aiohttp):
+    # ASN_UPSTREAM_CLIENT=aiohttp: the same interface, the same answers, the same errors for the proxy.
+    raw, upstream = through_aiohttp
+    assert await get(upstream, b"/length") == (200, b"hello")
+    assert await get(upstream, b"/chunks") == (200, b"abcde")
+    assert await get(upstream, b"/head", "HEAD") == (200, b"")
+    async with await upstream.request("GET", b"/length", [(b"x-probe", b"1")], None) as response:
+        assert response.header(b"content-length") == b"5"
+        assert response.content_length == 5
+        assert b"".join([part async for part in response.chunks()]) == b"hello"
+    assert b"x-probe: 1" in raw.requests[-1].lower()
+    with pytest.raises(UpstreamError):
+        await get(upstream, b"/garbage")
+
+
+async def test_the_aiohttp_fallback_reports_an_unreachable_service_as_an_upstream_error():
+    async with aiohttp.ClientSession() as session:
+        # A port nobody listens on, on loopback: found by binding and closing.
+        probe = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = probe.sockets[0].getsockname()[1]
+        probe.close()
+        await probe.wait_closed()
+        upstream = UpstreamByAiohttp(session, f"http://127.0.0.1:{port}", Timeouts(connect=1.0, read=1.0))
+        with pytest.raises(UpstreamError):
+            await upstream.request("GET", b"/length", [], None)
