@@ -16,9 +16,11 @@ import os
 import sys
 import time
 import uuid
+from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 import asyncpg
 from pydantic import BaseModel
@@ -65,7 +67,9 @@ def nip_of(i: int) -> str:
 async def feed(runtime: ServiceRuntime, people: int) -> None:
     """The events the employee and appraisal services would publish, applied by the mutation service's own
     handlers in one transaction."""
-    handlers = {s.type: s.handle for s in SUBSCRIPTIONS}
+    handlers: dict[str, list[Any]] = defaultdict(list)
+    for subscription in SUBSCRIPTIONS:  # every handler of a type, in order, as the inbox runs them
+        handlers[subscription.type].append(subscription.handle)
     events: list[tuple[str, BaseModel]] = []
     for code, kind, name in (
         (PROVINCE, "province", "Provinsi Sulawesi Barat"),
@@ -170,7 +174,8 @@ async def feed(runtime: ServiceRuntime, people: int) -> None:
     async with runtime.uow() as uow:
         for event_type, data in events:
             event = new_event(event_type, subject="bench", data=data)
-            await handlers[event_type](uow, event, type(data).model_validate(event.data))
+            for handle in handlers[event_type]:
+                await handle(uow, event, type(data).model_validate(event.data))
         await uow.complete()
 
 
