@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, case, delete, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -56,6 +56,30 @@ async def add_user(connection: AsyncConnection, values: dict[str, Any]) -> None:
 
 async def change_user(connection: AsyncConnection, username: str, values: dict[str, Any]) -> None:
     await connection.execute(update(users).where(users.c.username == username).values(values))
+
+
+async def count_failed_login(
+    connection: AsyncConnection, username: str, *, now: datetime, threshold: int, lock_until: datetime
+) -> bool | None:
+    """Count one failed login of an unlocked account in a single statement, so parallel failures are each
+    counted; the `threshold`-th locks the account until `lock_until` and starts the count again. True when
+    this failure locked it, False when it did not, None when the account was locked already (or is gone)."""
+    failures = users.c.failed_logins + 1
+    locks = failures >= threshold
+    statement = (
+        update(users)
+        .where(
+            users.c.username == username,
+            or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
+        )
+        .values(
+            failed_logins=case((locks, 0), else_=failures),
+            locked_until=case((locks, lock_until), else_=None),
+        )
+        .returning(users.c.locked_until)
+    )
+    row = (await connection.execute(statement)).first()
+    return None if row is None else row.locked_until is not None
 
 
 async def get_client(connection: AsyncConnection, client_id: str) -> RowMapping | None:

@@ -65,19 +65,17 @@ class Sessions:
             if user is None:
                 raise _bad_credentials()
             if not good:
-                failures = user["failed_logins"] + 1
-                locked = failures >= self.settings.lockout_threshold
-                await repo.change_user(
+                # Counted in the database, not read here and written back: parallel guesses all count.
+                locked = await repo.count_failed_login(
                     uow.connection,
                     username,
-                    {
-                        "failed_logins": 0 if locked else failures,
-                        "locked_until": now + timedelta(seconds=self.settings.lockout_seconds)
-                        if locked
-                        else None,
-                    },
+                    now=now,
+                    threshold=self.settings.lockout_threshold,
+                    lock_until=now + timedelta(seconds=self.settings.lockout_seconds),
                 )
                 await uow.commit()
+                if locked is None:
+                    raise AccountLocked("too many failed logins: the account is locked for a while")
                 if locked:
                     raise AccountLocked("too many failed logins: the account is now locked for a while")
                 raise _bad_credentials()
