@@ -13,7 +13,7 @@ import typer
 from asn.seed import SEEDED_SERVICES, demo_province, seed_service
 from asn.services import BY_NAME, SERVICES
 from shared import clock
-from shared.settings import Settings
+from shared.settings import Settings, forwarded_header_options
 
 app = typer.Typer(help="ASN Mutation Platform", no_args_is_help=True, add_completion=False)
 # Each service's own commands (`asn import`, `asn export`, `asn users`, `asn clients`).
@@ -84,6 +84,7 @@ def serve(
         host=settings.host,
         port=settings.listen_port,
         access_log=False,
+        **forwarded_header_options(settings),
     )
 
 

@@ -5,7 +5,7 @@ Every setting has a working default for `make dev`; production refuses the devel
 
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int | None = None
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated addresses or
+    # networks ("10.0.0.0/8"), as uvicorn takes them; empty, none are, and the caller is the peer.
+    trusted_proxies: str = ""
     var_dir: Path = Path("var")
     database_url: str | None = None
     # Connections a process keeps open (pool) and may add under load (overflow); PostgreSQL's own limit
@@ -105,6 +108,14 @@ class Settings(BaseSettings):
 
     def upstream_url(self, service: str) -> str:
         return str(getattr(self, f"{service}_url"))
+
+
+def forwarded_header_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for forwarded headers, wherever a service is served: only ASN_TRUSTED_PROXIES are
+    believed. uvicorn's own default believes 127.0.0.1, so any caller reaching the gateway from this machine
+    could name any address in X-Forwarded-For and so escape the gateway's per-address login rate limit."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted} if trusted else {"proxy_headers": False}
 
 
 def with_async_driver(url: str) -> str:

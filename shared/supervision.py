@@ -145,6 +145,10 @@ class Platform:
             raise PlatformError("migrations failed: " + "\n".join(failed))
 
     def _spawn(self, name: str) -> None:
+        env = self.env_of(name)
+        # As `asn serve` does (shared.settings.forwarded_header_options): forwarded headers are believed only
+        # from ASN_TRUSTED_PROXIES, never from uvicorn's default of 127.0.0.1.
+        trusted = env.get("ASN_TRUSTED_PROXIES", "").strip()
         command = [
             sys.executable,
             "-m",
@@ -156,8 +160,9 @@ class Platform:
             "--port",
             str(self.service_ports[name]),
             "--no-access-log",
+            *(["--forwarded-allow-ips", trusted] if trusted else ["--no-proxy-headers"]),
         ]
-        self._children[name] = ChildProcess(command, log_path=self.log_path(name), env=self.env_of(name))
+        self._children[name] = ChildProcess(command, log_path=self.log_path(name), env=env)
         self._write_pids()
 
     def _wait_ready(self, names: list[str], deadline: float) -> None:

@@ -38,10 +38,12 @@ async def serve_gateway(
 
 
 @asynccontextmanager
-async def serving(app: Any, *, lifespan: Literal["on", "off"] = "off") -> AsyncIterator[str]:
-    """`app` on a real socket (uvicorn, this event loop); yields its base URL."""
+async def serving(app: Any, *, lifespan: Literal["on", "off"] = "off", **options: Any) -> AsyncIterator[str]:
+    """`app` on a real socket (uvicorn, this event loop, `options` for its Config); yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning", **options
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     await eventually(lambda: server.started or task.done(), timeout=60, what="the server to start")
