@@ -3,6 +3,8 @@ field named, unless every part of it is understood.
 
 - A request body is a `RequestModel`: a field the API does not define is refused (an integrator must never
   believe a value was saved that was silently dropped), types are checked before anything changes.
+- A date or a time is written in ISO 8601: a number (or a text of digits alone) is refused, where pydantic
+  would take it for seconds since 1970 (`{"on": 0}` would mean 1 January 1970).
 - Text carries no control characters but tab, line feed and carriage return: NUL cannot be stored by
   PostgreSQL and would be by SQLite, and the others corrupt files, logs and the documents the platform
   prints. The rule is the same whatever the database; `shared.web` applies it to query strings and paths.
@@ -10,13 +12,18 @@ field named, unless every part of it is understood.
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any
+from datetime import date, datetime, time
+from functools import cache
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 # A civil servant's NIP (Nomor Induk Pegawai) as requests name it: its 18 digits. The employee service checks
 # what the digits say (birth date, TMT, gender) when an employee is registered.
 Nip = Annotated[str, Field(pattern=r"^\d{18}$", description="18-digit NIP", examples=["198503122010011001"])]
+
+# What pydantic would read as seconds since 1970 where a date or time is expected.
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
 
 # C0 controls and DEL, except tab, line feed and carriage return.
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -40,10 +47,40 @@ def _texts(value: Any) -> Iterator[str]:
             yield from _texts(item)
 
 
+# Stands in for a number sent as a date: the field's own validation refuses it.
+NOT_A_DATE = object()
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value) is not None)
+
+
+@cache
+def _is_temporal(annotation: Any) -> bool:
+    """A date, datetime or time, optional or annotated."""
+    if annotation in (date, datetime, time):
+        return True
+    return any(_is_temporal(inner) for inner in get_args(annotation))
+
+
 class RequestModel(BaseModel):
     """Base of every request body and of the models nested in one."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dates_as_text(cls, data: Any) -> Any:
+        # Replaced by a value no date accepts, so the refusal names the field like any other wrong type.
+        if not isinstance(data, dict):
+            return data
+        for name, field in cls.model_fields.items():
+            key = field.alias or name
+            if key in data and _is_temporal(field.annotation) and _is_number(data[key]):
+                data = {**data, key: NOT_A_DATE}
+        return data
 
     @field_validator("*", mode="after")
     @classmethod

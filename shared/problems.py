@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared import context
 from shared.errors import DomainError, FieldProblem
@@ -76,6 +77,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 _MESSAGES = {
     "extra_forbidden": "unknown field: this API defines no field of that name, so nothing was saved",
     "missing": "required",
+    # Numbers too (shared.inputs): they are not read as seconds since 1970.
+    "date_type": "a date, written as YYYY-MM-DD",
+    "datetime_type": "a date and time, written in ISO 8601 (2026-12-07T09:00:00+07:00)",
 }
 
 
@@ -102,14 +106,25 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     phrase = HTTPStatus(exc.status_code).phrase
     code = phrase.lower().replace(" ", "-").replace("'", "")
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
-    return problem_response(
-        exc.status_code,
-        code,
-        phrase,
-        detail,
-        instance=request.url.path,
-        headers=getattr(exc, "headers", None),
-    )
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route of the path only; a path served by several routes
+        # (GET and POST of a collection) takes them all (RFC 9110: Allow lists every method the target takes).
+        headers = {**(headers or {}), "Allow": ", ".join(_methods_of(request))}
+    return problem_response(exc.status_code, code, phrase, detail, instance=request.url.path, headers=headers)
+
+
+def _methods_of(request: Request) -> list[str]:
+    """The methods some route takes at the request's path, asked of the routes themselves."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

@@ -102,10 +102,10 @@ def only_own_records_for_employees(role: Role, target: str, body: Any, ids: Mapp
         assert {item["nip"] for item in body["items"]} <= {ids["self"]}, body
 
 
-def read_model(service: str) -> Family:
-    path = f"/api/v1/{service}/employees/{{}}"
+def read_model(service: str, part: str = "") -> Family:
+    path = f"/api/v1/{service}/employees/{{}}{part}"
     return Family(
-        f"{service} read model",
+        f"{service} read model{part}",
         service,
         lambda ids: records(
             ("GET", path.format(ids["self"]), None),
@@ -241,6 +241,8 @@ FAMILIES: tuple[Family, ...] = (
     ),
     read_model("appraisal"),
     read_model("mutation"),
+    # A person's predicates are theirs like their record (issue 18: any HR officer read another agency's).
+    read_model("mutation", "/predicates"),
     read_model("training"),
     Family(
         "dossier",
