@@ -7,13 +7,17 @@
 - Quoting is strict: a stray quote refuses the file rather than silently merging cells.
 - Each row comes with the line of the file it starts on (a quoted value may span lines), as a person sees it
   in an editor; rows with nothing but blanks are left out.
+- Text a spreadsheet would take for a formula is written with an apostrophe before it, and read back without
+  (`shared.spreadsheet_text`): `csv_lines` writes what `read_csv_rows` reads.
 
 The errors are plain: each service answers them with its own problem.
 """
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+
+from shared.spreadsheet_text import neutralise, restore
 
 DELIMITERS = (",", ";", "\t")
 
@@ -55,6 +59,18 @@ def read_csv_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as error:
             raise CsvError(str(error), line=reader.line_num) from None
         if any(cell.strip() for cell in cells):
-            yield line, cells
+            yield line, [restore(cell) for cell in cells]
         # reader.line_num counts the physical lines read so far, quoted line breaks included.
         line = reader.line_num + 1
+
+
+def csv_lines(rows: Iterable[Sequence[str | int | float]]) -> str:
+    """`rows` as comma-separated lines, each text neutralised so that a spreadsheet shows it as text;
+    numbers are written as they are."""
+    buffer = io.StringIO()
+    # Lines end with CRLF (RFC 4180): Python's writer quotes a value holding a character of the line end
+    # only, and text may hold a carriage return, which would otherwise go out bare and split its row.
+    csv.writer(buffer, lineterminator="\r\n").writerows(
+        [neutralise(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
+    )
+    return buffer.getvalue()

@@ -2,7 +2,6 @@
 sees (the header is line 1), and writing rows back. Knows nothing of employees: a header and rows of cells.
 """
 
-import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,8 +15,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from services.employee.domain.exchange import Cell, InvalidFile
-from shared.csv_text import CsvError, read_csv_rows
+from shared.csv_text import CsvError, csv_lines, read_csv_rows
 from shared.errors import DomainError, FieldProblem
+from shared.spreadsheet_text import starts_formula
 
 XLSX_MAGIC = b"PK\x03\x04"  # an XLSX workbook is a zip archive
 
@@ -149,9 +149,7 @@ def csv_rows(rows: Iterable[Sequence[Cell]], date_format: str) -> bytes:
 
 
 def _csv(rows: Iterable[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode()
+    return csv_lines(rows).encode()
 
 
 def _text(cell: Cell, date_format: str) -> Any:
@@ -165,7 +163,8 @@ def _text(cell: Cell, date_format: str) -> Any:
 def write_xlsx(
     header: Sequence[str], rows: Iterable[Sequence[Cell]], date_format: str, target: IO[bytes]
 ) -> None:
-    """An XLSX workbook with one sheet; dates are real date cells shown in `date_format`. Blocking."""
+    """An XLSX workbook with one sheet; dates are real date cells shown in `date_format`, text is always
+    text. Blocking."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("employees")
     sheet.append(list(header))
@@ -180,4 +179,13 @@ def _xlsx_cell(sheet: Any, cell: Cell, number_format: str) -> Any:
         dated = WriteOnlyCell(sheet, value=cell)
         dated.number_format = number_format
         return dated
+    if isinstance(cell, str):
+        # openpyxl makes text beginning with "=" a formula, and "#N/A" an error: text stays text, and text a
+        # spreadsheet would read as a formula is marked as typed with an apostrophe, so editing the cell
+        # keeps it text. The value is the text itself: an import reads it back unchanged.
+        text = WriteOnlyCell(sheet, value=cell)
+        text.data_type = "s"
+        if starts_formula(cell):
+            text.quotePrefix = True
+        return text
     return cell

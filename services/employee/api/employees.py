@@ -2,12 +2,12 @@
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, Query, Response, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Select
 
 from services.employee.adapters.repository import EmployeeFilter
@@ -27,7 +27,7 @@ from services.employee.domain.model import (
 from services.employee.service import employees as service
 from shared.auth import PrincipalDep
 from shared.deps import UowDep
-from shared.errors import Forbidden
+from shared.errors import FieldProblem, Forbidden, InvalidInput
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
@@ -297,6 +297,28 @@ async def register_employee(
     return _answer(response, employee, principal)
 
 
+def updated_since_query(
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="with its offset", examples=["2026-01-31T00:00:00+07:00"])
+    ] = None,
+) -> datetime | None:
+    """The search's `updated_since`: with an offset (the records' times are absolute), and a time the database
+    can compare with, refused with 422 rather than failing the query (an export's after its first byte)."""
+    if updated_since is None:
+        return None
+    try:
+        return updated_since.astimezone(UTC)
+    except OverflowError:
+        message = "out of range once in UTC"
+        raise InvalidInput(
+            f"updated_since is {message}",
+            errors=[FieldProblem(field="updated_since", message=message, value=updated_since.isoformat())],
+        ) from None
+
+
+UpdatedSince = Annotated[datetime | None, Depends(updated_since_query)]
+
+
 @router.get("", response_model=Page[EmployeePublic])
 async def search_employees(
     uow: UowDep,
@@ -308,7 +330,7 @@ async def search_employees(
     position: str | None = None,
     rank: Annotated[str | None, Query(examples=["III/a"])] = None,
     employee_status: Annotated[EmployeeStatus | None, Query(alias="status")] = None,
-    updated_since: datetime | None = None,
+    updated_since: UpdatedSince = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[EmployeePublic]:

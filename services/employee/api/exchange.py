@@ -4,7 +4,6 @@ them as a file."""
 import asyncio
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -22,7 +21,7 @@ from services.employee.adapters.spreadsheets import (
     open_sheet,
     write_xlsx,
 )
-from services.employee.api.employees import RECORD_KEEPERS, scoped
+from services.employee.api.employees import RECORD_KEEPERS, UpdatedSince, scoped
 from services.employee.api.organisation import KEEPERS as ORGANISATION_KEEPERS
 from services.employee.domain import exchange
 from services.employee.domain.exchange import Cell, Mapping
@@ -130,7 +129,7 @@ def employee_filter(
     position: str | None = None,
     rank: Annotated[str | None, Query(examples=["III/a"])] = None,
     employee_status: Annotated[EmployeeStatus | None, Query(alias="status")] = None,
-    updated_since: datetime | None = None,
+    updated_since: UpdatedSince = None,
 ) -> EmployeeFilter:
     """The search's filters, for an export of what a search shows."""
     return EmployeeFilter(
@@ -165,8 +164,12 @@ async def export_employees(
     stamp = clock.now().strftime("%Y%m%d")
     disposition = {"Content-Disposition": f'attachment; filename="employees-{stamp}.{file_format.value}"'}
     if file_format is FileFormat.CSV:
+        body = _csv_body(runtime, where, mapping)
+        # Its first part is read now, with the first batch's query: a query that fails is answered with a
+        # problem instead of a 200 whose body breaks off.
+        first = await anext(body)
         return StreamingResponse(
-            _csv_body(runtime, where, mapping), media_type=file_format.media_type, headers=disposition
+            _chained(first, body), media_type=file_format.media_type, headers=disposition
         )
     # A workbook is a zip archive, written whole before its first byte can go out.
     async with runtime.db.connect() as connection:
@@ -177,11 +180,21 @@ async def export_employees(
 
 
 async def _csv_body(runtime: ServiceRuntime, where: EmployeeFilter, mapping: Mapping) -> AsyncIterator[bytes]:
+    """The header line with the first batch's rows, then a batch's rows at a time."""
     # Its own connection: the response is sent after the route (and its dependencies) returned.
-    yield csv_header(exchange.header(mapping))
+    date_format = exchange.DATE_FORMATS[mapping]
     async with runtime.db.connect() as connection:
-        async for batch in service.export_rows(connection, where, mapping):
-            yield csv_rows(batch, exchange.DATE_FORMATS[mapping])
+        batches = service.export_rows(connection, where, mapping)
+        first: list[list[Cell]] = await anext(batches, [])
+        yield csv_header(exchange.header(mapping)) + csv_rows(first, date_format)
+        async for batch in batches:
+            yield csv_rows(batch, date_format)
+
+
+async def _chained(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for part in rest:
+        yield part
 
 
 organisation_router = APIRouter(prefix="/api/v1", tags=["organisation exchange"])
