@@ -211,6 +211,7 @@ async def full_path(
         async with UnitOfWork(producer_db, outbox, relay.wake) as uow:
             await employee_service.register_employee(
                 uow,
+                principal=None,
                 nip=nip,
                 name=f"Pegawai {i}",
                 birth_date=birth,
