@@ -40,7 +40,10 @@ COLUMNS = (
     "employment_type", "status", "tmt_cpns", "tmt_pns", "rank_code", "rank_tmt", "agency_code", "unit_id",
     "position_id", "position_tmt", "work_location", "ten_year_bond_until", "disciplinary_status",
 )  # fmt: skip
-POSITIONS = [str(uuid.UUID(int=n, version=4)) for n in range(900)]
+# The organisation the rows refer to, made before the import (every reference must exist and agree): 120
+# units and 960 positions, position k in unit k % 120; rows of i % 4 == 0 in agency 7602, the rest in 7601.
+UNITS = [str(uuid.UUID(int=n + 1, version=4)) for n in range(120)]
+POSITIONS = [str(uuid.UUID(int=10_000 + n, version=4)) for n in range(960)]
 DATES = {"birth_date", "tmt_cpns", "tmt_pns", "rank_tmt", "position_tmt", "ten_year_bond_until"}
 
 
@@ -55,9 +58,47 @@ def employee(i: int) -> list[str]:
         nip, f"Pegawai Nomor {i}", "Dr." if i % 10 == 0 else "", "S.Kom." if i % 3 else "S.E.",
         birth.isoformat(), "Mamuju", "M" if male else "F", f"7601{i:012d}", "PPPK" if i % 20 == 0 else "PNS",
         "active", tmt_cpns.isoformat(), tmt_cpns.replace(year=tmt_cpns.year + 1).isoformat(),
-        RANKS[i % len(RANKS)], rank_tmt.isoformat(), "7601" if i % 4 else "7602", f"unit-{i % 120}",
+        RANKS[i % len(RANKS)], rank_tmt.isoformat(), _agency(i), UNITS[i % len(UNITS)],
         POSITIONS[i % len(POSITIONS)], rank_tmt.isoformat(), "Mamuju", "", "none",
     ]  # fmt: skip
+
+
+def _agency(k: int) -> str:
+    return "7601" if k % 4 else "7602"
+
+
+async def define_organisation(url: str) -> None:
+    """The agencies, units and positions the file refers to, written straight into the fresh database."""
+    now = datetime.now(UTC)
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.executemany(
+            "INSERT INTO agencies (code, name, kind, version, created_at, updated_at)"
+            " VALUES ($1, $2, $3, 1, $4, $4)",
+            [(code, f"Kabupaten {code}", "kabupaten", now) for code in ("7601", "7602")],
+        )
+        await connection.executemany(
+            "INSERT INTO units (id, agency_code, name, kind, version, created_at, updated_at)"
+            " VALUES ($1, $2, $3, 'bidang', 1, $4, $4)",
+            [(uuid.UUID(unit), _agency(u), f"Bidang {u}", now) for u, unit in enumerate(UNITS)],
+        )
+        await connection.executemany(
+            "INSERT INTO positions (id, unit_id, agency_code, name, type, job_class, authorised_headcount,"
+            " competency_standard, version, tasks_version, created_at, updated_at)"
+            " VALUES ($1, $2, $3, $4, 'pelaksana', 5, 1000, '{}', 1, 0, $5, $5)",
+            [
+                (
+                    uuid.UUID(position),
+                    uuid.UUID(UNITS[k % len(UNITS)]),
+                    _agency(k),
+                    f"Pengadministrasi {k}",
+                    now,
+                )
+                for k, position in enumerate(POSITIONS)
+            ],
+        )
+    finally:
+        await connection.close()
 
 
 def write_file(path: Path, rows: int) -> None:
@@ -163,6 +204,7 @@ def main() -> None:
         asyncio.run(create_database(args.database_url, name))
         try:
             upgrade("employee", url)
+            asyncio.run(define_organisation(url))
             started = time.perf_counter()
             status = cli.import_employees(path, Mapping.NATIVE, with_async_driver(url))
             ours = time.perf_counter() - started
