@@ -25,6 +25,7 @@ from pathlib import Path
 import asyncpg
 import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 
 from asn.migrations import upgrade
@@ -68,6 +69,9 @@ class Result:
     @property
     def p99(self) -> float:
         return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[98]
+
+
+AGENCY = "7601"
 
 
 async def paced(rate: float, count: int, fire) -> None:
@@ -188,6 +192,16 @@ def consuming_service(bootstrap: str, url: str, prefix: str, count: int, pipe: C
     uvloop.run(run())
 
 
+async def _define_agency(database: Database, code: str) -> None:
+    """The agency the registrations name (references are checked), written straight into its table once."""
+    agencies = employee_metadata.tables["agencies"]
+    async with database.engine.begin() as connection:
+        if await connection.scalar(select(agencies.c.code).where(agencies.c.code == code)) is None:
+            now = datetime.now(UTC)
+            row = {"code": code, "name": f"Kabupaten {code}", "kind": "kabupaten", "version": 1}
+            await connection.execute(insert(agencies).values(**row, created_at=now, updated_at=now))
+
+
 async def full_path(
     bootstrap: str, databases: dict[str, str], *, rate: float | None, count: int, offset: int
 ) -> Result:
@@ -198,6 +212,7 @@ async def full_path(
     relay = OutboxRelay(producer_db, producer_bus, outbox)
     await producer_bus.start(["asn.employee.events"])
 
+    await _define_agency(producer_db, AGENCY)
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     consumer = multiprocessing.get_context("spawn").Process(
         target=consuming_service, args=(bootstrap, databases["mutation"], prefix, count, theirs)
@@ -216,7 +231,7 @@ async def full_path(
                 name=f"Pegawai {i}",
                 birth_date=birth,
                 gender="M",
-                agency_code="7601",
+                agency_code=AGENCY,
                 employment_type=EmploymentType.PNS,
             )
 
