@@ -17,18 +17,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.adapters import repository
-from services.gateway.adapters.tables import webhook_deliveries as deliveries
-from services.gateway.adapters.tables import webhook_subscriptions as subscriptions
+from services.gateway.adapters import webhooks as store
+from services.gateway.adapters.webhooks import PENDING
 from services.gateway.domain.webhooks import new_secret, signature
 from services.gateway.settings import GatewaySettings
 from shared import clock
 from shared.aio import backoff, wait_until_set
-from shared.db import Database, bulk_insert
+from shared.db import Database
 from shared.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.events.catalogue import CATALOGUE
 from shared.events.envelope import CloudEvent
@@ -37,21 +36,9 @@ from shared.references import References
 
 log = logging.getLogger(__name__)
 
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+DELIVERED, FAILED = "delivered", "failed"
 CLAIM_SECONDS = 60
 BATCH = 20
-DELIVERY_COLUMNS = (
-    "id",
-    "subscription_id",
-    "event_id",
-    "event_type",
-    "agency_code",
-    "payload",
-    "state",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-)
 
 
 def _now() -> datetime:
@@ -68,7 +55,7 @@ def matches(subscription: RowMapping, event: CloudEvent) -> bool:
 
 async def enqueue(connection: AsyncConnection, event: CloudEvent) -> int:
     """Queue the event for every matching active subscription, in the consumer's transaction."""
-    active = (await connection.execute(select(subscriptions).where(subscriptions.c.active))).mappings().all()
+    active = await store.active_subscriptions(connection)
     wanted = [s for s in active if matches(s, event)]
     if not wanted:
         return 0
@@ -78,7 +65,7 @@ async def enqueue(connection: AsyncConnection, event: CloudEvent) -> int:
         (uuid.uuid4(), s["id"], event.id, event.type, event.agency, body, PENDING, 0, now, now)
         for s in wanted
     ]
-    await bulk_insert(connection, deliveries, DELIVERY_COLUMNS, rows)
+    await store.add_deliveries(connection, rows)
     return len(rows)
 
 
@@ -150,28 +137,20 @@ class Webhooks:
         async with self.db.connect() as connection:
             if agencies is not None:
                 await _check_agencies(connection, principal, agencies)
-            await connection.execute(subscriptions.insert().values(values))
+            await store.add_subscription(connection, values)
             await connection.commit()
         return Subscribed(await self.get(principal, values["id"]), values["secret"])
 
     async def list(
         self, principal: Principal, *, after: uuid.UUID | None, limit: int
     ) -> Sequence[RowMapping]:
-        query = select(subscriptions).order_by(subscriptions.c.id).limit(limit)
-        if not _sees_all(principal):
-            query = query.where(subscriptions.c.owner == principal.subject)
-        if after is not None:
-            query = query.where(subscriptions.c.id > after)
+        owner = None if _sees_all(principal) else principal.subject
         async with self.db.connect() as connection:
-            return (await connection.execute(query)).mappings().all()
+            return await store.subscriptions_page(connection, owner=owner, after=after, limit=limit)
 
     async def get(self, principal: Principal, subscription_id: uuid.UUID) -> RowMapping:
         async with self.db.connect() as connection:
-            row = (
-                (await connection.execute(select(subscriptions).where(subscriptions.c.id == subscription_id)))
-                .mappings()
-                .first()
-            )
+            row = await store.subscription(connection, subscription_id)
         if row is None:
             raise NotFound(f"no webhook subscription {subscription_id}")
         if not (_sees_all(principal) or row["owner"] == principal.subject):
@@ -207,10 +186,8 @@ class Webhooks:
         async with self.db.connect() as connection:
             if "agencies" in changes:
                 await _check_agencies(connection, principal, changes["agencies"])
-            await connection.execute(
-                update(subscriptions)
-                .where(subscriptions.c.id == subscription_id)
-                .values(**changes, version=current["version"] + 1)
+            await store.change_subscription(
+                connection, subscription_id, changes, version=current["version"] + 1
             )
             await connection.commit()
         return Subscribed(await self.get(principal, subscription_id), secret)
@@ -225,27 +202,14 @@ class Webhooks:
         limit: int,
     ) -> Sequence[RowMapping]:
         await self.get(principal, subscription_id)
-        d = deliveries.c
-        query = (
-            select(deliveries)
-            .where(d.subscription_id == subscription_id)
-            .order_by(d.created_at, d.id)
-            .limit(limit)
-        )
-        if state is not None:
-            query = query.where(d.state == state)
-        if after is not None:
-            query = query.where(or_(d.created_at > after[0], and_(d.created_at == after[0], d.id > after[1])))
         async with self.db.connect() as connection:
-            return (await connection.execute(query)).mappings().all()
+            return await store.deliveries_page(
+                connection, subscription_id, state=state, after=after, limit=limit
+            )
 
     async def delivery(self, principal: Principal, delivery_id: uuid.UUID) -> RowMapping:
         async with self.db.connect() as connection:
-            row = (
-                (await connection.execute(select(deliveries).where(deliveries.c.id == delivery_id)))
-                .mappings()
-                .first()
-            )
+            row = await store.delivery(connection, delivery_id)
         if row is None:
             raise NotFound(f"no webhook delivery {delivery_id}")
         await self.get(principal, row["subscription_id"])
@@ -255,10 +219,10 @@ class Webhooks:
         """Send a delivery again from the start of its retry schedule, whatever its state."""
         await self.delivery(principal, delivery_id)
         async with self.db.connect() as connection:
-            await connection.execute(
-                update(deliveries)
-                .where(deliveries.c.id == delivery_id)
-                .values(state=PENDING, attempts=0, next_attempt_at=_now(), claimed_until=None)
+            await store.change_delivery(
+                connection,
+                delivery_id,
+                {"state": PENDING, "attempts": 0, "next_attempt_at": _now(), "claimed_until": None},
             )
             await connection.commit()
         return await self.delivery(principal, delivery_id)
@@ -310,49 +274,15 @@ class Dispatcher:
 
     async def _claim(self) -> list[RowMapping]:
         now = _now()
-        d = deliveries.c
         async with self.db.connect() as connection:
             await self.db.begin_write(connection)
-            due = (
-                (
-                    await connection.execute(
-                        select(d.id)
-                        .where(
-                            d.state == PENDING,
-                            d.next_attempt_at <= now,
-                            or_(d.claimed_until.is_(None), d.claimed_until < now),
-                        )
-                        .order_by(d.next_attempt_at)
-                        .limit(BATCH)
-                    )
-                )
-                .scalars()
-                .all()
+            claimed = await store.claim_due(
+                connection, now, until=now + timedelta(seconds=CLAIM_SECONDS), batch=BATCH
             )
-            claimed = []
-            for delivery_id in due:
-                # Conditional on it still being unclaimed: another replica may have taken it meanwhile.
-                result = await connection.execute(
-                    update(deliveries)
-                    .where(
-                        d.id == delivery_id,
-                        d.state == PENDING,
-                        or_(d.claimed_until.is_(None), d.claimed_until < now),
-                    )
-                    .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-                )
-                if result.rowcount:
-                    claimed.append(delivery_id)
             await connection.commit()
             if not claimed:
                 return []
-            query = (
-                select(deliveries, subscriptions.c.url, subscriptions.c.secret, subscriptions.c.active)
-                .join(subscriptions, subscriptions.c.id == d.subscription_id)
-                .where(d.id.in_(claimed))
-                .order_by(d.created_at)
-            )
-            return list((await connection.execute(query)).mappings().all())
+            return await store.with_subscriptions(connection, claimed)
 
     async def _send(self, row: RowMapping) -> None:
         assert self._session is not None
@@ -409,7 +339,7 @@ class Dispatcher:
             values.update(next_attempt_at=now + timedelta(seconds=wait), claimed_until=None)
         async with self.db.connect() as connection:
             await self.db.begin_write(connection)
-            await connection.execute(update(deliveries).where(deliveries.c.id == row["id"]).values(values))
+            await store.change_delivery(connection, row["id"], values)
             await connection.commit()
         if not delivered:
             log.info("webhook delivery %s attempt %d failed: %s", row["id"], attempts, error)
