@@ -94,6 +94,7 @@ class EmployeeFilter:
     rank_code: str | None = None
     status: str | None = None
     updated_since: datetime | None = None
+    agencies: frozenset[str] | None = None  # within these agencies only (the caller's scope); None: every one
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         c = employees.c
@@ -114,6 +115,8 @@ class EmployeeFilter:
             conditions.append(c.nip.startswith(self.nip, autoescape=True))
         if self.updated_since is not None:
             conditions.append(c.updated_at >= self.updated_since)
+        if self.agencies is not None:
+            conditions.append(c.agency_code.in_(sorted(self.agencies)))
         return query.where(and_(*conditions)) if conditions else query
 
 

@@ -1,17 +1,14 @@
 """HTTP routes for the employee record."""
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import Select
 
 from services.employee.adapters.repository import EmployeeFilter
-from services.employee.adapters.tables import employees as employees_table
 from services.employee.domain.model import (
     Assessment,
     Decree,
@@ -42,19 +39,6 @@ MAX_ASSESSMENTS = 100
 RECORD_KEEPERS = (Role.ADMIN, Role.HR_OFFICER, Role.INTEGRATION)
 
 
-@dataclass(frozen=True)
-class ScopedFilter(EmployeeFilter):
-    """A search limited to the agencies the caller may see (None: every agency)."""
-
-    agencies: frozenset[str] | None = None
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        query = super().apply(query)
-        if self.agencies is not None:
-            query = query.where(employees_table.c.agency_code.in_(sorted(self.agencies)))
-        return query
-
-
 def scoped(principal: Principal, where: EmployeeFilter) -> EmployeeFilter | None:
     """`where` within what the caller may see: their own record only for an employee, their agencies for
     staff; None when nothing can match."""
@@ -65,7 +49,7 @@ def scoped(principal: Principal, where: EmployeeFilter) -> EmployeeFilter | None
     if where.agency_code is not None:
         principal.require_agency(where.agency_code)
         return where
-    return ScopedFilter(**dataclasses.asdict(where), agencies=principal.agency_filter())
+    return dataclasses.replace(where, agencies=principal.agency_filter())
 
 
 Gender = Literal["M", "F"]
