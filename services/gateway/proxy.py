@@ -256,6 +256,9 @@ class ProxyEndpoint:
             # The exception names the internal address: it goes to the log, never to the caller.
             log.warning("%s unreachable for %s %s: %r", service, scope["method"], path, exc)
             error = UpstreamUnavailable(f"The {service} service is unavailable.")
+        except ClientDisconnected:
+            log.info("the caller of %s %s left before its body was whole; not forwarded", method, path)
+            return
         else:
             async with upstream:
                 if if_none_match is not None and _not_modified(upstream, if_none_match):
@@ -301,9 +304,16 @@ def route(pool: UpstreamPool) -> Route:
     return Route(API_PREFIX + "{path:path}", ProxyEndpoint(pool), include_in_schema=False)
 
 
+class ClientDisconnected(Exception):
+    """The caller went away before its request's body was whole: what came of it is not forwarded as a
+    request (a truncated body must never reach a service as a complete one)."""
+
+
 async def _request_body(receive: Receive) -> bytes | AsyncIterator[bytes] | None:
     """The whole body when it came in one message (the usual case), else a stream of its chunks."""
     message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientDisconnected
     body: bytes = message.get("body", b"")
     if not message.get("more_body", False):
         return body or None
@@ -315,7 +325,9 @@ async def _stream_body(first: bytes, receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return
+            # Raised, not returned: the upstream request is aborted (its connection closed) instead of
+            # being ended as if the body were complete.
+            raise ClientDisconnected
         yield message.get("body", b"")
         if not message.get("more_body", False):
             return
