@@ -44,6 +44,22 @@ class Person:
     service_bond_until: date | None = None
     current_job_class: int | None = None
 
+    @classmethod
+    def of(cls, employee: Mapping[str, Any], **records: Any) -> "Person":
+        """The person from their row in the employees read model; `records` adds what other read models
+        hold of them (competencies, predicates, service bond, current job class)."""
+        return cls(
+            nip=employee["nip"],
+            employment_type=employee["employment_type"],
+            status=employee["status"],
+            birth_date=employee["birth_date"],
+            rank_code=employee["rank_code"],
+            position_tmt=employee["position_tmt"],
+            ten_year_bond_until=employee["ten_year_bond_until"],
+            disciplinary_status=employee["disciplinary_status"],
+            **records,
+        )
+
 
 @dataclass(frozen=True)
 class Target:

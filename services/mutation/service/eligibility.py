@@ -48,15 +48,8 @@ async def gather_facts(
             code="facts-missing",
         )
     current = await reader.position(employee["position_id"]) if employee["position_id"] else None
-    person = Person(
-        nip=proposal.nip,
-        employment_type=employee["employment_type"],
-        status=employee["status"],
-        birth_date=employee["birth_date"],
-        rank_code=employee["rank_code"],
-        position_tmt=employee["position_tmt"],
-        ten_year_bond_until=employee["ten_year_bond_until"],
-        disciplinary_status=employee["disciplinary_status"],
+    person = Person.of(
+        employee,
         competencies=await reader.competencies(proposal.nip),
         predicates=await reader.predicates(proposal.nip),
         service_bond_until=await reader.service_bond_until(proposal.nip),

@@ -1,20 +1,6 @@
 """A round's data read from the mutation service's read models (organisation, ABK, employees, competencies,
 predicates, relatives, bonds and proposals in flight), assembled by `domain/snapshot.py` into the engine's
-arrays, and packed for storage.
-
-What becomes what:
-- vacancies: positions of the scope with an ABK (staff needed) above their active holders and the moves
-  already under way into them; JPT positions are filled by open selection, not by placement;
-- units: need = Σ ABK hours / 1,250 of their positions (a position without an ABK counts its holders as its
-  need), present = the active holders of their positions;
-- candidates: the pool (domain/rounds.py) minus those with a mutation proposal still open; the mutation
-  policy's person-level rules (active PNS, minimum posting, predicates, discipline, study leave and
-  service bonds, retirement) mark who is excluded, and why; the pair rules (job class window, job-person
-  match floor) come from the same policy;
-- job family: the position's name without its functional level for functional and executing positions,
-  its type for administrator and supervisor positions (heads rotate among heads);
-- conflicts of interest: every vacancy in a unit where a recorded relative works is forbidden.
-"""
+arrays (which says what becomes what), and packed for storage."""
 
 import io
 from collections import defaultdict

@@ -283,15 +283,8 @@ def assemble(
         else:
             policy = policies.get(e["agency_code"], scope_policy)
             facts = Facts(
-                person=Person(
-                    nip=member.nip,
-                    employment_type=e["employment_type"],
-                    status=e["status"],
-                    birth_date=e["birth_date"],
-                    rank_code=e["rank_code"],
-                    position_tmt=e["position_tmt"],
-                    ten_year_bond_until=e["ten_year_bond_until"],
-                    disciplinary_status=e["disciplinary_status"],
+                person=Person.of(
+                    e,
                     competencies=levels[member.nip],
                     predicates=predicates[member.nip],
                     service_bond_until=bonds.get(member.nip),
