@@ -203,7 +203,25 @@ class _Connection(asyncio.Protocol):
         self._readable.set()
 
 
-class UpstreamResponse:
+class AnswerHead:
+    """An answer's status and headers, names in lower case: what the proxy reads of any client's answer."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+
+    def header(self, name: bytes) -> bytes | None:
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.header(b"content-length")
+        return int(value) if value is not None and value.isdigit() else None
+
+
+class UpstreamResponse(AnswerHead):
     """An answer's status and headers (names in lower case); its body through `read` or `chunks`. Must be
     released (`async with`) so its connection goes back to the pool or is closed."""
 
@@ -218,17 +236,6 @@ class UpstreamResponse:
         self._connection = connection
         self.status = status
         self.headers = headers
-
-    def header(self, name: bytes) -> bytes | None:
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
-
-    @property
-    def content_length(self) -> int | None:
-        value = self.header(b"content-length")
-        return int(value) if value is not None and value.isdigit() else None
 
     async def chunks(self) -> AsyncIterator[bytes]:
         while (part := await self._connection.chunk(self._upstream.timeouts.read)) is not None:

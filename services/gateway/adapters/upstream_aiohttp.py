@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 from yarl import URL
 
-from services.gateway.adapters.upstream import Timeouts, UpstreamError
+from services.gateway.adapters.upstream import AnswerHead, Timeouts, UpstreamError
 
 
-class AiohttpResponse:
+class AiohttpResponse(AnswerHead):
     """An answer's status and headers (names in lower case); its body through `read` or `chunks`. Must be
     released (`async with`) so its connection goes back to aiohttp's pool."""
 
@@ -19,17 +19,6 @@ class AiohttpResponse:
         self._response = response
         self.status = response.status
         self.headers = [(name.lower(), value) for name, value in response.raw_headers]
-
-    def header(self, name: bytes) -> bytes | None:
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
-
-    @property
-    def content_length(self) -> int | None:
-        value = self.header(b"content-length")
-        return int(value) if value is not None and value.isdigit() else None
 
     async def chunks(self) -> AsyncIterator[bytes]:
         try:
