@@ -65,6 +65,14 @@ def _is_temporal(annotation: Any) -> bool:
     return any(_is_temporal(inner) for inner in get_args(annotation))
 
 
+@cache
+def _temporal_keys(model: type[BaseModel]) -> tuple[str, ...]:
+    """The keys of a model's date and time fields, found once per model."""
+    return tuple(
+        field.alias or name for name, field in model.model_fields.items() if _is_temporal(field.annotation)
+    )
+
+
 class RequestModel(BaseModel):
     """Base of every request body and of the models nested in one."""
 
@@ -76,9 +84,8 @@ class RequestModel(BaseModel):
         # Replaced by a value no date accepts, so the refusal names the field like any other wrong type.
         if not isinstance(data, dict):
             return data
-        for name, field in cls.model_fields.items():
-            key = field.alias or name
-            if key in data and _is_temporal(field.annotation) and _is_number(data[key]):
+        for key in _temporal_keys(cls):
+            if key in data and _is_number(data[key]):
                 data = {**data, key: NOT_A_DATE}
         return data
 
