@@ -14,7 +14,7 @@ from sqlalchemy import MetaData
 
 from services.employee.app import create_app as create_employee_app
 from services.training.app import create_app as create_training_app
-from services.training.tests.support import create_programme, outbox_events, schedule
+from services.training.tests.support import AGENCY, create_programme, outbox_events, schedule
 from shared.contracts.mutation import ProposalEffective
 from shared.events.envelope import new_event
 from shared.events.tables import inbox_table, outbox_table
@@ -138,7 +138,11 @@ async def test_an_effective_mutation_gets_a_development_plan_for_the_new_positio
             )
             assert assessed.status_code == 200, assessed.text
 
-        # The catalogue, in the training service.
+        # The catalogue, in the training service, once it knows the agency from the employee service's events.
+        async def agency_known() -> bool:
+            return (await training.get(f"/api/v1/training/agencies/{AGENCY}")).status_code == 200
+
+        await eventually(agency_known, what=f"agency {AGENCY} in the training service")
         komunikasi = await create_programme(
             training, "KOM-2026", jp=24, competencies=[{"competency": "Komunikasi", "level": 3}]
         )
