@@ -23,7 +23,7 @@ from services.gateway.service.apidocs import ApiDocs
 from services.gateway.service.identity import Identity
 from services.gateway.service.tokens import AccessTokens, Gate, OidcVerifier, Revocations, Session
 from services.gateway.service.views import Aggregator
-from services.gateway.service.webhooks import Dispatcher, Webhooks
+from services.gateway.service.webhooks import Dispatcher, Webhooks, destination_guard
 from services.gateway.settings import gateway_settings
 from services.gateway.state import GatewayState
 from services.gateway.web import mount_web
@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         external=_external_sessions(config, people) if config.oidc_issuer and config.oidc_jwks_url else None,
         external_issuer=config.oidc_issuer,
     )
-    dispatcher = Dispatcher(config, runtime.db)
+    receivers = destination_guard(config)
+    dispatcher = Dispatcher(config, runtime.db, receivers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gate=gate,
         limiter=limiter,
         views=Aggregator(upstreams, config.aggregate_timeout_seconds),
-        webhooks=Webhooks(runtime.db),
+        webhooks=Webhooks(runtime.db, receivers),
         dispatcher=dispatcher,
         docs=ApiDocs(upstreams, app.openapi, config.openapi_cache_seconds),
     )

@@ -4,8 +4,12 @@ Read from the same `ASN_*` environment variables; each has a working default for
 refuses the development signing secret as it refuses the internal one.
 """
 
-from pydantic import SecretStr, model_validator
+from typing import Annotated, Any
 
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
+
+from shared.egress import parse_networks
 from shared.settings import Settings
 
 DEVELOPMENT_TOKEN_SECRET = "development-only-access-token-secret-change-me"
@@ -53,6 +57,18 @@ class GatewaySettings(Settings):
     webhook_backoff_seconds: float = 2.0
     webhook_backoff_max_seconds: float = 3600.0
     webhook_poll_interval_seconds: float = 1.0
+    # Webhooks go to public addresses only; these networks (comma-separated CIDRs, "10.20.0.0/16", or an
+    # address alone) are the administrator's exceptions, called although loopback, private or link-local.
+    webhook_allowed_networks: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(part for part in (p.strip() for p in value.split(",")) if part)
+        # Refused at start-up: a mistyped network must not silently allow nothing, or something else.
+        parse_networks(value)
+        return value
 
     @model_validator(mode="after")
     def _refuse_development_token_secret_in_production(self) -> "GatewaySettings":

@@ -106,6 +106,8 @@ async def world(make_settings: Any) -> AsyncIterator[World]:
             rate_limit_burst=100_000,
             # The callers sign in once; a matrix of writes outlasts the default five minutes.
             access_token_ttl_seconds=3600,
+            # The webhook cells subscribe a receiver on loopback, which only an allow-list lets through.
+            webhook_allowed_networks=("127.0.0.1/32",),
         )
         gateway = gateway_app(config)
         await stack.enter_async_context(gateway.router.lifespan_context(gateway))

@@ -58,6 +58,8 @@ async def test_an_agency_system_receives_its_agencys_events_signed_retried_and_r
             await make_settings("gateway", employee_url=employee_url),
             webhook_backoff_seconds=0.05,
             webhook_poll_interval_seconds=0.05,
+            # The receiver listens on loopback, which webhooks reach only when an administrator allows it.
+            webhook_allowed_networks=("127.0.0.1/32",),
         )
         gateway = create_app(settings)
         async with (

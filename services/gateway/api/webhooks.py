@@ -26,7 +26,9 @@ AgencyFilter = Annotated[
 
 class SubscriptionCreate(RequestModel):
     url: AnyHttpUrl = Field(
-        description="where events are POSTed", examples=["https://sikep.example.go.id/asn"]
+        description="where events are POSTed: a public address, or one in a network the administrator "
+        "allows (ASN_WEBHOOK_ALLOWED_NETWORKS); a redirect is not followed",
+        examples=["https://sikep.example.go.id/asn"],
     )
     event_types: EventTypes = Field(examples=[["asn.employee.employee.position-changed"]])
     agencies: AgencyFilter | None = Field(

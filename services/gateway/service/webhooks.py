@@ -1,6 +1,10 @@
 """Webhooks for agency systems: subscriptions to event types (only events of the subscriber's agencies),
 deliveries signed with HMAC-SHA256 and a timestamp, retried with exponential backoff, logged, replayable.
 
+A receiver must be at a public address unless an administrator allows its network
+(`webhook_allowed_networks`): checked when a URL is given, and again before each delivery, whose connection
+goes to the very address that was checked (`shared.egress`). Redirects are not followed.
+
 The event consumer writes one delivery row per matching subscription in its inbox transaction (so an event
 is queued exactly once); the `Dispatcher` sends due deliveries. A delivery is claimed for a while before it
 is sent, so two gateway replicas never send the same one at the same time.
@@ -28,6 +32,7 @@ from services.gateway.settings import GatewaySettings
 from shared import clock
 from shared.aio import backoff, wait_until_set
 from shared.db import Database
+from shared.egress import DestinationGuard, DestinationRefused, HostUnresolved, parse_networks
 from shared.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.events.catalogue import CATALOGUE
 from shared.events.envelope import CloudEvent
@@ -75,13 +80,42 @@ class Subscribed:
     secret: str | None
 
 
-def _check_url(url: str) -> None:
+def destination_guard(settings: GatewaySettings) -> DestinationGuard:
+    """The guard of webhook receivers, allowing the administrator's networks."""
+    return DestinationGuard(
+        parse_networks(settings.webhook_allowed_networks), timeout=settings.webhook_timeout_seconds
+    )
+
+
+def _host_and_port(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+async def _check_url(guard: DestinationGuard, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(
             "the webhook URL must be an absolute http(s) URL",
             errors=[FieldProblem(field="url", message="absolute http(s) URL")],
         )
+    try:
+        await guard.destination(*_host_and_port(url))
+    except HostUnresolved:
+        # A receiver's name may be published after the subscription; each delivery checks it again.
+        return
+    except DestinationRefused as refused:
+        raise InvalidInput(
+            "webhooks are delivered to public addresses only",
+            errors=[
+                FieldProblem(
+                    field="url",
+                    message=f"{refused}; webhooks go to public addresses only (an administrator may allow "
+                    "a network)",
+                    value=url,
+                )
+            ],
+        ) from refused
 
 
 def _check_types(event_types: Sequence[str]) -> None:
@@ -108,8 +142,9 @@ async def _check_agencies(connection: AsyncConnection, principal: Principal, age
 class Webhooks:
     """Use cases of subscriptions and their delivery log."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, guard: DestinationGuard) -> None:
         self.db = db
+        self.guard = guard
 
     async def subscribe(
         self,
@@ -119,8 +154,8 @@ class Webhooks:
         agencies: Sequence[str] | None = None,
     ) -> Subscribed:
         """A subscription to events of `agencies` (None: every agency of the subscriber's scope)."""
-        _check_url(url)
         _check_types(event_types)
+        await _check_url(self.guard, url)
         # Within the subscriber's scope, fixed now: an agency system gets its own agency's events only.
         scope = principal.agencies if agencies is None else agencies
         values: dict[str, Any] = {
@@ -171,7 +206,7 @@ class Webhooks:
         leave it (and its version) as it is."""
         current = await self.get(principal, subscription_id)
         if "url" in changes:
-            _check_url(changes["url"])
+            await _check_url(self.guard, changes["url"])
         if "event_types" in changes:
             _check_types(changes["event_types"])
             changes["event_types"] = sorted(set(changes["event_types"]))
@@ -235,8 +270,9 @@ def _sees_all(principal: Principal) -> bool:
 class Dispatcher:
     """Sends due deliveries: signed POSTs, each result recorded, failures rescheduled with backoff."""
 
-    def __init__(self, settings: GatewaySettings, db: Database) -> None:
+    def __init__(self, settings: GatewaySettings, db: Database, guard: DestinationGuard) -> None:
         self.db = db
+        self.guard = guard
         self.max_attempts = settings.webhook_max_attempts
         self.backoff = settings.webhook_backoff_seconds
         self.backoff_cap = settings.webhook_backoff_max_seconds
@@ -292,6 +328,12 @@ class Dispatcher:
         if not row["active"]:
             await self._record(row, None, "the subscription is inactive", give_up=True)
             return
+        try:
+            pinned = (await self.guard.destination(*_host_and_port(row["url"]))).pinned(row["url"])
+        except DestinationRefused as refused:
+            # Checked before any connection: nothing was sent, and the attempt says why.
+            await self._record(row, None, f"not delivered: {refused}")
+            return
         timestamp = int(time.time())
         body: bytes = row["payload"]
         headers = {
@@ -305,7 +347,11 @@ class Dispatcher:
         }
         try:
             async with self._session.post(
-                row["url"], data=body, headers=headers, allow_redirects=False
+                pinned.url,
+                data=body,
+                headers={**headers, "host": pinned.host},
+                server_hostname=pinned.server_hostname,
+                allow_redirects=False,
             ) as answer:
                 status = answer.status
                 await answer.read()
@@ -316,7 +362,9 @@ class Dispatcher:
         if status is not None and 200 <= status < 300:
             await self._record(row, status, None, delivered=True)
         else:
-            await self._record(row, status, error or f"answered {status}")
+            # A redirect is not followed: it could lead anywhere, the guard's refusals included.
+            moved = " (redirects are not followed)" if status is not None and 300 <= status < 400 else ""
+            await self._record(row, status, error or f"answered {status}{moved}")
 
     async def _record(
         self,

@@ -14,12 +14,19 @@ from shared.principal import Role
 pytestmark = pytest.mark.integration
 
 PASSWORD = "Lembah-Palu-2026"
-HOOK = "https://sikep.example.go.id/asn"
+# Nothing listens there; loopback is allow-listed below, so no test resolves a name or leaves the machine.
+HOOK = "http://127.0.0.1:9/asn"
 
 
 @pytest.fixture
 async def gateway(make_settings):
-    app = create_app(gateway_settings(await make_settings("gateway"), rate_limit_per_minute=6000))
+    app = create_app(
+        gateway_settings(
+            await make_settings("gateway"),
+            rate_limit_per_minute=6000,
+            webhook_allowed_networks=("127.0.0.1/32",),
+        )
+    )
     async with serve_gateway(app, with_token=False) as client:
         await know_agencies(app, {"7600": ["7601"], "7300": ["7301"]})
         identity = app.state.gateway.identity
