@@ -22,8 +22,9 @@ from shared.db import Database
 from shared.declaration import BackgroundLoop, ServiceDeclaration
 from shared.events.bus import KafkaBus
 from shared.events.catalogue import topic_of_service
+from shared.events.continuity import BrokerWatch
 from shared.events.inbox import EventConsumer, Subscription
-from shared.events.outbox import OutboxRelay
+from shared.events.outbox import OutboxRelay, mark_for_replay
 from shared.idempotency import purge_expired
 from shared.jobs import JobRunner
 from shared.logging import configure_logging
@@ -81,6 +82,13 @@ class ServiceRuntime:
             if subscriptions
             else None
         )
+        self.watch = BrokerWatch(
+            self.bus,
+            service=settings.service,
+            topics=self.topics,
+            recover=self._recover_events,
+            interval=settings.kafka_watch_interval_seconds,
+        )
         self.jobs = JobRunner(self.db, metadata.tables["jobs"]) if "jobs" in metadata.tables else None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._consumer_ready = asyncio.Event()
@@ -107,8 +115,11 @@ class ServiceRuntime:
         return sorted({own, *(self.consumer.topics if self.consumer else [])})
 
     async def start(self) -> None:
-        await self.bus.start(self.topics)
+        await self.bus.start()
+        if await self.watch.adopt():
+            await self._publish_window_again()
         self._tasks["outbox-relay"] = asyncio.create_task(self._supervise("outbox-relay", self.relay.run))
+        self._tasks["broker-watch"] = asyncio.create_task(self._supervise("broker-watch", self.watch.run))
         if self.jobs is not None:
             # A SQLite database has one process (as for the relay), so any job still unfinished is one its
             # previous run left behind; with PostgreSQL other replicas may be running theirs.
@@ -119,11 +130,31 @@ class ServiceRuntime:
                 every(IDEMPOTENCY_PURGE_SECONDS, self._purge_idempotency_keys, at_once=True)
             )
         if self.consumer is not None:
-            consumer = self.consumer
+            self._start_consumer()
+            await asyncio.wait_for(self._consumer_ready.wait(), timeout=30)
+
+    def _start_consumer(self) -> None:
+        consumer = self.consumer
+        if consumer is not None:
             self._tasks["consumer"] = asyncio.create_task(
                 self._supervise("consumer", lambda: consumer.run(self._consumer_ready))
             )
-            await asyncio.wait_for(self._consumer_ready.wait(), timeout=30)
+
+    async def _publish_window_again(self) -> None:
+        since = clock.now() - timedelta(hours=self.settings.outbox_republish_window_hours)
+        marked = await mark_for_replay(self.db, self.outbox, since)
+        if marked:
+            log.info("publishing %d outbox rows again: the broker may not have delivered them", marked)
+        self.relay.wake()
+
+    async def _recover_events(self) -> None:
+        """The broker lost what it held: publish the window again and join the (new) group afresh."""
+        await self._publish_window_again()
+        running = self._tasks.pop("consumer", None)
+        if running is not None:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+            self._start_consumer()
 
     def start_loops(self, app: FastAPI) -> None:
         """Start the declared background loops, each supervised; called once the parts above run."""
@@ -156,6 +187,8 @@ class ServiceRuntime:
             log.warning("database not reachable", exc_info=True)
             checks["database"] = False
         checks["broker"] = await self.bus.ping()
+        # The broker answers but lost this service's topics: events do not flow until they are restored.
+        checks["topics"] = self.watch.intact
         checks.update({name: not task.done() for name, task in self._tasks.items()})
         return checks
 

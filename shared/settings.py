@@ -59,7 +59,13 @@ class Settings(BaseSettings):
     kafka_partitions: int = 3
     kafka_replication_factor: int = 1
 
+    # How often each service looks whether the broker still holds its topics (shared.events.continuity).
+    kafka_watch_interval_seconds: float = 2.0
+
     outbox_batch_size: int = 500
+    # Published outbox rows this recent are published again when the broker lost what it held (the inbox
+    # drops what a consumer had); 7 days, Kafka's default retention.
+    outbox_republish_window_hours: float = 168.0
     # The relay is woken on commit; this interval only catches rows written by other processes.
     outbox_poll_interval_seconds: float = 1.0
     consumer_max_retries: int = 4

@@ -228,6 +228,14 @@ class Platform:
         self._spawn(name)
         self._wait_ready([name], time.monotonic() + timeout)
 
+    def restart_broker(self, timeout: float = 30.0) -> None:
+        """Start the broker again (stopping it first if it still runs): it comes back empty, and each
+        service notices and restores its part (shared.events.continuity)."""
+        self.broker.stop()
+        self.broker.start()
+        self._write_pids()
+        self.broker.wait_ready(timeout)
+
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM the services, then the broker (consumers leave their groups cleanly); SIGKILL leftovers."""
         deadline = time.monotonic() + timeout
@@ -348,9 +356,17 @@ def interrupt_on_sigterm() -> Iterator[None]:
 
 
 def supervise(platform: Platform) -> int:
-    """Block until interrupted (KeyboardInterrupt propagates) or until a process dies (returns 1)."""
+    """Block until interrupted (KeyboardInterrupt propagates) or until a service dies (returns 1); a
+    broker that dies is started again, and the services bring their events back by themselves."""
     while True:
         dead = platform.exited()
+        if "broker" in dead:
+            say(
+                f"asn dev: the broker died ({describe_exit(dead.pop('broker'))}); starting it again. "
+                f"Last lines of its log:\n{platform.log_tail('broker')}",
+                error=True,
+            )
+            platform.restart_broker()
         if dead:
             for name, code in dead.items():
                 say(

@@ -1,5 +1,11 @@
 """The Kafka bus on aiokafka: one producer per process, topics created on start, one consumer group per
-consuming service. Works against Apache Kafka (SASL/TLS by settings) and the embedded Tansu broker."""
+consuming service. Works against Apache Kafka (SASL/TLS by settings) and the embedded Tansu broker.
+
+Topics are made by `ensure_topics` alone, with the configured partitions: clients never ask the broker to
+create a topic they merely name. Otherwise a broker that lost its topics (Tansu keeps them in memory) would
+get them back from the first producer or consumer to name one, with the broker's default partitions and
+without the dead-letter topics, and a lost topic could not be told from an empty one.
+"""
 
 import asyncio
 import logging
@@ -7,8 +13,10 @@ import ssl
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import aiokafka.client
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.protocol.metadata import MetadataRequest
 
 from shared.events.catalogue import dead_letter_topic
 from shared.settings import Settings
@@ -16,6 +24,15 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 Headers = Sequence[tuple[str, bytes]]
+
+
+class _MetadataRequestNeverCreating(MetadataRequest):
+    # aiokafka has no `allow.auto.create.topics` setting (the Java client's) and always asks for creation.
+    def __init__(self, topics: list[str] | None = None, allow_auto_topic_creation: bool | None = False):
+        super().__init__(topics, allow_auto_topic_creation)
+
+
+aiokafka.client.MetadataRequest = _MetadataRequestNeverCreating  # type: ignore[misc]
 
 
 class KafkaBus:
@@ -48,16 +65,24 @@ class KafkaBus:
             )
         return options
 
-    async def ensure_topics(self, topics: Iterable[str]) -> None:
-        """Create each topic and its dead-letter topic if missing (an existing topic is not an error)."""
-        wanted = sorted({t for topic in topics for t in (topic, dead_letter_topic(topic))})
+    async def ensure_topics(self, topics: Iterable[str], *, partitions: int | None = None) -> None:
+        """Create each topic and its dead-letter topic if missing (an existing topic is not an error).
+        `partitions` overrides the configured count, and then no dead-letter topic is made."""
+        if partitions is None:
+            wanted = sorted({t for topic in topics for t in (topic, dead_letter_topic(topic))})
+        else:
+            wanted = sorted(set(topics))
+        if not wanted:
+            return
         admin = AIOKafkaAdminClient(**self.client_options())
         await admin.start()
         try:
             existing = set(await admin.list_topics())
             missing = [
                 NewTopic(
-                    self.physical(t), self.settings.kafka_partitions, self.settings.kafka_replication_factor
+                    self.physical(t),
+                    partitions or self.settings.kafka_partitions,
+                    self.settings.kafka_replication_factor,
                 )
                 for t in wanted
                 if self.physical(t) not in existing
@@ -118,6 +143,12 @@ class KafkaBus:
         }
         options.update(overrides)
         return AIOKafkaConsumer(*[self.physical(t) for t in topics], **options)
+
+    async def missing_topics(self, topics: Iterable[str], timeout: float = 5.0) -> set[str]:
+        """Which of `topics` the broker does not have (raises when it does not answer)."""
+        metadata = await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout)
+        existing = metadata.topics()
+        return {topic for topic in topics if self.physical(topic) not in existing}
 
     async def ping(self, timeout: float = 2.0) -> bool:
         """True when the broker answers a metadata request."""

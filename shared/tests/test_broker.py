@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.broker import BrokerError, EmbeddedBroker, kafka_answers
 from shared.net import free_port, port_is_free
@@ -17,6 +18,13 @@ pytestmark = pytest.mark.integration
 async def test_a_message_round_trips_through_the_broker(tmp_path: Path) -> None:
     topic = f"roundtrip-{uuid.uuid4().hex[:8]}"
     with EmbeddedBroker(port=free_port(), log_path=tmp_path / "broker.log") as broker:
+        # The platform's clients never create topics by naming them (shared.events.bus).
+        admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+        await admin.start()
+        try:
+            await admin.create_topics([NewTopic(topic, 1, 1)])
+        finally:
+            await admin.close()
         producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all")
         await producer.start()
         try:

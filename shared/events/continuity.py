@@ -1,0 +1,83 @@
+"""Noticing a broker that lost what it held, and bringing this service's part of it back.
+
+A Kafka cluster rebuilt from nothing, or the embedded broker restarted (it keeps everything in memory),
+answers as before but has no topics, no committed offsets and none of the events it had acknowledged. Each
+service keeps a topic of its own, its *epoch topic*, which nothing but this watch creates (clients never
+create topics, `shared.events.bus`): while it exists the broker is the one this service has been using;
+when it is gone, whatever the broker held may be gone. The watch then makes the topics again (with their
+partitions and dead-letter topics), marks for publication again every outbox row of the retention window
+(a consumer may not have read them; the inboxes drop what they had), restarts the consumer (its group and
+offsets are gone), and only then makes the epoch topic, so a recovery cut short is done again. The cluster
+id cannot tell this: Tansu reports the same one after every restart.
+
+A consumer may meanwhile receive events published after the loss before the older ones published again;
+read models keep the newest version, so the order of arrival does not change what they hold.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from shared.events.bus import KafkaBus
+
+log = logging.getLogger(__name__)
+
+
+def epoch_topic(service: str) -> str:
+    return f"asn.{service}.epoch"
+
+
+class BrokerWatch:
+    def __init__(
+        self,
+        bus: KafkaBus,
+        *,
+        service: str,
+        topics: Sequence[str],
+        recover: Callable[[], Awaitable[None]],
+        interval: float,
+    ) -> None:
+        self._bus = bus
+        self._epoch = epoch_topic(service)
+        self._topics = tuple(topics)
+        self._recover = recover
+        self._interval = interval
+        self.recoveries = 0
+        # False from a failed look at the broker until a look finds everything in place (or restored).
+        self.intact = False
+
+    async def adopt(self) -> bool:
+        """At start: make the topics; True when the broker did not know this service (so what it was
+        sent before, by an earlier run of this service, may never have reached anyone)."""
+        await self._bus.ensure_topics(self._topics)
+        unknown = bool(await self._bus.missing_topics([self._epoch]))
+        if unknown:
+            await self._bus.ensure_topics([self._epoch], partitions=1)
+        self.intact = True
+        return unknown
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.look()
+
+    async def look(self) -> None:
+        """One look at the broker; recovers when the epoch topic or one of the topics is gone."""
+        try:
+            missing = await self._bus.missing_topics([self._epoch, *self._topics])
+        except Exception as error:
+            if self.intact:
+                log.warning("broker not reachable: %r", error)
+            self.intact = False
+            return
+        if not missing:
+            self.intact = True
+            return
+        self.intact = False
+        log.warning("the broker lost %s; restoring topics and publishing the outbox again", sorted(missing))
+        await self._bus.ensure_topics(self._topics)
+        await self._recover()
+        await self._bus.ensure_topics([self._epoch], partitions=1)
+        self.recoveries += 1
+        self.intact = True
+        log.info("events flow again after the broker's loss")
