@@ -5,6 +5,11 @@ A job is a coroutine run as an asyncio task of the process that accepted it; its
 table is what callers poll, written through short transactions of its own so progress shows while the work's
 own transaction is still open. Each process heartbeats the jobs it holds; a job whose heartbeat stopped (its
 process died) is marked failed, so none stays `running` forever.
+
+A job is cancelled by the one who submitted it, or by an administrator whose scope covers theirs: its row
+turns `cancelled` at once and its task is cancelled at its next await (the process holding it learns of a
+cancellation made through another within a heartbeat), so the work stops between two batches and its
+transaction rolls back. Work that reads in a thread stops there too when it watches a stop flag.
 """
 
 import asyncio
@@ -22,7 +27,8 @@ from sqlalchemy import JSON, Column, Index, MetaData, String, Table, Uuid, inser
 
 from shared import clock, context
 from shared.db import Database, UtcDateTime
-from shared.errors import DomainError, NotFound
+from shared.errors import DomainError, Forbidden, NotFound
+from shared.principal import Principal, Role
 from shared.problems import PROBLEM_BASE, Problem
 
 log = logging.getLogger(__name__)
@@ -35,6 +41,7 @@ class JobState(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 UNFINISHED = (JobState.QUEUED.value, JobState.RUNNING.value)
@@ -53,6 +60,11 @@ def jobs_table(metadata: MetaData) -> Table:
         Column("result", JSON, comment="what a succeeded job produced"),
         Column("problem", JSON, comment="why a failed job failed: an RFC 9457 problem"),
         Column("actor", String(200), nullable=False),
+        Column(
+            "actor_agencies",
+            JSON,
+            comment="the submitter's agencies (null: all), whose administrators may cancel the job",
+        ),
         Column("runner", Uuid, nullable=False, comment="the process that runs the job"),
         Column("created_at", UtcDateTime, nullable=False),
         Column("started_at", UtcDateTime),
@@ -100,6 +112,7 @@ class JobRunner:
         concurrency: int = 1,
         heartbeat_seconds: float = 5.0,
         report_interval_seconds: float = 0.5,
+        max_errors: int = 1_000,
     ) -> None:
         self.id = uuid4()
         self._db = db
@@ -109,13 +122,23 @@ class JobRunner:
         self._report_interval = report_interval_seconds
         self._tasks: dict[UUID, asyncio.Task[None]] = {}
         self._live: dict[UUID, dict[str, int]] = {}
+        self._cancelled: set[UUID] = set()
+        self._max_errors = max_errors
 
     @property
     def stale_after(self) -> timedelta:
         return timedelta(seconds=3 * self._heartbeat)
 
-    async def submit(self, kind: str, work: Work, *, params: dict[str, Any]) -> JobPublic:
-        """Record a queued job and start it; the task keeps the caller's context (correlation id, actor)."""
+    async def submit(
+        self,
+        kind: str,
+        work: Work,
+        *,
+        params: dict[str, Any],
+        agencies: frozenset[str] | None = frozenset(),
+    ) -> JobPublic:
+        """Record a queued job and start it; the task keeps the caller's context (correlation id, actor).
+        `agencies`: those the submitter acts for (None: every one), whose administrators may cancel it."""
         job_id, now = uuid4(), clock.now()
         async with self._db.connect() as connection:
             await connection.execute(
@@ -126,6 +149,7 @@ class JobRunner:
                     params=params,
                     progress={},
                     actor=context.actor.get(),
+                    actor_agencies=sorted(agencies) if agencies is not None else None,
                     runner=self.id,
                     created_at=now,
                     heartbeat_at=now,
@@ -156,11 +180,50 @@ class JobRunner:
             await asyncio.wait({task})
         return await self._require(job_id)
 
+    async def cancel(self, job_id: UUID, principal: Principal) -> JobPublic:
+        """Cancel an unfinished job for its submitter or an administrator covering the submitter's agencies;
+        a finished job is answered as it is. Another caller is refused (403), an unknown job 404."""
+        jobs = self._table
+        async with self._db.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(jobs.c.actor, jobs.c.actor_agencies).where(jobs.c.id == job_id)
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"no job {job_id}")
+            if not _may_cancel(principal, row.actor, row.actor_agencies):
+                raise Forbidden(
+                    "only the job's submitter or an administrator of their agencies may cancel it",
+                    code="job-owner",
+                )
+            detail = f"cancelled by {principal.subject}"
+            await connection.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.state.in_(UNFINISHED))
+                .values(
+                    state=JobState.CANCELLED.value,
+                    problem=_problem(409, "job-cancelled", "Job cancelled", detail),
+                    finished_at=clock.now(),
+                )
+            )
+            await connection.commit()
+        self._stop_task(job_id)
+        return await self._require(job_id)
+
+    def _stop_task(self, job_id: UUID) -> None:
+        task = self._tasks.get(job_id)
+        if task is not None and not task.done():
+            self._cancelled.add(job_id)
+            task.cancel()
+
     async def run(self) -> None:
-        """The background loop: heartbeat this process's jobs, fail those whose process stopped beating."""
+        """The background loop: heartbeat this process's jobs, stop those cancelled through another process,
+        fail those whose process stopped beating."""
         while True:
             try:
                 await self._beat()
+                await self._stop_cancelled()
                 await self.fail_abandoned()
             except Exception:
                 # e.g. SQLite's write lock held by a long import: the next beat will do.
@@ -199,14 +262,30 @@ class JobRunner:
         self._live[job_id] = reporter.counters
         try:
             async with self._slots:
-                await self._update(job_id, state=JobState.RUNNING.value, started_at=clock.now())
+                await self._update(
+                    job_id, state=JobState.RUNNING.value, started_at=clock.now(), unless_cancelled=True
+                )
                 result = await work(reporter)
         except DomainError as refusal:
-            problem = _problem(refusal.status, refusal.code, refusal.title, refusal.detail, refusal.errors)
+            # Whatever the work gathered, the answer lists a bounded number of problems and counts them all.
+            total = refusal.errors_total or len(refusal.errors)
+            problem = _problem(
+                refusal.status,
+                refusal.code,
+                refusal.title,
+                refusal.detail,
+                refusal.errors[: self._max_errors],
+                errors_total=total if total > min(len(refusal.errors), self._max_errors) else None,
+            )
             await self._finish(job_id, reporter, problem=problem)
         except asyncio.CancelledError:
-            problem = _problem(503, "job-interrupted", "Job interrupted", "the service was stopped")
-            await self._finish(job_id, reporter, problem=problem)
+            if job_id in self._cancelled:
+                # Its row already says cancelled, by whom: only the progress it reached is added.
+                await reporter.settle()
+                await self._update(job_id, progress=reporter.counters)
+            else:
+                problem = _problem(503, "job-interrupted", "Job interrupted", "the service was stopped")
+                await self._finish(job_id, reporter, problem=problem)
             raise
         except Exception:
             log.exception("job %s failed", job_id)
@@ -216,6 +295,7 @@ class JobRunner:
             await self._finish(job_id, reporter, result=result)
         finally:
             self._live.pop(job_id, None)
+            self._cancelled.discard(job_id)
 
     async def _finish(
         self,
@@ -234,15 +314,18 @@ class JobRunner:
             result=result,
             problem=problem,
             finished_at=clock.now(),
+            # Work that succeeded just as it was cancelled has done what it did: the row says so. A failure
+            # then is most likely the cancellation itself, which the row already records.
+            unless_cancelled=state is JobState.FAILED,
         )
 
-    async def _update(self, job_id: UUID, **values: Any) -> None:
+    async def _update(self, job_id: UUID, *, unless_cancelled: bool = False, **values: Any) -> None:
+        jobs = self._table
+        which = jobs.c.id == job_id
+        if unless_cancelled:
+            which &= jobs.c.state != JobState.CANCELLED.value
         async with self._db.connect() as connection:
-            await connection.execute(
-                update(self._table)
-                .where(self._table.c.id == job_id)
-                .values(heartbeat_at=clock.now(), **values)
-            )
+            await connection.execute(update(jobs).where(which).values(heartbeat_at=clock.now(), **values))
             await connection.commit()
 
     async def _beat(self) -> None:
@@ -254,6 +337,18 @@ class JobRunner:
                 .values(heartbeat_at=clock.now())
             )
             await connection.commit()
+
+    async def _stop_cancelled(self) -> None:
+        if not self._tasks:
+            return
+        jobs = self._table
+        async with self._db.connect() as connection:
+            rows = await connection.execute(
+                select(jobs.c.id).where(jobs.c.runner == self.id, jobs.c.state == JobState.CANCELLED.value)
+            )
+            cancelled = {row.id for row in rows}
+        for job_id in cancelled & set(self._tasks):
+            self._stop_task(job_id)
 
     async def _require(self, job_id: UUID) -> JobPublic:
         job = await self.get(job_id)
@@ -293,16 +388,30 @@ class _Reporter:
             await asyncio.wait({self._saving})
 
 
-def _problem(status: int, code: str, title: str, detail: str, errors: Any = ()) -> dict[str, Any]:
+def _problem(
+    status: int, code: str, title: str, detail: str, errors: Any = (), *, errors_total: int | None = None
+) -> dict[str, Any]:
     problem = Problem(
         type=PROBLEM_BASE + code,
         title=title,
         status=status,
         detail=detail,
         errors=list(errors),
+        errors_total=errors_total,
         request_id=context.request_id.get(),
     )
     return problem.model_dump(mode="json", exclude_none=True)
+
+
+def _may_cancel(principal: Principal, actor: str, actor_agencies: list[str] | None) -> bool:
+    if principal.subject == actor:
+        return True
+    if not principal.has_role(Role.ADMIN):
+        return False
+    if principal.agencies is None:
+        return True
+    # A submitter of every agency, or of none known, is covered only by a national administrator.
+    return bool(actor_agencies) and principal.agencies.issuperset(actor_agencies or ())
 
 
 def _public(row: Any) -> JobPublic:

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -30,7 +30,13 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
-    errors: list[FieldProblem] = []
+    errors: list[FieldProblem] = Field(
+        default=[], description="the problems, each naming its field and, in a file, its line"
+    )
+    errors_total: int | None = Field(
+        default=None,
+        description="how many problems there were in all, when `errors` lists only the first of them",
+    )
     request_id: str | None = None
 
 
@@ -41,6 +47,7 @@ def problem_response(
     detail: str | None = None,
     *,
     errors: Sequence[FieldProblem] = (),
+    errors_total: int | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
@@ -51,6 +58,7 @@ def problem_response(
         detail=detail,
         instance=instance,
         errors=list(errors),
+        errors_total=errors_total,
         request_id=context.request_id.get(),
     )
     return JSONResponse(
@@ -69,7 +77,13 @@ def _location(loc: Sequence[Any]) -> str:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return problem_response(
-        exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, instance=request.url.path
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        errors=exc.errors,
+        errors_total=exc.errors_total,
+        instance=request.url.path,
     )
 
 

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from services.employee.api import employees, exchange, organisation, workload
 from services.employee.declaration import SERVICE
+from services.employee.settings import employee_settings
 from shared import health
 from shared.jobs import job_router
 from shared.runtime import ServiceRuntime
@@ -12,7 +13,7 @@ from shared.web import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings(service="employee")
+    settings = employee_settings(settings)
     runtime = ServiceRuntime.declared(SERVICE, settings)
     return build_app(
         title="ASN employee service",

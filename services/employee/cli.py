@@ -26,6 +26,7 @@ from services.employee.domain import exchange
 from services.employee.domain.exchange import Cell, Mapping
 from services.employee.service import exchange as service
 from services.employee.service import seeding
+from services.employee.settings import employee_settings
 from shared.db import Database
 from shared.errors import DomainError
 from shared.uow import UnitOfWork
@@ -50,7 +51,8 @@ def import_file(kind: str, file: Path, mapping: Mapping, database_url: str) -> i
     row. Returns the exit status."""
     try:
         content = file.read_bytes()
-        sheet = open_sheet(content, detect_format(file.name, None, content))
+        limits = employee_settings().import_limits
+        sheet = open_sheet(content, detect_format(file.name, None, content), limits)
         summary = asyncio.run(_import(IMPORTS[kind], sheet, mapping, database_url))
     except DomainError as refusal:
         _print_problem(refusal)

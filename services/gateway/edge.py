@@ -9,9 +9,10 @@ A raw ASGI middleware, like the proxy, because it sits on the hot path of every 
 """
 
 import math
+import re
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -71,6 +72,28 @@ class RateLimiter:
         return (1.0 - tokens) / self.rate if self.rate > 0 else 3600.0
 
 
+class BodyLimits:
+    """The most bytes a request's body may have: an upload route's own limit, any other route's `default`.
+
+    `uploads` maps path prefixes, where `*` stands for one path segment, to their limits; a prefix matches
+    whole segments only (`/api/v1/jp/imports` is not `/api/v1/jp/importsx`)."""
+
+    def __init__(self, default: int, uploads: Mapping[str, int]) -> None:
+        self.default = default
+        self._routes = [(_prefix_pattern(prefix), limit) for prefix, limit in uploads.items()]
+
+    def of(self, path: str) -> int:
+        for pattern, limit in self._routes:
+            if pattern.match(path):
+                return limit
+        return self.default
+
+
+def _prefix_pattern(prefix: str) -> re.Pattern[str]:
+    segments = (r"[^/]+" if part == "*" else re.escape(part) for part in prefix.rstrip("/").split("/"))
+    return re.compile("/".join(segments) + r"(?:/|$)")
+
+
 class _TooLarge(Exception):
     pass
 
@@ -94,9 +117,7 @@ class Edge:
         self.app = app
         self.gate = gate
         self.limiter = limiter
-        self.max_body = settings.max_body_bytes
-        self.max_upload = settings.max_upload_bytes
-        self.upload_paths = tuple(settings.upload_paths)
+        self.body_limits = BodyLimits(settings.max_body_bytes, settings.upload_limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,7 +135,7 @@ class Edge:
             extra = [*extra, HSTS]
         started = False
         over_limit: list[bool] = []
-        limit = self.max_upload if path.startswith(self.upload_paths) else self.max_body
+        limit = self.body_limits.of(path)
 
         async def send_secured(message: Message) -> None:
             nonlocal started

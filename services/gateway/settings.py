@@ -6,13 +6,24 @@ refuses the development signing secret as it refuses the internal one.
 
 from typing import Annotated, Any
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from shared.egress import parse_networks
 from shared.settings import Settings
+from shared.uploads import DOCUMENT_BYTES, JP_IMPORT_BYTES, MULTIPART_ALLOWANCE, SPREADSHEET_IMPORT_BYTES
 
 DEVELOPMENT_TOKEN_SECRET = "development-only-access-token-secret-change-me"
+
+# The routes that take files, by path prefix (`*` stands for one segment, e.g. a proposal's id), and the
+# bodies they may send: what the owning service takes (shared.uploads) and the multipart around it.
+UPLOAD_LIMITS = {
+    "/api/v1/employees/imports": SPREADSHEET_IMPORT_BYTES + MULTIPART_ALLOWANCE,
+    "/api/v1/units/imports": SPREADSHEET_IMPORT_BYTES + MULTIPART_ALLOWANCE,
+    "/api/v1/positions/imports": SPREADSHEET_IMPORT_BYTES + MULTIPART_ALLOWANCE,
+    "/api/v1/jp/imports": JP_IMPORT_BYTES + MULTIPART_ALLOWANCE,
+    "/api/v1/mutations/*/documents": DOCUMENT_BYTES + MULTIPART_ALLOWANCE,
+}
 
 
 class GatewaySettings(Settings):
@@ -42,9 +53,9 @@ class GatewaySettings(Settings):
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 100
     max_body_bytes: int = 1024 * 1024
-    # Bulk imports carry files: these path prefixes may send up to `max_upload_bytes`.
-    upload_paths: tuple[str, ...] = ("/api/v1/employees/imports",)
-    max_upload_bytes: int = 100 * 1024 * 1024
+    # Routes that take files may send larger bodies (UPLOAD_LIMITS); ASN_UPLOAD_LIMITS replaces the table,
+    # as JSON.
+    upload_limits: dict[str, int] = Field(default_factory=lambda: dict(UPLOAD_LIMITS))
     cors_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
 
     # Aggregated views: each upstream part gets this long before it is reported missing.

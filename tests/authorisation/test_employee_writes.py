@@ -10,10 +10,12 @@ is a failed job whose problem is the matrix's answer.
 
 from typing import Any
 
+import httpx
 import pytest
 
 from services.employee.app import create_app as employee_app
-from shared.principal import Role
+from shared.auth import mint_internal_token
+from shared.principal import Principal, Role
 from tests.authorisation.world import OTHER_SIDE, OWN_SIDE, World, world
 from tests.authorisation.writes import Cell, Request, WriteRoute, job_outcome, require_every_route, run_matrix
 from tests.support import employee_payload
@@ -104,6 +106,27 @@ async def import_positions(world: World, cell: Cell, role: Role) -> Request:
     row = f"{world.sides[cell.body].unit},Pranata {world.serial()},pelaksana,5,1"
     header = "unit_id,name,type,job_class,authorised_headcount"
     return Request("POST", "/api/v1/positions/imports?wait=true", files=_file("jabatan.csv", header, [row]))
+
+
+async def cancel_import(world: World, cell: Cell, role: Role) -> Request:
+    """An import job: the caller's own where it may import in its agency, else an HR officer's of the
+    path's agency (an import cancelled by someone else is refused)."""
+    caller = world.callers[role]
+    if cell.path == OWN_SIDE and role in KEEPERS:
+        submitter = caller.internal
+    else:
+        officer = Principal(
+            subject=f"hr.{cell.path}",
+            roles=frozenset({Role.HR_OFFICER}),
+            agencies=frozenset({world.sides[cell.path].agency}),
+        )
+        secret = world.gateway.state.gateway.settings.internal_token_secret.get_secret_value()
+        submitter = {"Authorization": f"Bearer {mint_internal_token(officer, secret, ttl_seconds=600)}"}
+    submitted = await import_employees(world, Cell(cell.path, cell.path), role)
+    async with httpx.AsyncClient(base_url=world.urls["employee"], headers=submitter, timeout=30) as employee:
+        answer = await employee.post(submitted.path, files=submitted.files)
+    assert answer.status_code in (200, 202), answer.text
+    return Request("DELETE", f"/api/v1/employees/imports/{answer.json()['id']}")
 
 
 async def correct(world: World, cell: Cell, role: Role) -> Request:
@@ -241,6 +264,15 @@ ROUTES = (
         path_varies=False,
         body_field="unit_id",
         outcome=job_outcome,
+    ),
+    # Each caller's cell holds its own import job (or someone else's): not one request for every role.
+    WriteRoute(
+        "DELETE",
+        "/api/v1/employees/imports/{job_id}",
+        "employee",
+        cancel_import,
+        KEEPERS,
+        body_varies=False,
     ),
     _route("PATCH", "/api/v1/employees/{nip}", "employee", correct, KEEPERS, body_varies=False),
     _route("POST", "/api/v1/employees/{nip}/status", "employee", change_status, KEEPERS, body_varies=False),

@@ -6,6 +6,7 @@ import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
@@ -24,13 +25,14 @@ from services.employee.adapters.spreadsheets import (
 from services.employee.api.employees import RECORD_KEEPERS, UpdatedSince, scoped
 from services.employee.api.organisation import KEEPERS as ORGANISATION_KEEPERS
 from services.employee.domain import exchange
-from services.employee.domain.exchange import Cell, Mapping
+from services.employee.domain.exchange import Cell, ImportLimits, Mapping
 from services.employee.domain.model import EmployeeStatus
 from services.employee.service import exchange as service
+from services.employee.settings import employee_settings
 from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import RuntimeDep
-from shared.errors import DomainError, FieldProblem, Forbidden
+from shared.errors import DomainError, FieldProblem, Forbidden, NotFound
 from shared.jobs import JobPublic, JobRunner, JobsDep, Progress, job_location
 from shared.principal import Principal
 from shared.problems import PROBLEM_MEDIA_TYPE, Problem
@@ -38,8 +40,7 @@ from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employee exchange"])
 
-# A 100,000-row CSV is about 20 MB; the file is held in memory while its job runs.
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+IMPORT_KIND = "employees.import"
 
 MappingQuery = Annotated[
     Mapping, Query(description="column names: `native` (the API's fields) or `siasn` (SIASN's camelCase)")
@@ -72,21 +73,23 @@ async def import_employees(
     ] = None,
     wait: Annotated[bool, Query(description="answer once the job has finished (for small files)")] = False,
 ) -> JobPublic:
-    """Import employees from a file, all or nothing; answers with the job that does it."""
+    """Import employees from a file, all or nothing; answers with the job that does it. A file over the
+    import limits (rows, columns, a cell's length: the service's settings) is refused, at once where that
+    shows without reading it all, else by its job."""
     principal.require_role(*RECORD_KEEPERS)
-    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(f"the file has {file.size} bytes; at most {MAX_UPLOAD_BYTES} are accepted")
-    content = await file.read()
+    limits = employee_settings(runtime.settings).import_limits
+    content = await _content(file, limits)
     chosen = file_format or detect_format(file.filename, file.content_type, content)
     # A file that cannot be imported at all is refused now, with no job.
-    sheet = await asyncio.to_thread(open_sheet, content, chosen)
+    sheet = await asyncio.to_thread(open_sheet, content, chosen, limits)
     layout = service.check_header(sheet, mapping)
     if principal.agencies is not None:
         sheet = _within_scope(sheet, [c.field for c in layout.columns].index("agency_code"), principal)
     job = await jobs.submit(
-        "employees.import",
-        partial(_run_import, runtime, sheet, mapping),
+        IMPORT_KIND,
+        partial(_run_import, runtime, sheet, mapping, limits.errors),
         params={"file": file.filename, "format": chosen.value, "mapping": mapping.value},
+        agencies=principal.agencies,
     )
     response.headers["Location"] = job_location("employee", job.id)
     if wait:
@@ -112,13 +115,42 @@ def _within_scope(sheet: Sheet, agency_column: int, principal: Principal) -> She
             raise Forbidden(f"{len(outside)} row(s) of agencies outside your scope", errors=outside)
         yield from read
 
-    return Sheet(sheet.header, rows())
+    return Sheet(sheet.header, rows(), stop=sheet.stop)
 
 
 async def _run_import(
-    runtime: ServiceRuntime, sheet: Sheet, mapping: Mapping, progress: Progress
+    runtime: ServiceRuntime, sheet: Sheet, mapping: Mapping, max_errors: int, progress: Progress
 ) -> dict[str, Any]:
-    return await service.import_employees(runtime.uow, sheet, mapping, progress)
+    return await service.import_employees(runtime.uow, sheet, mapping, progress, max_errors=max_errors)
+
+
+async def _content(file: UploadFile, limits: ImportLimits) -> bytes:
+    """The uploaded file, refused (413) over the limit: read no further than one byte past it."""
+    if file.size is not None and file.size > limits.upload_bytes:
+        raise UploadTooLarge(f"the file has {file.size} bytes; at most {limits.upload_bytes} are accepted")
+    content = await file.read(limits.upload_bytes + 1)
+    if len(content) > limits.upload_bytes:
+        raise UploadTooLarge(f"the file has more than {limits.upload_bytes} bytes, the most accepted")
+    return content
+
+
+@router.delete(
+    "/imports/{job_id}",
+    response_model=JobPublic,
+    responses={
+        403: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "Not your import"},
+        404: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "No such import"},
+    },
+)
+async def cancel_import(job_id: UUID, jobs: JobsDep, principal: PrincipalDep) -> JobPublic:
+    """Cancel an employee import: by whoever started it, or an administrator of their agencies.
+
+    The job turns `cancelled` at once and its work stops at its next batch, importing nothing; a finished
+    import is answered as it is."""
+    job = await jobs.get(job_id)
+    if job is None or job.kind != IMPORT_KIND:
+        raise NotFound(f"no employee import {job_id}")
+    return await jobs.cancel(job_id, principal)
 
 
 def employee_filter(
@@ -261,21 +293,21 @@ async def _submit_import(
 ) -> JobPublic:
     # The organisation is kept by the HR unit and the administration, as through its single-record routes.
     principal.require_role(*ORGANISATION_KEEPERS)
-    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(f"the file has {file.size} bytes; at most {MAX_UPLOAD_BYTES} are accepted")
-    content = await file.read()
+    limits = employee_settings(runtime.settings).import_limits
+    content = await _content(file, limits)
     chosen = file_format or detect_format(file.filename, file.content_type, content)
-    sheet = await asyncio.to_thread(open_sheet, content, chosen)
+    sheet = await asyncio.to_thread(open_sheet, content, chosen, limits)
     exchange.layout_of(sheet.header, mapping, columns)
     scope = principal.agency_filter()
 
     async def work(progress: Progress) -> dict[str, Any]:
-        return await run(runtime.uow, sheet, mapping, progress, agencies=scope)
+        return await run(runtime.uow, sheet, mapping, progress, agencies=scope, max_errors=limits.errors)
 
     job = await jobs.submit(
         f"{kind}.import",
         work,
         params={"file": file.filename, "format": chosen.value, "mapping": mapping.value},
+        agencies=principal.agencies,
     )
     response.headers["Location"] = job_location("employee", job.id)
     if wait:

@@ -31,6 +31,7 @@ from services.employee.domain.organisation import Position, PositionType, Unit, 
 from services.employee.domain.ranks import RankGrade, rank_by_code, rank_by_siasn_code
 from shared.errors import DomainError, FieldProblem, InvalidInput
 from shared.inputs import control_character_in
+from shared.uploads import SPREADSHEET_IMPORT_BYTES
 
 # A spreadsheet stores numbers as doubles: beyond 15 digits (a NIP has 18, a NIK 16) the last ones are lost.
 SPREADSHEET_DIGITS = 15
@@ -148,6 +149,24 @@ class InvalidFile(InvalidInput):
 
 class InvalidRows(InvalidInput):
     code, title = "invalid-rows", "Rows failed validation"
+
+
+class OverLimits(InvalidFile):
+    """The file is larger than an import takes (rows, columns, a cell's length, its declared size)."""
+
+    code, title = "import-limit", "File over the import limits"
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What one imported file may hold, checked before the work it bounds; the defaults are the service's."""
+
+    upload_bytes: int = SPREADSHEET_IMPORT_BYTES
+    rows: int = 100_000
+    columns: int = 200
+    cell_chars: int = 32 * 1024
+    # Problems a refusal lists (the first by line); it counts them all.
+    errors: int = 1_000
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from services.employee.adapters import organisation as organisation_repository
 from services.employee.adapters.repository import EmployeeFilter
 from services.employee.adapters.spreadsheets import Sheet
 from services.employee.domain import exchange, organisation
-from services.employee.domain.exchange import Cell, InvalidFile, InvalidRows, Layout, Mapping
+from services.employee.domain.exchange import Cell, ImportLimits, InvalidFile, InvalidRows, Layout, Mapping
 from services.employee.domain.model import Employee
 from services.employee.domain.organisation import Agency, Position, Unit, placement_problems
 from services.employee.domain.workload import TaskList
@@ -38,7 +38,7 @@ from shared.contracts.employee import (
     UnitUpdated,
 )
 from shared.db import existing_keys
-from shared.errors import Conflict, DomainError, FieldProblem, Forbidden
+from shared.errors import Conflict, DomainError, FieldProblem, Forbidden, ProblemList
 from shared.events.envelope import CloudEvent, EventCopies, new_event
 from shared.jobs import Progress, no_progress
 from shared.uow import UnitOfWork, outbox_record, outbox_row
@@ -64,19 +64,22 @@ async def import_employees(
     sheet: Sheet,
     mapping: Mapping,
     progress: Progress = no_progress,
+    *,
+    max_errors: int = ImportLimits.errors,
 ) -> dict[str, int]:
-    """Register every employee of a file, or none: any bad row refuses the file with every bad row's line.
+    """Register every employee of a file, or none: any bad row refuses the file, listing the first
+    `max_errors` problems by line and counting them all.
 
     Reports `validated`, `written` and `total` rows. The rows are read (in a thread: XLSX is slow to parse)
     before the unit of work opens, so its transaction lasts only for the checks and the writes."""
     layout = exchange.layout_of(sheet.header, mapping)
     with _collector_paused():
-        rows = await asyncio.to_thread(sheet.rows)
+        rows = await sheet.read_rows()
         if not rows:
             raise InvalidFile("the file has a header but no rows", code="empty-file")
         await progress(validated=0, written=0, total=len(rows))
         async with unit_of_work() as uow:
-            run = _Import(uow, layout, progress)
+            run = _Import(uow, layout, progress, ProblemList(max_errors))
             try:
                 await run.check_and_write(rows)
             except IntegrityError:
@@ -85,12 +88,7 @@ async def import_employees(
                     "an employee of the file was registered during the import; nothing was imported",
                     code="duplicate-nip",
                 ) from None
-            if run.problems:
-                run.problems.sort(key=lambda p: p.line or 0)
-                bad = len({p.line for p in run.problems})
-                raise InvalidRows(
-                    f"{bad} of {len(rows)} rows are invalid; nothing was imported", errors=run.problems
-                )
+            _refuse_if_any(run.problems, len(rows))
             await uow.commit()
     return {"rows": len(rows), "imported": run.written}
 
@@ -126,14 +124,14 @@ class _Import:
     caller then rolls the transaction back: the file is still imported all or nothing, and the checks go on
     to the last row to report every bad one."""
 
-    def __init__(self, uow: UnitOfWork, layout: Layout, progress: Progress) -> None:
+    def __init__(self, uow: UnitOfWork, layout: Layout, progress: Progress, problems: ProblemList) -> None:
         self._uow = uow
         self._layout = layout
         self._progress = progress
         self._batches: asyncio.Queue[_Batch | None] = asyncio.Queue()
         self._registered = _RegisteredEvents()
         self._organisation = _Organisation(uow.connection)
-        self.problems: list[FieldProblem] = []
+        self.problems = problems
         self.written = 0
         self._handed_over = 0
 
@@ -368,15 +366,17 @@ async def import_units(
     progress: Progress = no_progress,
     *,
     agencies: frozenset[str] | None = None,
+    max_errors: int = ImportLimits.errors,
 ) -> dict[str, int]:
-    """Define every unit of a file, or none: every bad row is listed with its line. A unit names its parent
-    by id, in the file (before or after it) or already defined; a row without an id gets a new one. Rows of
-    agencies outside `agencies` (None: any agency) refuse the file."""
+    """Define every unit of a file, or none: the bad rows are listed with their lines (the first
+    `max_errors` problems, all counted). A unit names its parent by id, in the file (before or after it) or
+    already defined; a row without an id gets a new one. Rows of agencies outside `agencies` (None: any
+    agency) refuse the file."""
     layout = exchange.layout_of(sheet.header, mapping, exchange.UNIT_COLUMNS)
     rows = await _rows_of(sheet, progress)
     async with unit_of_work() as uow:
         connection = uow.connection
-        problems: list[FieldProblem] = []
+        problems = ProblemList(max_errors)
         read = _checked(rows, layout, exchange.check_unit_row, problems)
         _require_scope(layout, "agency_code", [(line, row.agency_code) for line, row in read], agencies)
         lines = _ids(layout, read, problems)
@@ -430,15 +430,17 @@ async def import_positions(
     progress: Progress = no_progress,
     *,
     agencies: frozenset[str] | None = None,
+    max_errors: int = ImportLimits.errors,
 ) -> dict[str, int]:
-    """Define every position of a file, or none: every bad row is listed with its line. A position names a
-    unit already defined; `unit_head` makes it the head of its unit (one per unit). Rows of units of
-    agencies outside `agencies` (None: any agency) refuse the file."""
+    """Define every position of a file, or none: the bad rows are listed with their lines (the first
+    `max_errors` problems, all counted). A position names a unit already defined; `unit_head` makes it the
+    head of its unit (one per unit). Rows of units of agencies outside `agencies` (None: any agency) refuse
+    the file."""
     layout = exchange.layout_of(sheet.header, mapping, exchange.POSITION_COLUMNS)
     rows = await _rows_of(sheet, progress)
     async with unit_of_work() as uow:
         connection = uow.connection
-        problems: list[FieldProblem] = []
+        problems = ProblemList(max_errors)
         read = _checked(rows, layout, exchange.check_position_row, problems)
         lines = _ids(layout, read, problems)
         problems.extend(
@@ -488,7 +490,7 @@ async def import_positions(
 
 
 async def _rows_of(sheet: Sheet, progress: Progress) -> list[tuple[int, list[Cell]]]:
-    rows = await asyncio.to_thread(sheet.rows)
+    rows = await sheet.read_rows()
     if not rows:
         raise InvalidFile("the file has a header but no rows", code="empty-file")
     await progress(validated=0, written=0, total=len(rows))
@@ -502,7 +504,7 @@ def _checked(
     rows: Sequence[tuple[int, list[Cell]]],
     layout: Layout,
     check: Callable[[Layout, int, Sequence[Cell]], "Row | list[FieldProblem]"],
-    problems: list[FieldProblem],
+    problems: ProblemList,
 ) -> list[tuple[int, "Row"]]:
     """The rows whose cells are good; the problems of the others are added to `problems`."""
     read = []
@@ -515,7 +517,7 @@ def _checked(
     return read
 
 
-def _ids(layout: Layout, read: list[tuple[int, Any]], problems: list[FieldProblem]) -> dict[UUID, int]:
+def _ids(layout: Layout, read: list[tuple[int, Any]], problems: ProblemList) -> dict[UUID, int]:
     """Each row's id (a new one where the file gives none) and its line; rows repeating an id of an earlier
     line are reported and left out of `read`."""
     lines: dict[UUID, int] = {}
@@ -563,11 +565,17 @@ def _require_scope(
         raise Forbidden(f"{len(outside)} row(s) of agencies outside your scope", errors=outside)
 
 
-def _refuse_if_any(problems: list[FieldProblem], total: int) -> None:
+def _refuse_if_any(problems: ProblemList, total: int) -> None:
     if problems:
-        problems.sort(key=lambda p: p.line or 0)
-        bad = len({p.line for p in problems})
-        raise InvalidRows(f"{bad} of {total} rows are invalid; nothing was imported", errors=problems)
+        listed = problems.first()
+        shown = ""
+        if problems.total > len(listed):
+            shown = f"; the first {len(listed)} of its {problems.total} problems are listed"
+        raise InvalidRows(
+            f"{problems.rows} of {total} rows are invalid; nothing was imported{shown}",
+            errors=listed,
+            errors_total=problems.total,
+        )
 
 
 async def export_unit_rows(

@@ -34,12 +34,13 @@ async def echo(scope, receive, send):
 async def door(make_settings):
     async with serving(echo) as upstream:
         settings = gateway_settings(
-            await make_settings("gateway", employee_url=upstream, appraisal_url=upstream),
+            await make_settings(
+                "gateway", employee_url=upstream, appraisal_url=upstream, mutation_url=upstream
+            ),
             rate_limit_per_minute=60,
             rate_limit_burst=5,
             max_body_bytes=1000,
-            upload_paths=("/api/v1/employees/imports",),
-            max_upload_bytes=5000,
+            upload_limits={"/api/v1/employees/imports": 5000, "/api/v1/mutations/*/documents": 3000},
             cors_origins=(FRONT_END,),
         )
         app = create_app(settings)
@@ -78,6 +79,13 @@ async def test_too_large_bodies_are_refused_before_they_reach_a_service(door):
     assert streamed.status_code == 413
     upload = await door.post("/api/v1/employees/imports", content=b"x" * 4000, headers=headers)
     assert upload.status_code == 200 and upload.json() == {"size": 4000}
+    # Each upload route has its own limit; `*` is one path segment.
+    document = "/api/v1/mutations/4f9a1c2e-0000-4000-8000-000000000000/documents"
+    assert (await door.post(document, content=b"x" * 3000, headers=headers)).status_code == 200
+    assert (await door.post(document, content=b"x" * 3001, headers=headers)).status_code == 413
+    assert (
+        await door.post("/api/v1/employees/importsx", content=b"x" * 1001, headers=headers)
+    ).status_code == 413
 
 
 async def test_cors_answers_the_configured_front_end_only(door):

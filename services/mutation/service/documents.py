@@ -15,8 +15,9 @@ from services.mutation.service.proposals import get_proposal, proposal_to_change
 from shared.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from shared.principal import Principal
 from shared.uow import UnitOfWork
+from shared.uploads import DOCUMENT_BYTES
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = DOCUMENT_BYTES
 ALLOWED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 # What a file of each type starts with: a document is taken for what it is, not what it claims to be.
 _MAGIC = {"application/pdf": b"%PDF", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG"}

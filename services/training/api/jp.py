@@ -23,11 +23,12 @@ from shared.jobs import JobPublic, JobsDep, Progress, job_location
 from shared.principal import Principal
 from shared.problems import PROBLEM_MEDIA_TYPE, Problem
 from shared.runtime import ServiceRuntime
+from shared.uploads import JP_IMPORT_BYTES
 
 router = APIRouter(prefix="/api/v1/jp", tags=["JP"])
 
 # A file of 100,000 records is about 10 MB.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = JP_IMPORT_BYTES
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")]
 
 
