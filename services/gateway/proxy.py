@@ -358,7 +358,13 @@ async def _relay(upstream: UpstreamResponse | AiohttpResponse, service: str, sen
 
 def _upstream_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     raw: list[tuple[bytes, bytes]] = scope["headers"]
-    headers = _without(raw, REQUEST_DROPPED)
+    dropped = REQUEST_DROPPED
+    if any(name == b"transfer-encoding" for name, _ in raw):
+        # RFC 9112 §6.3: with Transfer-Encoding the body's length is not the Content-Length the client also
+        # sent (the server read it chunked), so that length must not go on: forwarded next to a body of
+        # another length, it let a request hidden in the body reach the service on the pooled connection.
+        dropped = dropped | {b"content-length"}
+    headers = _without(raw, dropped)
     forwarded_for = [value for name, value in raw if name == b"x-forwarded-for"]
     client = scope.get("client")
     if client:
