@@ -22,7 +22,7 @@ from shared.db import Database
 from shared.declaration import BackgroundLoop, ServiceDeclaration
 from shared.events.bus import KafkaBus
 from shared.events.catalogue import topic_of_service
-from shared.events.continuity import BrokerWatch
+from shared.events.continuity import BrokerWatch, Restore
 from shared.events.inbox import EventConsumer, Subscription
 from shared.events.outbox import OutboxRelay, mark_for_replay
 from shared.idempotency import purge_expired
@@ -147,9 +147,11 @@ class ServiceRuntime:
             log.info("publishing %d outbox rows again: the broker may not have delivered them", marked)
         self.relay.wake()
 
-    async def _recover_events(self) -> None:
-        """The broker lost what it held: publish the window again and join the (new) group afresh."""
-        await self._publish_window_again()
+    async def _recover_events(self, restore_topics: Restore) -> None:
+        """The broker lost what it held: publish the window again, in order, and join the group afresh."""
+        async with self.relay.paused():
+            await self._publish_window_again()
+            await restore_topics()
         running = self._tasks.pop("consumer", None)
         if running is not None:
             running.cancel()

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     kafka_partitions: int = 3
     kafka_replication_factor: int = 1
 
+    kafka_request_timeout_ms: int = 10_000
     # How often each service looks whether the broker still holds its topics (shared.events.continuity).
     kafka_watch_interval_seconds: float = 2.0
 

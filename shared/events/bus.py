@@ -102,6 +102,8 @@ class KafkaBus:
             acks="all",
             enable_idempotence=self.settings.kafka_enable_idempotence,
             linger_ms=0,
+            # A batch for a topic the broker lost is retried until this passes; a recovery waits for it.
+            request_timeout_ms=self.settings.kafka_request_timeout_ms,
         )
         await self._producer.start()
 

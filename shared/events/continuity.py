@@ -4,14 +4,15 @@ A Kafka cluster rebuilt from nothing, or the embedded broker restarted (it keeps
 answers as before but has no topics, no committed offsets and none of the events it had acknowledged. Each
 service keeps a topic of its own, its *epoch topic*, which nothing but this watch creates (clients never
 create topics, `shared.events.bus`): while it exists the broker is the one this service has been using;
-when it is gone, whatever the broker held may be gone. The watch then makes the topics again (with their
-partitions and dead-letter topics), marks for publication again every outbox row of the retention window
-(a consumer may not have read them; the inboxes drop what they had), restarts the consumer (its group and
-offsets are gone), and only then makes the epoch topic, so a recovery cut short is done again. The cluster
-id cannot tell this: Tansu reports the same one after every restart.
+when it is gone, whatever the broker held may be gone. The cluster id cannot tell this: Tansu reports the
+same one after every restart.
 
-A consumer may meanwhile receive events published after the loss before the older ones published again;
-read models keep the newest version, so the order of arrival does not change what they hold.
+The service then recovers (`recover`, given the restoration of the topics to run at the right moment): with
+its outbox relay paused (no batch in flight), it marks every outbox row of the retention window for
+publication again and makes the topics again (with their partitions and dead-letter topics), so the relay
+starts again from the oldest row and each key's events arrive in their order (a consumer may not have read
+them; the inboxes drop what they had); it rejoins its consumer group (its group and offsets are gone). The
+epoch topic comes last, so a recovery cut short is done again.
 """
 
 import asyncio
@@ -21,6 +22,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from shared.events.bus import KafkaBus
 
 log = logging.getLogger(__name__)
+
+Restore = Callable[[], Awaitable[None]]
 
 
 def epoch_topic(service: str) -> str:
@@ -34,7 +37,7 @@ class BrokerWatch:
         *,
         service: str,
         topics: Sequence[str],
-        recover: Callable[[], Awaitable[None]],
+        recover: Callable[[Restore], Awaitable[None]],
         interval: float,
     ) -> None:
         self._bus = bus
@@ -75,9 +78,11 @@ class BrokerWatch:
             return
         self.intact = False
         log.warning("the broker lost %s; restoring topics and publishing the outbox again", sorted(missing))
-        await self._bus.ensure_topics(self._topics)
-        await self._recover()
+        await self._recover(self._restore_topics)
         await self._bus.ensure_topics([self._epoch], partitions=1)
         self.recoveries += 1
         self.intact = True
         log.info("events flow again after the broker's loss")
+
+    async def _restore_topics(self) -> None:
+        await self._bus.ensure_topics(self._topics)

@@ -40,9 +40,17 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
+        self._publishing = asyncio.Lock()
 
     def wake(self) -> None:
         self._wakeup.set()
+
+    @asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """No batch is in flight inside; a batch under way is finished (sent or failed) first."""
+        async with self._publishing:
+            yield
+        self.wake()
 
     async def run(self) -> None:
         async with self._leadership():
@@ -56,41 +64,47 @@ class OutboxRelay:
 
     async def drain(self) -> int:
         """Publish every unpublished row, oldest first; returns how many were published."""
-        outbox = self._outbox
         published = 0
         while True:
-            async with self._db.connect() as connection:
-                rows = (
-                    await connection.execute(
-                        select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.type, outbox.c.payload)
-                        .where(outbox.c.published_at.is_(None))
-                        .order_by(outbox.c.seq)
-                        .limit(self._batch_size)
-                    )
-                ).all()
-            if not rows:
+            async with self._publishing:
+                batch = await self._publish_batch()
+            published += batch
+            if batch < self._batch_size:
                 return published
-            await self._bus.publish_many(
-                [
-                    (
-                        row.topic,
-                        row.key.encode(),
-                        row.payload,
-                        [("ce_type", row.type.encode()), ("content-type", b"application/cloudevents+json")],
-                    )
-                    for row in rows
-                ]
-            )
-            async with self._db.connect() as connection:
+
+    async def _publish_batch(self) -> int:
+        """Publish the oldest unpublished rows, one batch; returns how many."""
+        outbox = self._outbox
+        async with self._db.connect() as connection:
+            rows = (
                 await connection.execute(
-                    update(outbox)
-                    .where(outbox.c.seq.in_([row.seq for row in rows]))
-                    .values(published_at=clock.now())
+                    select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.type, outbox.c.payload)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.seq)
+                    .limit(self._batch_size)
                 )
-                await connection.commit()
-            published += len(rows)
-            if len(rows) < self._batch_size:
-                return published
+            ).all()
+        if not rows:
+            return 0
+        await self._bus.publish_many(
+            [
+                (
+                    row.topic,
+                    row.key.encode(),
+                    row.payload,
+                    [("ce_type", row.type.encode()), ("content-type", b"application/cloudevents+json")],
+                )
+                for row in rows
+            ]
+        )
+        async with self._db.connect() as connection:
+            await connection.execute(
+                update(outbox)
+                .where(outbox.c.seq.in_([row.seq for row in rows]))
+                .values(published_at=clock.now())
+            )
+            await connection.commit()
+        return len(rows)
 
     async def backlog(self) -> tuple[int, datetime | None]:
         """Unpublished rows and the creation time of the oldest one."""

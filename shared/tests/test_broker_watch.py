@@ -55,7 +55,8 @@ async def bus(broker: EmbeddedBroker):
 async def test_a_lost_epoch_topic_brings_back_every_topic_with_its_partitions_and_recovers_once(bus):
     recoveries: list[str] = []
 
-    async def recover() -> None:
+    async def recover(restore_topics) -> None:
+        await restore_topics()
         recoveries.append("recovered")
 
     watch = BrokerWatch(bus, service="employee", topics=TOPICS, recover=recover, interval=60)
