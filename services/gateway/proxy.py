@@ -264,7 +264,7 @@ class ProxyEndpoint:
                 if if_none_match is not None and _not_modified(upstream, if_none_match):
                     await _send_not_modified(upstream, send)
                 else:
-                    await _relay(upstream, service, send)
+                    await _relay(upstream, service, send, self.pool.base_url(service).encode())
             return
         response = problem_response(error.status, error.code, error.title, error.detail, instance=path)
         await response(scope, receive, send)
@@ -333,12 +333,14 @@ async def _stream_body(first: bytes, receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
-async def _relay(upstream: UpstreamResponse | AiohttpResponse, service: str, send: Send) -> None:
+async def _relay(
+    upstream: UpstreamResponse | AiohttpResponse, service: str, send: Send, internal_base: bytes
+) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": upstream.status,
-            "headers": _without(upstream.headers, RESPONSE_DROPPED),
+            "headers": _located_here(_without(upstream.headers, RESPONSE_DROPPED), internal_base),
         }
     )
     length = upstream.content_length
@@ -354,6 +356,21 @@ async def _relay(upstream: UpstreamResponse | AiohttpResponse, service: str, sen
         log.warning("%s broke off its answer: %r", service, exc)
         return
     await send({"type": "http.response.body", "body": b""})
+
+
+def _located_here(headers: list[tuple[bytes, bytes]], internal_base: bytes) -> list[tuple[bytes, bytes]]:
+    """A Location the service wrote with its own address (a redirect to the path without its trailing slash)
+    becomes the same path at the gateway, as a reverse proxy's `proxy_redirect default` does: the caller is
+    never told the internal URL, nor sent round the gateway to it."""
+    cut = len(internal_base)
+    return [
+        (name, value[cut:] or b"/")
+        if name == b"location"
+        and value.startswith(internal_base)
+        and value[cut : cut + 1] in (b"", b"/", b"?")
+        else (name, value)
+        for name, value in headers
+    ]
 
 
 def _upstream_headers(scope: Scope) -> list[tuple[bytes, bytes]]:

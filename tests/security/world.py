@@ -54,6 +54,7 @@ class World:
     # Bearer access tokens at the gateway: every role and agency, and the HR officer of 7201.
     admin: dict[str, str]
     hr_7201: dict[str, str]
+    settings: dict[str, Settings] = field(default_factory=dict)
     people: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     units: dict[str, list[str]] = field(default_factory=dict)
 
@@ -119,7 +120,7 @@ async def running_world(
         gateway_url = await stack.enter_async_context(serving(gateway, lifespan="on", **gateway_options))
         system = auth_headers(settings["employee"])
         admin = access_headers(gateway, system_principal("security-admin"))
-        world = World(gateway, gateway_url, urls, system, admin, {})
+        world = World(gateway, gateway_url, urls, system, admin, {}, settings)
         await _seed(world)
         world.hr_7201 = await _sign_in_hr_officer(world)
         yield world
