@@ -16,8 +16,8 @@ from shared.db import Database
 from shared.net import free_port
 from shared.principal import Role
 from shared.settings import SERVICE_PORTS
-from shared.testing import TEST_CLOCK_START, DatabaseFactory
-from tests.support import E2E_ADMIN, E2E_PASSWORD, INTERNAL_SECRET, signed_in
+from shared.testing import DatabaseFactory
+from tests.support import E2E_ADMIN, E2E_PASSWORD, platform_environment, signed_in
 
 
 @pytest.fixture
@@ -28,20 +28,7 @@ async def platform(database_factory: DatabaseFactory, tmp_path: Path) -> AsyncIt
         broker_port=free_port(),
         service_ports={name: free_port() for name in SERVICE_PORTS},
         database_urls=database_urls,
-        extra_env={
-            "ASN_ENVIRONMENT": "test",
-            "ASN_CLOCK_START": TEST_CLOCK_START.isoformat(),
-            "ASN_LOG_JSON": "false",
-            "ASN_UPSTREAM_TIMEOUT_SECONDS": "5",
-            "ASN_DATABASE_POOL_SIZE": "2",
-            "ASN_KAFKA_SESSION_TIMEOUT_MS": "2000",
-            "ASN_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-            "ASN_INTERNAL_TOKEN_SECRET": INTERNAL_SECRET,
-            # Tests call faster than any person; the limit itself is tested in the gateway's own tests.
-            "ASN_RATE_LIMIT_PER_MINUTE": "1000000",
-            "ASN_RATE_LIMIT_BURST": "100000",
-            "ASN_ACCESS_TOKEN_TTL_SECONDS": "3600",
-        },
+        extra_env=platform_environment(),
     )
     await asyncio.to_thread(running.start)
     try:

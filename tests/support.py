@@ -10,6 +10,7 @@ import httpx
 
 from shared.auth import mint_internal_token
 from shared.principal import system_principal
+from shared.testing import TEST_CLOCK_START
 
 E2E_ADMIN, E2E_PASSWORD = "e2e.admin", "Uji-Ujung-Ke-Ujung-2026"
 # The platform's processes share it (tests/conftest.py), so a test can call a service directly.
@@ -27,6 +28,24 @@ def employee_payload(i: int, *, agency_code: str = "7601") -> dict[str, Any]:
         "birth_date": birth.isoformat(),
         "gender": "M" if gender_digit == 1 else "F",
         "agency_code": agency_code,
+    }
+
+
+def platform_environment() -> dict[str, str]:
+    """The environment of a test platform's processes (tests/conftest.py, bench/chaos.py)."""
+    return {
+        "ASN_ENVIRONMENT": "test",
+        "ASN_CLOCK_START": TEST_CLOCK_START.isoformat(),
+        "ASN_LOG_JSON": "false",
+        "ASN_UPSTREAM_TIMEOUT_SECONDS": "5",
+        "ASN_DATABASE_POOL_SIZE": "2",
+        "ASN_KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "ASN_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+        "ASN_INTERNAL_TOKEN_SECRET": INTERNAL_SECRET,
+        # Tests call faster than any person; the limit itself is tested in the gateway's own tests.
+        "ASN_RATE_LIMIT_PER_MINUTE": "1000000",
+        "ASN_RATE_LIMIT_BURST": "100000",
+        "ASN_ACCESS_TOKEN_TTL_SECONDS": "3600",
     }
 
 
