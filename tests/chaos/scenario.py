@@ -7,7 +7,9 @@ mutation completed and moved its person once, outboxes drained, decree numbers u
 audit chains valid, nothing dead-lettered (the flow sends no poison).
 
 Every call is retried the way a client of the platform would: on a refused connection, a 5xx or a 503 while
-a service restarts; POSTs carry an Idempotency-Key, so a retry whose first attempt took effect has no second.
+a service restarts. POSTs carry an Idempotency-Key; a retry after a lost connection takes a new one (the
+killed process's claim outlives it), and the driver reads the state (or the register refuses the NIP again)
+to know what the first attempt did.
 """
 
 import asyncio
@@ -101,6 +103,7 @@ class Outcome:
     converged_after: float | None = None
     problems: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
+    last_fault_over: float = 0.0
 
     def report(self) -> str:
         return (
@@ -124,28 +127,36 @@ class Client:
         self._service = service
         self._outcome = outcome
         self._deadline = deadline
-        self._http = httpx.AsyncClient(headers=internal_headers(), timeout=30)
+        self._http = httpx.AsyncClient(headers=internal_headers(), timeout=120)
 
     async def close(self) -> None:
         await self._http.aclose()
 
     async def call(self, method: str, path: str, **options: Any) -> httpx.Response:
         headers = dict(options.pop("headers", {}))
-        if method == "POST":
-            headers.setdefault("Idempotency-Key", str(uuid.uuid4()))
         while True:
+            if method == "POST" and "Idempotency-Key" not in headers:
+                headers["Idempotency-Key"] = str(uuid.uuid4())
             try:
                 answer = await self._http.request(
                     method, self._platform.url(self._service) + path, headers=headers, **options
                 )
-                if answer.status_code < 500:
+                if answer.status_code < 500 and not _key_in_use(answer):
                     return answer
             except httpx.TransportError:
-                pass
+                # The process that took the key may have been killed, and its claim outlives it (a lease of
+                # minutes): the retry goes under a new key, and the caller's reading of the state (or the
+                # register's refusal of a second NIP) tells what the first attempt did.
+                headers.pop("Idempotency-Key", None)
             if time.monotonic() > self._deadline:
                 raise TimeoutError(f"{method} {path} on {self._service}: no answer before the deadline")
             self._outcome.retries += 1
             await asyncio.sleep(0.2)
+
+
+def _key_in_use(answer: httpx.Response) -> bool:
+    """The first request with this key still runs in a live process: ask again shortly."""
+    return answer.status_code == 409 and "idempotency-key-in-use" in answer.text
 
 
 async def run(platform: Platform, profile: Profile, *, seed: int = 20261207) -> Outcome:
@@ -170,9 +181,9 @@ async def run(platform: Platform, profile: Profile, *, seed: int = 20261207) -> 
         except BaseException:
             faults.cancel()
             raise
-        last_restart = time.monotonic()
         converged = await _converge(platform, mutation, proposals, outcome, profile.converge_timeout)
-        outcome.converged_after = time.monotonic() - last_restart if converged else None
+        # From the moment the last restarted process was ready (the flow may have run on after it).
+        outcome.converged_after = time.monotonic() - outcome.last_fault_over if converged else None
     finally:
         await employee.close()
         await mutation.close()
@@ -308,7 +319,8 @@ async def _mutate(
             answer = await mutation.call(
                 "POST", f"/api/v1/mutations/rounds/{round_id}/transitions", json={"action": action}
             )
-            assert answer.status_code == 200, answer.text
+            # 409: an earlier attempt, cut off by a kill, still holds the round; the states read again decide.
+            assert answer.status_code in (200, 409), answer.text
     for proposal in proposals:
         await asyncio.sleep(pause)
         await _decree(mutation, proposal["id"])
@@ -364,6 +376,7 @@ async def _faults(
             await asyncio.to_thread(platform.restart, victim)
             outcome.kills += 1
         outcome.faults.append(victim)
+        outcome.last_fault_over = time.monotonic()
     done.set()
 
 
