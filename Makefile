@@ -70,6 +70,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/mutation_round.py
 	$(BIN)/python bench/placement.py
 	$(BIN)/python bench/gateway_throughput.py
+	$(BIN)/python bench/import_bombs.py
+	$(BIN)/python bench/chaos.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from shared.events.catalogue import CATALOGUE, dead_letter_topic, topic_of_service
+from shared.events.continuity import epoch_topic
 from shared.settings import SERVICE_PORTS
 
 KAFKA_DIR = Path(__file__).resolve().parent / "base" / "kafka"
@@ -42,8 +43,8 @@ def all_topics() -> list[str]:
     return sorted({t for topic in event_topics() for t in (topic, dead_letter_topic(topic))})
 
 
-def kafka_topic(name: str) -> dict[str, Any]:
-    kind = "dead-letter" if name.endswith(dead_letter_topic("")) else "events"
+def kafka_topic(name: str, *, partitions: int = PARTITIONS, kind: str | None = None) -> dict[str, Any]:
+    kind = kind or ("dead-letter" if name.endswith(dead_letter_topic("")) else "events")
     return {
         "apiVersion": "kafka.strimzi.io/v1beta2",
         "kind": "KafkaTopic",
@@ -57,7 +58,7 @@ def kafka_topic(name: str) -> dict[str, Any]:
         },
         "spec": {
             "topicName": name,
-            "partitions": PARTITIONS,
+            "partitions": partitions,
             "replicas": REPLICAS,
             "config": {
                 "min.insync.replicas": MIN_INSYNC_REPLICAS,
@@ -111,7 +112,11 @@ def render_documents(documents: list[dict[str, Any]]) -> str:
 
 def rendered() -> dict[Path, str]:
     return {
-        KAFKA_DIR / "topics.yaml": render_documents([kafka_topic(name) for name in all_topics()]),
+        KAFKA_DIR / "topics.yaml": render_documents(
+            [kafka_topic(name) for name in all_topics()]
+            # Each service's marker that the cluster still holds its topics (shared.events.continuity).
+            + [kafka_topic(epoch_topic(s), partitions=1, kind="epoch") for s in SERVICE_PORTS]
+        ),
         KAFKA_DIR / "users.yaml": render_documents([kafka_user(service) for service in SERVICE_PORTS]),
     }
 
