@@ -148,7 +148,9 @@ class KafkaBus:
 
     async def missing_topics(self, topics: Iterable[str], timeout: float = 5.0) -> set[str]:
         """Which of `topics` the broker does not have (raises when it does not answer)."""
-        metadata = await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout)
+        # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation of the loop calling this.
+        async with asyncio.timeout(timeout):
+            metadata = await self.producer.client.fetch_all_metadata()
         existing = metadata.topics()
         return {topic for topic in topics if self.physical(topic) not in existing}
 
@@ -156,7 +158,8 @@ class KafkaBus:
         """True when the broker answers a metadata request."""
         try:
             client = self.producer.client
-            await asyncio.wait_for(client.fetch_all_metadata(), timeout)
+            async with asyncio.timeout(timeout):
+                await client.fetch_all_metadata()
         except Exception:
             log.warning("broker not reachable", exc_info=True)
             return False

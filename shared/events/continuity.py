@@ -15,10 +15,10 @@ them; the inboxes drop what they had); it rejoins its consumer group (its group 
 epoch topic comes last, so a recovery cut short is done again.
 """
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from shared.aio import every
 from shared.events.bus import KafkaBus
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,7 @@ class BrokerWatch:
         return unknown
 
     async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            await self.look()
+        await every(self._interval, self.look)
 
     async def look(self) -> None:
         """One look at the broker; recovers when the epoch topic or one of the topics is gone."""
