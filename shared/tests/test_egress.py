@@ -104,7 +104,7 @@ async def test_a_name_without_an_address_is_unresolved_not_refused_for_its_kind(
 
 async def test_a_slow_resolver_counts_as_unresolved():
     async def never(host: str, port: int) -> list[str]:
-        await asyncio.sleep(10)
+        await asyncio.Event().wait()
         return []
 
     with pytest.raises(HostUnresolved):

@@ -29,17 +29,16 @@ from services.gateway.adapters import tables as gateway_tables
 from services.mutation.adapters import tables as mutation_tables
 from services.mutation.tests.support import (
     FULL_FILE,
-    MAJENE,
     PDF,
     build_province,
+    evaluation_finalised,
     wait_for_predicates,
     wait_for_read_models,
 )
 from services.training.adapters import tables as training_tables
-from shared.contracts.appraisal import EvaluationFinalised
+from shared.aio import backoff
 from shared.db import Database
 from shared.events.bus import KafkaBus
-from shared.events.envelope import new_event
 from shared.readmodels.employees import employee_subscriptions
 from shared.settings import Settings
 from shared.supervision import Platform
@@ -134,6 +133,7 @@ class Client:
 
     async def call(self, method: str, path: str, **options: Any) -> httpx.Response:
         headers = dict(options.pop("headers", {}))
+        attempt = 0
         while True:
             if method == "POST" and "Idempotency-Key" not in headers:
                 headers["Idempotency-Key"] = str(uuid.uuid4())
@@ -150,8 +150,9 @@ class Client:
                 headers.pop("Idempotency-Key", None)
             if time.monotonic() > self._deadline:
                 raise TimeoutError(f"{method} {path} on {self._service}: no answer before the deadline")
+            attempt += 1
             self._outcome.retries += 1
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(backoff(attempt, base=0.1, cap=1.0))
 
 
 def _key_in_use(answer: httpx.Response) -> bool:
@@ -249,30 +250,7 @@ async def _publish_predicates(platform: Platform, nips: list[str]) -> None:
     try:
         for nip in nips:
             for year in (2024, 2025):
-                event = new_event(
-                    "asn.appraisal.evaluation.finalised",
-                    subject=nip,
-                    agency=MAJENE,
-                    data=EvaluationFinalised.model_validate(
-                        {
-                            "nip": nip,
-                            "skp_id": f"skp-{nip}-{year}",
-                            "period_id": f"period-{year}",
-                            "agency_code": MAJENE,
-                            "year": year,
-                            "period": "annual",
-                            "starts_on": f"{year}-01-01",
-                            "ends_on": f"{year}-12-31",
-                            "results": "sesuai_ekspektasi",
-                            "behaviour": "sesuai_ekspektasi",
-                            "behaviour_values": {},
-                            "predicate": "baik",
-                            "position_type": "fungsional",
-                            "credit_points": None,
-                            "finalised_at": f"{year + 1}-01-15T00:00:00Z",
-                        }
-                    ),
-                )
+                event = evaluation_finalised(nip, year, "baik")
                 await bus.publish("asn.appraisal.events", nip.encode(), event.to_json())
     finally:
         await bus.stop()
@@ -384,16 +362,16 @@ async def _converge(
     platform: Platform, mutation: Client, proposals: list[dict[str, Any]], outcome: Outcome, timeout: float
 ) -> bool:
     """Until the invariants hold (True) or `timeout` passes (False, with the last problems in `outcome`)."""
-    started = time.monotonic()
-    while True:
-        problems = await _invariants(platform, mutation, proposals, outcome)
-        if not problems:
-            outcome.problems = []
-            return True
-        outcome.problems = problems
-        if time.monotonic() - started > timeout:
-            return False
-        await asyncio.sleep(0.5)
+
+    async def holding() -> bool:
+        outcome.problems = await _invariants(platform, mutation, proposals, outcome)
+        return not outcome.problems
+
+    try:
+        await eventually(holding, timeout=timeout, interval=0.5, what="the invariants")
+    except AssertionError:
+        return False
+    return True
 
 
 async def _invariants(

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from shared.contracts.appraisal import EvaluationFinalised
-from shared.events.envelope import new_event
+from shared.events.envelope import CloudEvent, new_event
 from shared.testing import auth_headers, eventually, principal
 
 PROVINCE, MAJENE, MAMUJU = "7600", "7605", "7602"
@@ -154,32 +154,37 @@ async def build_province(employee: httpx.AsyncClient, *, people: int = 1, target
     return province
 
 
+def evaluation_finalised(nip: str, year: int, predicate: str) -> CloudEvent:
+    """The appraisal service's final annual evaluation of `nip` for `year`, as it would publish it."""
+    return new_event(
+        "asn.appraisal.evaluation.finalised",
+        subject=nip,
+        agency=MAJENE,
+        data=EvaluationFinalised(
+            nip=nip,
+            skp_id=f"skp-{nip}-{year}",
+            period_id=f"period-{year}",
+            agency_code=MAJENE,
+            year=year,
+            period="annual",
+            starts_on=date(year, 1, 1),
+            ends_on=date(year, 12, 31),
+            results="sesuai_ekspektasi",
+            behaviour="sesuai_ekspektasi",
+            behaviour_values={},
+            predicate=predicate,
+            position_type="fungsional",
+            credit_points=None,
+            finalised_at=datetime(year + 1, 1, 15, tzinfo=UTC),
+        ),
+    )
+
+
 async def publish_predicates(mutation_app: Any, nip: str, predicates: dict[int, str]) -> None:
     """The appraisal service's final annual evaluations, as it would publish them."""
     bus = mutation_app.state.runtime.bus
     for year, predicate in predicates.items():
-        event = new_event(
-            "asn.appraisal.evaluation.finalised",
-            subject=nip,
-            agency=MAJENE,
-            data=EvaluationFinalised(
-                nip=nip,
-                skp_id=f"skp-{nip}-{year}",
-                period_id=f"period-{year}",
-                agency_code=MAJENE,
-                year=year,
-                period="annual",
-                starts_on=date(year, 1, 1),
-                ends_on=date(year, 12, 31),
-                results="sesuai_ekspektasi",
-                behaviour="sesuai_ekspektasi",
-                behaviour_values={},
-                predicate=predicate,
-                position_type="fungsional",
-                credit_points=None,
-                finalised_at=datetime(year + 1, 1, 15, tzinfo=UTC),
-            ),
-        )
+        event = evaluation_finalised(nip, year, predicate)
         await bus.publish("asn.appraisal.events", nip.encode(), event.to_json())
 
 
