@@ -45,7 +45,6 @@ class BrokerWatch:
         self._topics = tuple(topics)
         self._recover = recover
         self._interval = interval
-        self.recoveries = 0
         # False from a failed look at the broker until a look finds everything in place (or restored).
         self.intact = False
 
@@ -78,7 +77,6 @@ class BrokerWatch:
         log.warning("the broker lost %s; restoring topics and publishing the outbox again", sorted(missing))
         await self._recover(self._restore_topics)
         await self._bus.ensure_topics([self._epoch], partitions=1)
-        self.recoveries += 1
         self.intact = True
         log.info("events flow again after the broker's loss")
 
