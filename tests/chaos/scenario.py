@@ -170,12 +170,11 @@ async def run(platform: Platform, profile: Profile, *, seed: int = 20261207) -> 
     try:
         proposals = await _prepare_mutations(platform, employee, mutation, profile.mutations)
         await define_agencies(_Adapter(employee), REGISTRATION_AGENCY)
-        faults_done = asyncio.Event()
         flow = asyncio.gather(
             _register(employee, profile.registrations, outcome, profile.seconds),
             _mutate(mutation, proposals, outcome, profile.seconds),
         )
-        faults = asyncio.create_task(_faults(platform, profile, rng, outcome, faults_done))
+        faults = asyncio.create_task(_faults(platform, profile, rng, outcome))
         try:
             await flow
             await faults
@@ -333,9 +332,7 @@ async def _decree(mutation: Client, proposal_id: str) -> None:
         assert answer.status_code in (409, 412), answer.text
 
 
-async def _faults(
-    platform: Platform, profile: Profile, rng: random.Random, outcome: Outcome, done: asyncio.Event
-) -> None:
+async def _faults(platform: Platform, profile: Profile, rng: random.Random, outcome: Outcome) -> None:
     # Every service is killed (when there are kills enough), in a random order, and again at random.
     victims = [KILLABLE[i % len(KILLABLE)] for i in range(profile.kills)]
     plan = ["broker"] * profile.broker_restarts + victims
@@ -355,7 +352,6 @@ async def _faults(
             outcome.kills += 1
         outcome.faults.append(victim)
         outcome.last_fault_over = time.monotonic()
-    done.set()
 
 
 async def _converge(
