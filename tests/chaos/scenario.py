@@ -337,7 +337,7 @@ async def _faults(platform: Platform, profile: Profile, rng: random.Random, outc
     victims = [KILLABLE[i % len(KILLABLE)] for i in range(profile.kills)]
     plan = ["broker"] * profile.broker_restarts + victims
     rng.shuffle(plan)
-    # The broker's restarts are spread out, not the first faults: events are in flight by then.
+    # A broker restart does not come first, so that events are in flight when it comes.
     if plan and plan[0] == "broker" and profile.kills:
         plan.append(plan.pop(0))
     for victim in plan:
