@@ -6,10 +6,11 @@ table is what callers poll, written through short transactions of its own so pro
 own transaction is still open. Each process heartbeats the jobs it holds; a job whose heartbeat stopped (its
 process died) is marked failed, so none stays `running` forever.
 
-A job is cancelled by the one who submitted it, or by an administrator whose scope covers theirs: its row
-turns `cancelled` at once and its task is cancelled at its next await (the process holding it learns of a
-cancellation made through another within a heartbeat), so the work stops between two batches and its
-transaction rolls back. Work that reads in a thread stops there too when it watches a stop flag.
+A job is read and cancelled by the one who submitted it, or by an administrator whose scope covers theirs
+(to anyone else it does not exist). Cancelled, its row turns `cancelled` at once and its task is cancelled at
+its next await (the process holding it learns of a cancellation made through another within a heartbeat), so
+the work stops between two batches and its transaction rolls back. Work that reads in a thread stops there
+too when it watches a stop flag.
 """
 
 import asyncio
@@ -26,6 +27,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import JSON, Column, Index, MetaData, String, Table, Uuid, insert, select, update
 
 from shared import clock, context
+from shared.auth import PrincipalDep
 from shared.db import Database, UtcDateTime
 from shared.errors import DomainError, Forbidden, NotFound
 from shared.principal import Principal, Role
@@ -162,12 +164,24 @@ class JobRunner:
         return await self._require(job_id)
 
     async def get(self, job_id: UUID) -> JobPublic | None:
+        row = await self._row(job_id)
+        return None if row is None else self._fresh(row)
+
+    async def read(self, job_id: UUID, principal: Principal) -> JobPublic:
+        """The job, for those who may cancel it (its submitter, an administrator covering the submitter's
+        agencies); to anyone else it is unknown (404), so that a job id's existence does not leak."""
+        row = await self._row(job_id)
+        if row is None or not _may_handle(principal, row.actor, row.actor_agencies):
+            raise NotFound(f"no job {job_id}")
+        return self._fresh(row)
+
+    async def _row(self, job_id: UUID) -> Any:
         async with self._db.connect() as connection:
-            row = (await connection.execute(select(self._table).where(self._table.c.id == job_id))).first()
-        if row is None:
-            return None
+            return (await connection.execute(select(self._table).where(self._table.c.id == job_id))).first()
+
+    def _fresh(self, row: Any) -> JobPublic:
         job = _public(row)
-        live = self._live.get(job_id)
+        live = self._live.get(job.id)
         if live is not None and job.state in (JobState.QUEUED, JobState.RUNNING):
             # Fresher than the row: a write transaction (SQLite's lock) may be holding the row's update back.
             job.progress = dict(live)
@@ -192,7 +206,7 @@ class JobRunner:
             ).first()
             if row is None:
                 raise NotFound(f"no job {job_id}")
-            if not _may_cancel(principal, row.actor, row.actor_agencies):
+            if not _may_handle(principal, row.actor, row.actor_agencies):
                 raise Forbidden(
                     "only the job's submitter or an administrator of their agencies may cancel it",
                     code="job-owner",
@@ -403,7 +417,8 @@ def _problem(
     return problem.model_dump(mode="json", exclude_none=True)
 
 
-def _may_cancel(principal: Principal, actor: str, actor_agencies: list[str] | None) -> bool:
+def _may_handle(principal: Principal, actor: str, actor_agencies: list[str] | None) -> bool:
+    """Who may read and cancel a job: its submitter, or an administrator whose scope covers theirs."""
     if principal.subject == actor:
         return True
     if not principal.has_role(Role.ADMIN):
@@ -448,11 +463,9 @@ def job_router(service: str) -> APIRouter:
     router = APIRouter(prefix=f"{API_PREFIX}/{service}/jobs", tags=["jobs"])
 
     @router.get("/{job_id}", response_model=JobPublic)
-    async def get_job(job_id: UUID, jobs: JobsDep) -> JobPublic:
-        """A job's state, progress and, once finished, its result or the problem that stopped it."""
-        job = await jobs.get(job_id)
-        if job is None:
-            raise NotFound(f"no job {job_id}")
-        return job
+    async def get_job(job_id: UUID, jobs: JobsDep, principal: PrincipalDep) -> JobPublic:
+        """A job's state, progress and, once finished, its result or the problem that stopped it: for its
+        submitter or an administrator covering the submitter's agencies (anyone else: 404)."""
+        return await jobs.read(job_id, principal)
 
     return router

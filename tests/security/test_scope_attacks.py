@@ -7,11 +7,14 @@ these are the reads, lists, filters and exports.)
 The refusals held when probed by hand; these tests keep them.
 """
 
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
+from services.gateway.tests.support import access_headers
+from shared.principal import Principal, Role
 from tests.security.world import KABUPATEN, PROVINCE, World, running_world
 
 pytestmark = pytest.mark.integration
@@ -167,3 +170,34 @@ async def test_a_body_naming_another_agency_is_refused_and_changes_nothing(world
         assert (await service.get(f"/api/v1/employees/{colleague['nip']}")).status_code == 404
         units = (await service.get("/api/v1/units", params={"agency": PROVINCE})).json()["items"]
         assert "Bidang Seberang" not in {unit["name"] for unit in units}
+
+
+async def test_a_job_is_unknown_to_all_but_its_submitter_and_the_administrators_of_their_agencies(world):
+    """A job's parameters and result name what its submitter worked on: another agency's officer reading it
+    by its id gets the answer of a job that does not exist."""
+    submitter = Principal("hr.7200", frozenset({Role.HR_OFFICER}), frozenset({PROVINCE}))
+    province_admin = Principal("admin.7200", frozenset({Role.ADMIN}), frozenset({PROVINCE, KABUPATEN}))
+    kabupaten_admin = Principal("admin.7201", frozenset({Role.ADMIN}), frozenset({KABUPATEN}))
+    # Header-only files: each job fails, importing nothing, and is still a job to read.
+    imports = {
+        "employee": ("/api/v1/employees/imports", "nip,name,birth_date,gender,agency_code\n"),
+        "training": ("/api/v1/jp/imports", "nip,title,completed_on,jp\n"),
+    }
+    for service, (path, header) in imports.items():
+        async with httpx.AsyncClient(base_url=world.gateway_url, timeout=20) as door:
+            submitted = await door.post(
+                path,
+                files={"file": ("file.csv", header.encode(), "text/csv")},
+                headers=access_headers(world.gateway, submitter),
+            )
+            assert submitted.status_code == 202, submitted.text
+            job = f"/api/v1/{service}/jobs/{submitted.json()['id']}"
+            unknown = await door.get(f"/api/v1/{service}/jobs/{uuid.uuid4()}", headers=world.hr_7201)
+            assert unknown.status_code == 404, unknown.text
+            for stranger in (world.hr_7201, access_headers(world.gateway, kabupaten_admin)):
+                answer = await door.get(job, headers=stranger)
+                assert answer.status_code == 404, (job, answer.status_code, answer.text[:200])
+            for reader in (submitter, province_admin):
+                answer = await door.get(job, headers=access_headers(world.gateway, reader))
+                assert answer.status_code == 200, (job, reader.subject, answer.text[:200])
+            assert (await door.get(job, headers=world.admin)).status_code == 200

@@ -204,6 +204,7 @@ async def import_external(
         "jp.import",
         partial(_run_import, runtime, principal, rows, agency_of),
         params={"file": file.filename, "rows": len(rows)},
+        agencies=principal.agencies,
     )
     response.headers["Location"] = job_location("training", job.id)
     if wait:

@@ -36,6 +36,7 @@ from shared.deps import ConnectionDep, RuntimeDep, UowDep
 from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.jobs import JobPublic, JobsDep, Progress, job_location
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
+from shared.principal import Principal
 
 router = APIRouter(prefix="/api/v1/placement-rounds", tags=["placement"])
 
@@ -130,13 +131,21 @@ async def solve_round(
     async def work(progress: Progress) -> dict[str, Any]:
         return await plan_service.solve_round(runtime, principal, round_id, progress, on=clock.today())
 
-    return await _submit(jobs, "placement.solve", work, {"round_id": str(round_id)}, response, wait)
+    params = {"round_id": str(round_id)}
+    return await _submit(jobs, "placement.solve", work, params, principal, response, wait)
 
 
 async def _submit(
-    jobs: Any, kind: str, work: Any, params: dict[str, Any], response: Response, wait: bool
+    jobs: Any,
+    kind: str,
+    work: Any,
+    params: dict[str, Any],
+    principal: Principal,
+    response: Response,
+    wait: bool,
 ) -> JobPublic:
-    job = await jobs.submit(kind, work, params=params)
+    # The submitter's agencies: their administrators may read and cancel the job.
+    job = await jobs.submit(kind, work, params=params, agencies=principal.agencies)
     response.headers["Location"] = job_location("mutation", job.id)
     if wait:
         response.status_code = status.HTTP_200_OK
@@ -267,7 +276,7 @@ async def what_if(
     await plan_service.check_what_if(connection, principal, round_id, plan_id, body.changes())
     work = partial(plan_service.what_if, runtime, principal, round_id, plan_id, body.changes())
     params = {"round_id": str(round_id), "plan_id": str(plan_id)}
-    return await _submit(jobs, "placement.what-if", work, params, response, wait)
+    return await _submit(jobs, "placement.what-if", work, params, principal, response, wait)
 
 
 @router.post("/{round_id}/plans/{plan_id}/approval", response_model=PlanPublic)
