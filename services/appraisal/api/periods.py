@@ -24,6 +24,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import Nip, RequestModel
+from shared.links import created
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import STAFF_ROLES, Role
 
@@ -191,7 +192,18 @@ def _answer(response: Response, period: AppraisalPeriod) -> PeriodPublic:
     return PeriodPublic.of(period)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PeriodPublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PeriodPublic,
+    responses=created(
+        "The appraisal period opened",
+        "period_id",
+        "GET /api/v1/appraisal-periods/{period_id}",
+        "PATCH /api/v1/appraisal-periods/{period_id}",
+        if_match=("PATCH /api/v1/appraisal-periods/{period_id}",),
+    ),
+)
 async def open_period(
     body: PeriodCreate, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> PeriodPublic:

@@ -46,6 +46,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.inputs import Nip, RequestModel
+from shared.links import created
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Principal, Role
 
@@ -397,7 +398,20 @@ def _own_or_scoped(principal: Principal, where: SkpFilter) -> SkpFilter | None:
     return dataclasses.replace(where, agency_code=principal.one_agency(where.agency_code))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SkpPublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SkpPublic,
+    responses=created(
+        "The SKP planned",
+        "skp_id",
+        "GET /api/v1/skp/{skp_id}",
+        "PATCH /api/v1/skp/{skp_id}",
+        "POST /api/v1/skp/{skp_id}/indicators",
+        "POST /api/v1/skp/{skp_id}/feedback",
+        if_match=("PATCH /api/v1/skp/{skp_id}",),
+    ),
+)
 async def plan_skp(body: SkpCreate, uow: UowDep, response: Response, principal: PrincipalDep) -> SkpPublic:
     """Plan an employee's SKP for an appraisal year: appraiser, indicators and targets. The employee belongs
     to the period's agency and holds the position named."""

@@ -27,6 +27,7 @@ from shared.deps import UowDep
 from shared.errors import FieldProblem, Forbidden, InvalidInput
 from shared.etag import set_etag, version_from_if_match
 from shared.inputs import RequestModel
+from shared.links import created
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Principal, Role
 
@@ -261,7 +262,24 @@ async def _keeper_of(uow: UowDep, principal: Principal, nip: str) -> None:
     principal.require_agency(employee.placement.agency_code)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EmployeePublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EmployeePublic,
+    responses=created(
+        "The employee registered",
+        "nip",
+        "GET /api/v1/employees/{nip}",
+        "PATCH /api/v1/employees/{nip}",
+        "POST /api/v1/employees/{nip}/status",
+        "POST /api/v1/employees/{nip}/rank",
+        "POST /api/v1/employees/{nip}/position",
+        "POST /api/v1/employees/{nip}/competencies",
+        "GET /api/v1/employees/{nip}/history",
+        field="nip",
+        if_match=("PATCH /api/v1/employees/{nip}",),
+    ),
+)
 async def register_employee(
     body: EmployeeCreate, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> EmployeePublic:

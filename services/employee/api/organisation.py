@@ -15,6 +15,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.inputs import RequestModel
+from shared.links import created
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Principal, Role
 from shared.references import References
@@ -191,7 +192,19 @@ def _created(response: Response, location: str, version: int) -> None:
     set_etag(response, version)
 
 
-@router.post("/agencies", status_code=status.HTTP_201_CREATED, response_model=AgencyPublic)
+@router.post(
+    "/agencies",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AgencyPublic,
+    responses=created(
+        "The agency defined",
+        "code",
+        "GET /api/v1/agencies/{code}",
+        "PATCH /api/v1/agencies/{code}",
+        field="code",
+        if_match=("PATCH /api/v1/agencies/{code}",),
+    ),
+)
 async def define_agency(
     body: AgencyCreate, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> AgencyPublic:
@@ -234,7 +247,18 @@ async def update_agency(
     return AgencyPublic.of(agency)
 
 
-@router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitPublic)
+@router.post(
+    "/units",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UnitPublic,
+    responses=created(
+        "The unit defined",
+        "unit_id",
+        "GET /api/v1/units/{unit_id}",
+        "PATCH /api/v1/units/{unit_id}",
+        if_match=("PATCH /api/v1/units/{unit_id}",),
+    ),
+)
 async def define_unit(
     body: UnitCreate, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> UnitPublic:
@@ -279,7 +303,20 @@ async def update_unit(
     return UnitPublic.of(unit)
 
 
-@router.post("/positions", status_code=status.HTTP_201_CREATED, response_model=PositionPublic)
+@router.post(
+    "/positions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PositionPublic,
+    responses=created(
+        "The position defined",
+        "position_id",
+        "GET /api/v1/positions/{position_id}",
+        "PATCH /api/v1/positions/{position_id}",
+        "GET /api/v1/positions/{position_id}/tasks",
+        "PUT /api/v1/positions/{position_id}/tasks",
+        if_match=("PATCH /api/v1/positions/{position_id}", "PUT /api/v1/positions/{position_id}/tasks"),
+    ),
+)
 async def define_position(
     body: PositionCreate, uow: UowDep, response: Response, principal: PrincipalDep
 ) -> PositionPublic:

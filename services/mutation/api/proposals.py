@@ -25,6 +25,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.inputs import Nip, RequestModel
+from shared.links import created
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/mutations", tags=["mutations"])
@@ -415,7 +416,17 @@ async def reference() -> Reference:
     )
 
 
-@router.post("/rounds", status_code=status.HTTP_201_CREATED, response_model=RoundCreated)
+@router.post(
+    "/rounds",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RoundCreated,
+    responses=created(
+        "The round of proposals created",
+        "round_id",
+        "GET /api/v1/mutations/rounds/{round_id}",
+        "POST /api/v1/mutations/rounds/{round_id}/transitions",
+    ),
+)
 async def create_round(body: RoundCreate, uow: UowDep, principal: PrincipalDep) -> RoundCreated:
     """Propose a whole mutation round at once: all items or none (every bad item named by its line)."""
     made = await service.create_batch(
@@ -484,7 +495,30 @@ async def open_objections(
 # --- proposals --------------------------------------------------------------------------------------------
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProposalDetail)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProposalDetail,
+    responses=created(
+        "The proposal created",
+        "proposal_id",
+        "GET /api/v1/mutations/{proposal_id}",
+        "POST /api/v1/mutations/{proposal_id}/transitions",
+        "POST /api/v1/mutations/{proposal_id}/checks",
+        "POST /api/v1/mutations/{proposal_id}/overrides",
+        "POST /api/v1/mutations/{proposal_id}/responses",
+        "GET /api/v1/mutations/{proposal_id}/explanation",
+        "POST /api/v1/mutations/{proposal_id}/documents",
+        "GET /api/v1/mutations/{proposal_id}/documents",
+        "POST /api/v1/mutations/{proposal_id}/decree",
+        "GET /api/v1/mutations/{proposal_id}/decrees",
+        if_match=(
+            "POST /api/v1/mutations/{proposal_id}/transitions",
+            "POST /api/v1/mutations/{proposal_id}/overrides",
+            "POST /api/v1/mutations/{proposal_id}/decree",
+        ),
+    ),
+)
 async def create_proposal(
     body: ProposalCreate, uow: UowDep, principal: PrincipalDep, response: Response
 ) -> ProposalDetail:

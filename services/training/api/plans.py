@@ -28,6 +28,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.inputs import Nip, RequestModel
+from shared.links import created
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/development-plans", tags=["development plans"])
@@ -189,7 +190,22 @@ class PlanRequest(RequestModel):
     reason: Note | None = None
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PlanPublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PlanPublic,
+    responses=created(
+        "The development plan drawn up",
+        "plan_id",
+        "GET /api/v1/development-plans/{plan_id}",
+        "PATCH /api/v1/development-plans/{plan_id}",
+        "POST /api/v1/development-plans/{plan_id}/acceptance",
+        if_match=(
+            "PATCH /api/v1/development-plans/{plan_id}",
+            "POST /api/v1/development-plans/{plan_id}/acceptance",
+        ),
+    ),
+)
 async def request_plan(
     body: PlanRequest, uow: UowDep, principal: PrincipalDep, response: Response
 ) -> PlanPublic:

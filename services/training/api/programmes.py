@@ -19,6 +19,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.inputs import RequestModel
+from shared.links import created
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/programmes", tags=["catalogue"])
@@ -141,7 +142,20 @@ def _targets(items: list[CompetencyIn]) -> tuple[CompetencyTarget, ...]:
     return tuple(CompetencyTarget(c.competency, c.level) for c in items)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProgrammePublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProgrammePublic,
+    responses=created(
+        "The programme added to the catalogue",
+        "programme_id",
+        "GET /api/v1/programmes/{programme_id}",
+        "PATCH /api/v1/programmes/{programme_id}",
+        "POST /api/v1/programmes/{programme_id}/sessions",
+        "GET /api/v1/programmes/{programme_id}/evaluation",
+        if_match=("PATCH /api/v1/programmes/{programme_id}",),
+    ),
+)
 async def define_programme(
     body: ProgrammeCreate, uow: UowDep, principal: PrincipalDep, response: Response
 ) -> ProgrammePublic:
@@ -210,7 +224,19 @@ async def revise_programme(
     return _answer(response, programme)
 
 
-@router.post("/{programme_id}/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionPublic)
+@router.post(
+    "/{programme_id}/sessions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionPublic,
+    responses=created(
+        "The session scheduled",
+        "session_id",
+        "GET /api/v1/sessions/{session_id}",
+        "PATCH /api/v1/sessions/{session_id}",
+        "POST /api/v1/sessions/{session_id}/enrolments",
+        if_match=("PATCH /api/v1/sessions/{session_id}",),
+    ),
+)
 async def schedule_session(
     programme_id: UUID, body: SessionCreate, uow: UowDep, principal: PrincipalDep, response: Response
 ) -> SessionPublic:

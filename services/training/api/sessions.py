@@ -18,6 +18,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, UowDep
 from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.inputs import Nip, RequestModel
+from shared.links import created
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
@@ -180,7 +181,21 @@ class EnrolmentCreate(RequestModel):
     join_waiting_list: bool = Field(default=True, description="when the session is full")
 
 
-@router.post("/{session_id}/enrolments", status_code=status.HTTP_201_CREATED, response_model=EnrolmentPublic)
+@router.post(
+    "/{session_id}/enrolments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EnrolmentPublic,
+    responses=created(
+        "The enrolment made",
+        "enrolment_id",
+        "GET /api/v1/enrolments/{enrolment_id}",
+        "POST /api/v1/enrolments/{enrolment_id}/cancellation",
+        "POST /api/v1/enrolments/{enrolment_id}/completion",
+        "PUT /api/v1/enrolments/{enrolment_id}/test-scores",
+        "PUT /api/v1/enrolments/{enrolment_id}/reaction",
+        "PUT /api/v1/enrolments/{enrolment_id}/follow-up",
+    ),
+)
 async def enrol(
     session_id: UUID, body: EnrolmentCreate, uow: UowDep, principal: PrincipalDep, response: Response
 ) -> EnrolmentPublic:

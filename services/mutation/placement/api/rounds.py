@@ -35,6 +35,7 @@ from shared.auth import PrincipalDep
 from shared.deps import ConnectionDep, RuntimeDep, UowDep
 from shared.etag import IfMatch, set_etag, version_from_if_match
 from shared.jobs import JobPublic, JobsDep, Progress, job_location
+from shared.links import created
 from shared.pagination import Cursor, Limit, Page, cursor_key, encode_cursor
 from shared.principal import Principal
 
@@ -43,7 +44,20 @@ router = APIRouter(prefix="/api/v1/placement-rounds", tags=["placement"])
 Wait = Annotated[bool, Query(description="answer once the job has finished (small rounds)")]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=RoundPublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RoundPublic,
+    responses=created(
+        "The placement round opened",
+        "round_id",
+        "GET /api/v1/placement-rounds/{round_id}",
+        "PATCH /api/v1/placement-rounds/{round_id}",
+        "POST /api/v1/placement-rounds/{round_id}/solutions",
+        "GET /api/v1/placement-rounds/{round_id}/plans",
+        if_match=("PATCH /api/v1/placement-rounds/{round_id}",),
+    ),
+)
 async def create_round(
     body: RoundCreate, uow: UowDep, principal: PrincipalDep, response: Response
 ) -> RoundPublic:
