@@ -196,6 +196,9 @@ class SiasnClient:
             )
             response = await self._request(call)
             page = _referensi_items(response)
+            # The first page again: paging is ignored and the whole list came at once (of exactly `size`).
+            if items and page[:1] == items[:1]:
+                return items
             items.extend(page)
             if len(page) != size:
                 return items

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
 from services.employee.settings import EmployeeSettings
@@ -18,7 +19,13 @@ from services.employee.siasn.client import (
     SiasnUnavailable,
     UncertainWrite,
 )
-from services.employee.siasn.fake import API_BASE, GATEWAY_TOKEN_PATH, SSO_TOKEN_PATH
+from services.employee.siasn.fake import (
+    API_BASE,
+    GATEWAY_TOKEN_PATH,
+    REFERENSI_BASE,
+    SSO_TOKEN_PATH,
+    create_app,
+)
 from services.employee.siasn.tests.support import (
     KNOWN_NIP,
     UNKNOWN_NIP,
@@ -27,6 +34,7 @@ from services.employee.siasn.tests.support import (
     client_of,
     served_fake,
 )
+from services.gateway.tests.support import serving
 
 pytestmark = pytest.mark.integration
 
@@ -318,6 +326,18 @@ async def test_referensi_comes_whole_in_either_shape(fake):
 
     assert [item["id"] for item in golongan] == [item["id"] for item in fake.state.referensi["golongan"]]
     assert len(golongan) == 17 and len(eselon) == len(fake.state.referensi["eselon"])
+
+
+async def test_referensi_whose_paging_siasn_ignores_comes_once(fake):
+    fake.state.referensi["agama"] = [{"id": str(code), "nama": f"agama {code}"} for code in range(1, 8)]
+
+    async def whole_list() -> list[dict[str, str]]:
+        return fake.state.referensi["agama"]  # whatever limit and offset say
+
+    app = create_app(fake.state)
+    app.router.routes.insert(0, APIRoute(REFERENSI_BASE + "/agama/search", whole_list))
+    async with serving(app) as url, client_of(ServedFake(fake.state, url), siasn_page_size=7) as siasn:
+        assert len(await siasn.referensi("agama")) == 7
 
 
 async def test_referensi_is_called_with_the_gateway_token_alone(fake):
