@@ -5,6 +5,7 @@ with every `$ref` followed), and the running platform answering as it says (sche
 answer outside its documented schema)."""
 
 import asyncio
+import json
 import os
 import re
 import sys
@@ -35,6 +36,8 @@ MONITORING_MOVES = ("/api/v1/appraisal/mutation-monitoring/moves", "get")
 # Bounded, so CI stays fast: a few examples per operation, a fixed seed for reproducible runs.
 EXAMPLES_PER_OPERATION = 5
 FUZZING_TIMEOUT_SECONDS = 240
+STATEFUL_SCENARIOS = 40
+STATEFUL_STEPS = 8
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,12 @@ async def test_fuzzing_every_operation_finds_no_server_error_and_no_answer_outsi
         # The first fetch can outlast the gateway's timeout: the services build their documents on demand.
         await eventually(every_service_documented, timeout=60, what="every service in the merged document")
         secret = platform.gateway.state.gateway.settings.token_secret.get_secret_value()
+        # The stateful phase gets scenarios of its own: with the few examples per operation of the other
+        # phases it would barely start following the services' links.
+        (tmp_path / "schemathesis.toml").write_text(
+            f"[phases.stateful]\nmax-steps = {STATEFUL_STEPS}\n"
+            f"[phases.stateful.generation]\nmax-examples = {STATEFUL_SCENARIOS}\n"
+        )
         process = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("schemathesis")),
             "run",
@@ -127,6 +136,10 @@ async def test_fuzzing_every_operation_finds_no_server_error_and_no_answer_outsi
             "--workers",
             "2",
             "--no-color",
+            "--report",
+            "ndjson",
+            "--report-ndjson-path",
+            str(tmp_path / "events.ndjson"),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             cwd=tmp_path,
@@ -150,6 +163,25 @@ async def test_fuzzing_every_operation_finds_no_server_error_and_no_answer_outsi
     assert process.returncode == 0, text[failures : failures + 8000] if failures >= 0 else text[-8000:]
     counts = re.search(r"Selected: (\d+)/(\d+)\s+Tested: (\d+)", text)
     assert counts is not None and len(set(counts.groups())) == 1, text[-3000:]
+    called, linked = _stateful_operations(tmp_path / "events.ndjson")
+    print(f"stateful phase: {len(called)} operations called, {len(linked)} reached through a link")
+
+
+def _stateful_operations(report: Path) -> tuple[set[str], set[str]]:
+    """The operations the stateful phase called, and those it called following a link (schemathesis's
+    NDJSON report: one event a line, a finished scenario with every case it ran)."""
+    called: set[str] = set()
+    linked: set[str] = set()
+    for line in report.read_text().splitlines():
+        scenario = json.loads(line).get("ScenarioFinished")
+        if scenario is None or scenario["phase"] != "stateful":
+            continue
+        for case in scenario["recorder"].get("cases", {}).values():
+            operation = f"{case['value']['method']} {case['value']['path']}"
+            called.add(operation)
+            if case.get("is_transition_applied"):
+                linked.add(operation)
+    return called, linked
 
 
 def _operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
