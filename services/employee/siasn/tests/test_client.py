@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
@@ -160,6 +161,19 @@ async def test_a_dropped_connection_is_retried(fake, truncated):
         assert await siasn.data_utama(KNOWN_NIP)
 
     assert fake.api_calls() == 2
+
+
+@pytest.mark.parametrize(
+    ("truncated", "what"),
+    [(False, "without sending a response"), (True, "without sending complete message body")],
+    ids=["before-any-byte", "mid-body"],
+)
+async def test_the_fake_really_drops_the_connection(fake, truncated, what):
+    # The drop relies on how uvicorn closes a connection whose answer failed; a 500 would pass the retries.
+    fake.state.drop(truncated=truncated)
+    async with httpx.AsyncClient(base_url=fake.url, trust_env=False) as raw:
+        with pytest.raises(httpx.RemoteProtocolError, match=what):
+            await raw.get(API_BASE + "/pns/data-utama/" + KNOWN_NIP)
 
 
 async def test_siasn_still_failing_after_every_attempt_is_unavailable(fake):
