@@ -121,6 +121,18 @@ def read_model(service: str, part: str = "") -> Family:
 
 FAMILIES: tuple[Family, ...] = (
     Family(
+        "SIASN identities",
+        "employee",
+        lambda ids: records(
+            ("GET", f"/api/v1/siasn/identities/employee/{ids['self']}", None),
+            ("GET", f"/api/v1/siasn/identities/employee/{ids['colleague']}", None),
+            ("GET", f"/api/v1/siasn/identities/employee?agency={OWN}", None),
+            ("GET", f"/api/v1/siasn/identities/employee/{ids['outsider']}", None),
+        ),
+        # The agency's HR keeps them; BKN and auditors read every agency's.
+        agency_rule(HR | NATIONAL, NATIONAL),
+    ),
+    Family(
         "employee record",
         "employee",
         lambda ids: records(

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.employee.api import employees, exchange, organisation, workload
 from services.employee.declaration import SERVICE
 from services.employee.settings import employee_settings
+from services.employee.siasn.api import identities as siasn_identities
 from shared import health
 from shared.jobs import job_router
 from shared.runtime import ServiceRuntime
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             employees.router,
             organisation.router,
             workload.router,
+            siasn_identities.router,
             job_router("employee"),
         ],
         lifespan=runtime.lifespan,

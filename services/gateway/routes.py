@@ -9,7 +9,7 @@ from collections.abc import Mapping
 API_PREFIX = "/api/v1/"
 
 SEGMENTS_BY_SERVICE: Mapping[str, tuple[str, ...]] = {
-    "employee": ("employees", "agencies", "units", "positions", "workload", "employee"),
+    "employee": ("employees", "agencies", "units", "positions", "workload", "siasn", "employee"),
     "appraisal": ("appraisal-periods", "skp", "talent", "appraisal"),
     "mutation": ("mutations", "decrees", "placement-rounds", "mutation-policies", "audit", "mutation"),
     "training": ("programmes", "sessions", "enrolments", "development-plans", "jp", "training"),

@@ -192,3 +192,12 @@ class WorkloadAssessed(BaseModel):
     tasks_version: int
     position: WorkloadFigures
     unit: WorkloadFigures = Field(description="the position's unit with all its sub-units")
+
+
+class SiasnIdentityChanged(BaseModel):
+    """One of our records was linked to its SIASN record (BKN's national system), or unlinked from it."""
+
+    kind: str = Field(description="agency, unit, position or employee")
+    ref: str = Field(description="our record: an agency code, a unit or position id, a NIP")
+    agency_code: str
+    siasn_id: str | None = Field(description="SIASN's id (GUID, uppercase); none: unlinked")

@@ -68,6 +68,7 @@ CATALOGUE: dict[str, EventSpec] = {
         EventSpec("asn.employee.position.defined", {"1": employee.PositionDefined}),
         EventSpec("asn.employee.position.updated", {"1": employee.PositionUpdated}),
         EventSpec("asn.employee.workload.assessed", {"1": employee.WorkloadAssessed}),
+        EventSpec("asn.employee.siasn.identity-changed", {"1": employee.SiasnIdentityChanged}),
         EventSpec("asn.appraisal.evaluation.finalised", {"1": appraisal.EvaluationFinalised}),
         EventSpec("asn.appraisal.period.finalised", {"1": appraisal.PeriodFinalised}),
         EventSpec("asn.appraisal.potential.assessed", {"1": appraisal.PotentialAssessed}),

@@ -1,6 +1,19 @@
 """The employee service's tables (it owns this database; no other service reads it)."""
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, Uuid
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+)
 
 from shared.db import UtcDateTime
 from shared.events.tables import inbox_table, outbox_table
@@ -41,9 +54,12 @@ employees = Table(
     Column("work_location", String(100)),
     Column("ten_year_bond_until", Date),
     Column("disciplinary_status", String(20), nullable=False),
+    # SIASN's id of the person (PNS orang id) (a GUID, uppercase), set by a SIASN import, a sync or the mapping page.
+    Column("siasn_id", String(42)),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False, index=True),
+    UniqueConstraint("siasn_id", name="uq_employees_siasn_id"),
 )
 Index("ix_employees_name", employees.c.name)
 
@@ -109,9 +125,12 @@ agencies = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("province_code", String(20), ForeignKey("agencies.code"), index=True),
+    # SIASN's id of the agency (instansi) (a GUID, uppercase), set by a SIASN import, a sync or the mapping page.
+    Column("siasn_id", String(42)),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("siasn_id", name="uq_agencies_siasn_id"),
 )
 
 units = Table(
@@ -126,9 +145,12 @@ units = Table(
     # Checked by the service, not a foreign key: positions refer to units, and a cycle of keys between
     # two tables would need deferred constraints to insert either.
     Column("head_position_id", Uuid),
+    # SIASN's id of the unit (unor) (a GUID, uppercase), set by a SIASN import, a sync or the mapping page.
+    Column("siasn_id", String(42)),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("agency_code", "siasn_id", name="uq_units_siasn_id"),
 )
 
 positions = Table(
@@ -145,6 +167,9 @@ positions = Table(
     Column("minimum_rank", String(5)),
     Column("minimum_education", String(3)),
     Column("retirement_age", Integer, comment="null: the default of the position type"),
+    # SIASN's jabatan (fungsional, fungsional umum or struktural, by the position's type): one jabatan is
+    # many of our positions, one per unit, so it is unique per unit.
+    Column("siasn_id", String(42)),
     Column("version", Integer, nullable=False),
     # The ABK: the task list's version (0: never put), when it was put, and its total, kept here so that
     # staffing lists over a whole province need not read every task.
@@ -153,6 +178,7 @@ positions = Table(
     Column("workload_minutes", Numeric(24, 4)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("unit_id", "siasn_id", name="uq_positions_siasn_id"),
 )
 
 position_tasks = Table(

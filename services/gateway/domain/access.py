@@ -44,6 +44,8 @@ FAMILIES: Mapping[str, Family] = {
     "workload": Family(STAFF, HR),
     "employee": Family(STAFF, HR),
     "jobs": Family(STAFF, HR_AND_SYSTEMS),
+    # SIASN identities and sync: the agency's HR; BKN and auditors read what every agency holds.
+    "siasn": Family(HR | {Role.BKN_REVIEWER, Role.AUDITOR}, HR),
     # appraisal service
     "appraisal-periods": Family(ALL, HR | {Role.APPROVER}),
     "skp": Family(ALL, CHANGERS - {Role.BKN_REVIEWER}),

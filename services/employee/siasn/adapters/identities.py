@@ -1,0 +1,139 @@
+"""Reads and writes the SIASN ids our agencies, units, positions and employees keep."""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Table, and_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.employee.adapters.tables import agencies, employees, positions, units
+from services.employee.siasn.domain.identities import RecordKind
+
+_TABLES: dict[RecordKind, Table] = {
+    RecordKind.AGENCY: agencies,
+    RecordKind.UNIT: units,
+    RecordKind.POSITION: positions,
+    RecordKind.EMPLOYEE: employees,
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One of our records with its SIASN id (None: not linked yet)."""
+
+    kind: RecordKind
+    ref: str  # agency code, unit or position id, NIP
+    agency_code: str
+    name: str
+    siasn_id: str | None
+    unit_id: str | None = None  # a position's unit: its SIASN id is unique within it
+    version: int = 0
+
+
+_KEYS = {
+    RecordKind.AGENCY: "code",
+    RecordKind.UNIT: "id",
+    RecordKind.POSITION: "id",
+    RecordKind.EMPLOYEE: "nip",
+}
+
+
+def _key(kind: RecordKind) -> Any:
+    return _TABLES[kind].c[_KEYS[kind]]
+
+
+def _agency(kind: RecordKind) -> Any:
+    table = _TABLES[kind]
+    return table.c.code if kind is RecordKind.AGENCY else table.c.agency_code
+
+
+def _key_value(kind: RecordKind, ref: str) -> Any:
+    """`ref` as the record's key column holds it; ValueError for a malformed unit or position id."""
+    return UUID(ref) if kind in (RecordKind.UNIT, RecordKind.POSITION) else ref
+
+
+def _columns(kind: RecordKind) -> list[Any]:
+    table = _TABLES[kind]
+    selected = [
+        _key(kind).label("ref"),
+        _agency(kind).label("agency_code"),
+        table.c.name,
+        table.c.siasn_id,
+        table.c.version,
+    ]
+    if kind is RecordKind.POSITION:
+        selected.append(table.c.unit_id)
+    return selected
+
+
+def _record(kind: RecordKind, row: Any) -> Record:
+    unit_id = str(row.unit_id) if kind is RecordKind.POSITION else None
+    return Record(kind, str(row.ref), row.agency_code, row.name, row.siasn_id, unit_id, row.version)
+
+
+async def find(connection: AsyncConnection, kind: RecordKind, ref: str) -> Record | None:
+    try:
+        key = _key_value(kind, ref)
+    except ValueError:
+        return None
+    row = (await connection.execute(select(*_columns(kind)).where(_key(kind) == key))).first()
+    return None if row is None else _record(kind, row)
+
+
+async def holder(connection: AsyncConnection, record: Record, siasn_id: str) -> Record | None:
+    """The record of the same kind that holds `siasn_id` where it must be unique (see tables.py)."""
+    kind, table = record.kind, _TABLES[record.kind]
+    where = [table.c.siasn_id == siasn_id]
+    if kind is RecordKind.UNIT:
+        where.append(table.c.agency_code == record.agency_code)
+    elif kind is RecordKind.POSITION:
+        where.append(table.c.unit_id == UUID(record.unit_id or ""))
+    row = (await connection.execute(select(*_columns(kind)).where(and_(*where)))).first()
+    return None if row is None else _record(kind, row)
+
+
+async def set_siasn_id(connection: AsyncConnection, kind: RecordKind, ref: str, siasn_id: str | None) -> None:
+    """Link (or, with None, unlink) the record; the unique constraints refuse a SIASN id held twice."""
+    await connection.execute(
+        update(_TABLES[kind]).where(_key(kind) == _key_value(kind, ref)).values(siasn_id=siasn_id)
+    )
+
+
+async def search(
+    connection: AsyncConnection,
+    kind: RecordKind,
+    *,
+    agency_code: str | None,
+    scope: frozenset[str] | None,
+    linked: bool | None,
+    limit: int,
+    after: str | None,
+) -> list[Record]:
+    """Records of `kind` with their SIASN ids, by our ref."""
+    table, key, agency = _TABLES[kind], _key(kind), _agency(kind)
+    query = select(*_columns(kind))
+    if agency_code is not None:
+        query = query.where(agency == agency_code)
+    if scope is not None:
+        query = query.where(agency.in_(scope))
+    if linked is not None:
+        query = query.where(table.c.siasn_id.isnot(None) if linked else table.c.siasn_id.is_(None))
+    if after is not None:
+        query = query.where(key > _key_value(kind, after))
+    rows = await connection.execute(query.order_by(key).limit(limit))
+    return [_record(kind, row) for row in rows]
+
+
+async def refs_by_siasn_id(connection: AsyncConnection, kind: RecordKind, agency_code: str) -> dict[str, str]:
+    """SIASN id → our ref for the agency's records of `kind` that have one (a position's: per unit, so
+    keyed `unit id/SIASN id`)."""
+    table = _TABLES[kind]
+    selected = [_key(kind).label("ref"), table.c.siasn_id]
+    if kind is RecordKind.POSITION:
+        selected.append(table.c.unit_id)
+    query = select(*selected).where(_agency(kind) == agency_code, table.c.siasn_id.isnot(None))
+    rows = await connection.execute(query)
+    if kind is RecordKind.POSITION:
+        return {f"{row.unit_id}/{row.siasn_id}": str(row.ref) for row in rows}
+    return {row.siasn_id: str(row.ref) for row in rows}
