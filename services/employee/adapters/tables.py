@@ -54,7 +54,7 @@ employees = Table(
     Column("work_location", String(100)),
     Column("ten_year_bond_until", Date),
     Column("disciplinary_status", String(20), nullable=False),
-    # SIASN's id of the person (PNS orang id) (a GUID, uppercase), set by a SIASN import, a sync or the mapping page.
+    # SIASN's id of the person (PNS orang id, a GUID, uppercase), set by a SIASN import, a sync or mapping.
     Column("siasn_id", String(42)),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -125,7 +125,7 @@ agencies = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("province_code", String(20), ForeignKey("agencies.code"), index=True),
-    # SIASN's id of the agency (instansi) (a GUID, uppercase), set by a SIASN import, a sync or the mapping page.
+    # SIASN's id of the agency (instansi, a GUID, uppercase), set by a SIASN import, a sync or mapping.
     Column("siasn_id", String(42)),
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
