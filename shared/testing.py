@@ -15,11 +15,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
@@ -304,3 +305,22 @@ async def define_agencies(client: httpx.AsyncClient, *codes: str) -> None:
                 json={"code": agency, "name": f"Instansi {agency}", "kind": kind, "province_code": province},
             )
             assert answer.status_code == 201, answer.text
+
+
+@asynccontextmanager
+async def serving(app: Any, *, lifespan: Literal["on", "off"] = "off", **options: Any) -> AsyncIterator[str]:
+    """`app` on a real socket (uvicorn, this event loop, `options` for its Config); yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning", **options
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started or task.done(), timeout=60, what="the server to start")
+    if task.done():
+        task.result()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

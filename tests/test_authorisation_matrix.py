@@ -22,12 +22,12 @@ from services.gateway.adapters.tables import agencies as gateway_agencies
 from services.gateway.app import create_app as gateway_app
 from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import bearer, login, serving
+from services.gateway.tests.support import bearer, login
 from services.mutation.app import create_app as mutation_app
 from services.training.app import create_app as training_app
 from shared.auth import mint_internal_token
 from shared.principal import Principal, Role
-from shared.testing import auth_headers, eventually
+from shared.testing import auth_headers, eventually, serving
 from tests.support import employee_payload
 
 pytestmark = pytest.mark.integration

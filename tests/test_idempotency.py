@@ -14,10 +14,10 @@ from services.employee.adapters.tables import employees
 from services.employee.app import create_app as employee_app
 from services.gateway.app import create_app as gateway_app
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import serve_gateway, serving
+from services.gateway.tests.support import serve_gateway
 from shared import clock
 from shared.idempotency import CLAIM_LEASE
-from shared.testing import auth_headers, define_agencies, principal, serve_in_process
+from shared.testing import auth_headers, define_agencies, principal, serve_in_process, serving
 from tests.support import employee_payload
 
 # Dates decide what these tests expect: CI also runs them with the machine clock shifted (Makefile).

@@ -22,8 +22,8 @@ from services.gateway.app import create_app as gateway_app
 from services.gateway.domain.apidocs import HTTP_METHODS
 from services.gateway.routes import owner_of
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import serve_gateway, serving
-from shared.testing import eventually
+from services.gateway.tests.support import serve_gateway
+from shared.testing import eventually, serving
 from tests.authorisation.world import SERVICES, world
 
 pytestmark = pytest.mark.integration

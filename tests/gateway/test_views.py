@@ -10,11 +10,11 @@ import pytest
 from services.employee.app import create_app as employee_app
 from services.gateway.app import create_app
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import access_headers, serving
+from services.gateway.tests.support import access_headers
 from shared import health
 from shared.net import free_port
 from shared.principal import Principal, Role
-from shared.testing import auth_headers, define_agencies, principal
+from shared.testing import auth_headers, define_agencies, principal, serving
 from shared.web import build_app
 from tests.support import employee_payload
 

@@ -15,9 +15,9 @@ from services.gateway.adapters.tables import inbox, webhook_deliveries
 from services.gateway.app import create_app
 from services.gateway.domain.webhooks import verify
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import bearer, serving
+from services.gateway.tests.support import bearer
 from shared.db import Database
-from shared.testing import auth_headers, eventually
+from shared.testing import auth_headers, eventually, serving
 from tests.support import employee_payload
 
 pytestmark = pytest.mark.integration

@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from services.gateway.adapters import repository
 from services.gateway.app import create_app
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import serve_gateway, serving
+from services.gateway.tests.support import serve_gateway
 from shared.settings import forwarded_header_options
-from shared.testing import SettingsFactory
+from shared.testing import SettingsFactory, serving
 
 pytestmark = pytest.mark.integration
 

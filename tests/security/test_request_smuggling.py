@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from services.gateway.tests.support import serving
+from shared.testing import serving
 from tests.security.world import KABUPATEN, World, running_world
 
 pytestmark = pytest.mark.integration

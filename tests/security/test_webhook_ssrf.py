@@ -21,11 +21,11 @@ from fastapi import FastAPI
 from services.gateway.app import create_app
 from services.gateway.service.webhooks import enqueue
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import serve_gateway, serving
+from services.gateway.tests.support import serve_gateway
 from shared import clock
 from shared.events.envelope import CloudEvent
 from shared.principal import system_principal
-from shared.testing import eventually
+from shared.testing import eventually, serving
 
 pytestmark = pytest.mark.integration
 

@@ -24,14 +24,14 @@ from services.gateway.adapters.tables import agencies as gateway_agencies
 from services.gateway.app import create_app as gateway_app
 from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import access_headers, bearer, login, serving
+from services.gateway.tests.support import access_headers, bearer, login
 from services.mutation.app import create_app as mutation_app
 from services.training.app import create_app as training_app
 from shared import clock
 from shared.broker import EmbeddedBroker
 from shared.principal import Role, system_principal
 from shared.settings import Settings
-from shared.testing import TEST_CLOCK_START, DatabaseFactory, auth_headers, eventually
+from shared.testing import TEST_CLOCK_START, DatabaseFactory, auth_headers, eventually, serving
 from tests.support import employee_payload
 
 PROVINCE, KABUPATEN = "7200", "7201"

@@ -1,20 +1,16 @@
 """Helpers the gateway's tests share: serving a gateway in-process with an access token, serving other apps
-on real sockets (the gateway reaches its upstreams over HTTP), logging in."""
+on real sockets (`shared.testing.serving`: the gateway reaches its upstreams over HTTP), logging in."""
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from services.gateway.adapters import repository
-from shared.net import free_port
 from shared.principal import Principal, system_principal
-from shared.testing import eventually
 
 
 def access_headers(gateway_app: FastAPI, principal: Principal | None = None) -> dict[str, str]:
@@ -35,25 +31,6 @@ async def serve_gateway(
             transport=httpx.ASGITransport(app=gateway_app), base_url="http://testserver", headers=headers
         ) as client:
             yield client
-
-
-@asynccontextmanager
-async def serving(app: Any, *, lifespan: Literal["on", "off"] = "off", **options: Any) -> AsyncIterator[str]:
-    """`app` on a real socket (uvicorn, this event loop, `options` for its Config); yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning", **options
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    await eventually(lambda: server.started or task.done(), timeout=60, what="the server to start")
-    if task.done():
-        task.result()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def know_agencies(gateway_app: FastAPI, provinces: dict[str, list[str]]) -> None:

@@ -17,9 +17,10 @@ from services.gateway.app import create_app
 from services.gateway.domain.grants import Grant, ScopeKind
 from services.gateway.service.demo import DEMO_PASSWORD, ensure_demo_users
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import bearer, know_agencies, login, serve_gateway, serving
+from services.gateway.tests.support import bearer, know_agencies, login, serve_gateway
 from shared.auth import mint_internal_token
 from shared.principal import Principal, Role
+from shared.testing import serving
 
 pytestmark = pytest.mark.integration
 

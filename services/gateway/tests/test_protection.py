@@ -6,9 +6,9 @@ import pytest
 
 from services.gateway.app import create_app
 from services.gateway.settings import gateway_settings
-from services.gateway.tests.support import access_headers, serving
+from services.gateway.tests.support import access_headers
 from shared.principal import Principal, Role
-from shared.testing import principal
+from shared.testing import principal, serving
 
 pytestmark = pytest.mark.integration
 

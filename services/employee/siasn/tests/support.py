@@ -18,7 +18,7 @@ from services.employee.siasn.fake import (
     create_app,
     demo_agency,
 )
-from services.gateway.tests.support import serving
+from shared.testing import serving
 
 KNOWN_NIP = "199001012015031001"
 UNKNOWN_NIP = "198001012005011999"

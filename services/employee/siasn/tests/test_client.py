@@ -35,7 +35,7 @@ from services.employee.siasn.tests.support import (
     client_of,
     served_fake,
 )
-from services.gateway.tests.support import serving
+from shared.testing import serving
 
 pytestmark = pytest.mark.integration
 
