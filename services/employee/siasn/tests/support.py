@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.employee.settings import EmployeeSettings
-from services.employee.siasn.client import SiasnClient
+from services.employee.siasn.adapters.client import SiasnClient
 from services.employee.siasn.fake import (
     API_BASE,
     GATEWAY_TOKEN_PATH,

@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
 from services.employee.settings import EmployeeSettings
-from services.employee.siasn.client import (
+from services.employee.siasn.adapters.client import (
     CredentialsRejected,
     SiasnClient,
     SiasnRefused,
@@ -326,7 +326,7 @@ async def test_the_logs_hold_no_token_secret_or_password(fake, caplog):
     ]
     logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     assert [secret for secret in secrets if secret in logged] == []
-    ours = [record for record in caplog.records if record.name == "services.employee.siasn.client"]
+    ours = [record for record in caplog.records if record.name == "services.employee.siasn.adapters.client"]
     assert {"ok", "token-rejected", "retrying"} <= {record.__dict__["outcome"] for record in ours}
     assert any(record.__dict__["siasn_path"] == "/pns/rw-jabatan/{nip}" for record in ours)
     assert all(isinstance(record.__dict__["duration_ms"], int) for record in ours)
