@@ -29,9 +29,9 @@ from sqlalchemy import JSON, Column, Index, MetaData, String, Table, Uuid, inser
 from shared import clock, context
 from shared.auth import PrincipalDep
 from shared.db import Database, UtcDateTime
-from shared.errors import DomainError, Forbidden, NotFound
+from shared.errors import DomainError, NotFound
 from shared.principal import Principal, Role
-from shared.problems import PROBLEM_BASE, Problem
+from shared.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, Problem
 
 log = logging.getLogger(__name__)
 
@@ -195,8 +195,9 @@ class JobRunner:
         return await self._require(job_id)
 
     async def cancel(self, job_id: UUID, principal: Principal) -> JobPublic:
-        """Cancel an unfinished job for its submitter or an administrator covering the submitter's agencies;
-        a finished job is answered as it is. Another caller is refused (403), an unknown job 404."""
+        """Cancel an unfinished job for those who may read it (its submitter, an administrator covering the
+        submitter's agencies); a finished or cancelled job is answered as it is. To anyone else the job is
+        unknown (404), as when reading it."""
         jobs = self._table
         async with self._db.connect() as connection:
             row = (
@@ -204,13 +205,8 @@ class JobRunner:
                     select(jobs.c.actor, jobs.c.actor_agencies).where(jobs.c.id == job_id)
                 )
             ).first()
-            if row is None:
+            if row is None or not _may_handle(principal, row.actor, row.actor_agencies):
                 raise NotFound(f"no job {job_id}")
-            if not _may_handle(principal, row.actor, row.actor_agencies):
-                raise Forbidden(
-                    "only the job's submitter or an administrator of their agencies may cancel it",
-                    code="job-owner",
-                )
             detail = f"cancelled by {principal.subject}"
             await connection.execute(
                 update(jobs)
@@ -458,14 +454,36 @@ def job_location(service: str, job_id: UUID) -> str:
     return f"{API_PREFIX}/{service}/jobs/{job_id}"
 
 
+UNKNOWN_JOB: dict[int | str, dict[str, Any]] = {
+    404: {
+        "model": Problem,
+        "content": {PROBLEM_MEDIA_TYPE: {}},
+        "description": "No such job, or not one the caller submitted or administers",
+    }
+}
+
+
 def job_router(service: str) -> APIRouter:
-    """`GET /api/v1/<service>/jobs/{id}`, mounted by each service that runs jobs."""
+    """`GET` and `DELETE /api/v1/<service>/jobs/{id}`, mounted by each service that runs jobs."""
     router = APIRouter(prefix=f"{API_PREFIX}/{service}/jobs", tags=["jobs"])
 
-    @router.get("/{job_id}", response_model=JobPublic)
+    @router.get("/{job_id}", response_model=JobPublic, responses=UNKNOWN_JOB)
     async def get_job(job_id: UUID, jobs: JobsDep, principal: PrincipalDep) -> JobPublic:
         """A job's state, progress and, once finished, its result or the problem that stopped it: for its
         submitter or an administrator covering the submitter's agencies (anyone else: 404)."""
         return await jobs.read(job_id, principal)
+
+    @router.delete(
+        "/{job_id}",
+        response_model=JobPublic,
+        responses={200: {"description": "The job: cancelled, or as it finished before"}, **UNKNOWN_JOB},
+    )
+    async def cancel_job(job_id: UUID, jobs: JobsDep, principal: PrincipalDep) -> JobPublic:
+        """Cancel a job: by its submitter or an administrator covering the submitter's agencies (anyone
+        else: 404).
+
+        A queued or running job turns `cancelled` at once and its work stops at its next await, its
+        transaction rolled back; a job already finished or cancelled is answered as it is."""
+        return await jobs.cancel(job_id, principal)
 
     return router

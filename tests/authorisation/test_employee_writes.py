@@ -109,6 +109,14 @@ async def import_positions(world: World, cell: Cell, role: Role) -> Request:
 
 
 async def cancel_import(world: World, cell: Cell, role: Role) -> Request:
+    return Request("DELETE", f"/api/v1/employees/imports/{await _import_job(world, cell, role)}")
+
+
+async def cancel_job(world: World, cell: Cell, role: Role) -> Request:
+    return Request("DELETE", f"/api/v1/employee/jobs/{await _import_job(world, cell, role)}")
+
+
+async def _import_job(world: World, cell: Cell, role: Role) -> str:
     """An import job: the caller's own where it may import in its agency, else an HR officer's of the
     path's agency (an import cancelled by someone else is refused)."""
     caller = world.callers[role]
@@ -126,7 +134,7 @@ async def cancel_import(world: World, cell: Cell, role: Role) -> Request:
     async with httpx.AsyncClient(base_url=world.urls["employee"], headers=submitter, timeout=30) as employee:
         answer = await employee.post(submitted.path, files=submitted.files)
     assert answer.status_code in (200, 202), answer.text
-    return Request("DELETE", f"/api/v1/employees/imports/{answer.json()['id']}")
+    return str(answer.json()["id"])
 
 
 async def correct(world: World, cell: Cell, role: Role) -> Request:
@@ -265,7 +273,8 @@ ROUTES = (
         body_field="unit_id",
         outcome=job_outcome,
     ),
-    # Each caller's cell holds its own import job (or someone else's): not one request for every role.
+    # Each caller's cell holds its own import job (or someone else's): not one request for every role. To
+    # those who may not cancel it, a job does not exist.
     WriteRoute(
         "DELETE",
         "/api/v1/employees/imports/{job_id}",
@@ -273,6 +282,16 @@ ROUTES = (
         cancel_import,
         KEEPERS,
         body_varies=False,
+        hidden=True,
+    ),
+    WriteRoute(
+        "DELETE",
+        "/api/v1/employee/jobs/{job_id}",
+        "employee",
+        cancel_job,
+        KEEPERS,
+        body_varies=False,
+        hidden=True,
     ),
     _route("PATCH", "/api/v1/employees/{nip}", "employee", correct, KEEPERS, body_varies=False),
     _route("POST", "/api/v1/employees/{nip}/status", "employee", change_status, KEEPERS, body_varies=False),

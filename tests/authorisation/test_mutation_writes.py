@@ -868,6 +868,31 @@ def placement_routes(platform: Platform) -> list[Route]:
         found = await published.take(cell.path, fresh=fresh)
         return Request("POST", f"{plan_path(found)}/publication", None, if_match(2))
 
+    async def cancel_job(world: World, cell: Cell, role: Role) -> Request:
+        """A solve of a fresh round of the path's agency: the caller's own where it may solve there, else an
+        HR officer's of that agency (a job cancelled by someone else is unknown to them)."""
+        if cell.path == OWN_SIDE and role in PLANNERS:
+            submitter = world.callers[role].internal
+        else:
+            agency = world.sides[cell.path].agency
+            submitter = platform.headers_of(Principal(f"hr.{agency}", frozenset({HR}), frozenset({agency})))
+        found = await platform.placement(cell.path)
+        answer = await platform.mutation.post(
+            f"/api/v1/placement-rounds/{found['round']['id']}/solutions", headers=submitter
+        )
+        assert answer.status_code == 202, answer.text
+        return Request("DELETE", f"/api/v1/mutation/jobs/{answer.json()['id']}")
+
+    job_route = WriteRoute(
+        "DELETE",
+        "/api/v1/mutation/jobs/{job_id}",
+        "mutation",
+        cancel_job,
+        frozenset(PLANNERS),
+        body_varies=False,
+        hidden=True,
+    )
+
     return [
         route(
             "POST",
@@ -918,6 +943,8 @@ def placement_routes(platform: Platform) -> list[Route]:
             own_path(HR, ADMIN),
             fixtures=published,
         ),
+        # Each caller's cell holds its own job or someone else's: made as the cell is built.
+        Route(job_route, None, by_path, own_only(*PLANNERS)),
     ]
 
 

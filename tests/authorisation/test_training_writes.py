@@ -30,8 +30,9 @@ import pytest
 
 from services.training.app import create_app
 from shared import clock
+from shared.auth import mint_internal_token
 from shared.etag import etag_of
-from shared.principal import Role
+from shared.principal import Principal, Role
 from shared.settings import Settings
 from shared.testing import eventually
 from tests.authorisation.world import OTHER_SIDE, OWN, OWN_SIDE, World, world
@@ -229,6 +230,24 @@ async def import_external(w: World, cell: Cell, role: Role) -> Request:
     )
 
 
+async def cancel_import(w: World, cell: Cell, role: Role) -> Request:
+    """A JP import job: the caller's own where it may import in its agency, else an HR officer's of the
+    path's agency (a job cancelled by someone else is unknown to them)."""
+    if cell.path == OWN_SIDE and role in MANAGERS:
+        submitter = w.callers[role].internal
+    else:
+        agency = _agency(w, cell.path)
+        officer = Principal(f"hr.{agency}", frozenset({Role.HR_OFFICER}), frozenset({agency}))
+        secret = w.gateway.state.gateway.settings.internal_token_secret.get_secret_value()
+        submitter = {"Authorization": f"Bearer {mint_internal_token(officer, secret, ttl_seconds=3600)}"}
+    # A file of no rows: the job fails at once, importing nothing, and is still a job to cancel.
+    files = {"file": ("jp.csv", b"nip,title,completed_on,jp\n", "text/csv")}
+    async with w.service("training") as training:
+        answer = await training.post("/api/v1/jp/imports", files=files, headers=submitter)
+    assert answer.status_code == 202, answer.text
+    return Request("DELETE", f"/api/v1/training/jobs/{answer.json()['id']}")
+
+
 # -- development plans --------------------------------------------------------------------------------------
 
 
@@ -403,6 +422,9 @@ JP_AND_PLANS = [
         body_field="position_id",
     ),
     _route("PATCH", PLAN, adjust_plan, MANAGERS, body_field="mentor_nip"),
+    _route(
+        "DELETE", "/api/v1/training/jobs/{job_id}", cancel_import, MANAGERS, body_varies=False, hidden=True
+    ),
     _route(
         "POST",
         "/api/v1/training/reminders",

@@ -4,7 +4,8 @@ the service's fine rules) and straight at the service (internal token: the fine 
 
 A route is one `WriteRoute`: it builds a fresh request for each cell (an allowed write changes the world, so
 no two cells share a request), says which cells exist for it (a route with no agency in its path has no
-"other" path side) and who may write in each. A refusal is 403; one caused by the body names the field.
+"other" path side) and who may write in each. A refusal is 403 (404 where the route hides what its path
+names from the caller, e.g. a job); one caused by the body names the field.
 `require_every_route` checks that a service's matrix leaves none of its write routes out.
 """
 
@@ -79,6 +80,9 @@ class WriteRoute:
     # `build` makes the same request whoever asks (it ignores the role): the callers it must refuse may then
     # share one request; otherwise only the two ways of one caller do.
     same_for_every_role: bool = False
+    # What the path names is hidden from those who may not write it (a job): the service refuses with 404,
+    # as for what does not exist; the gateway's door, which knows nothing of it, may refuse first with 403.
+    hidden: bool = False
 
     @property
     def cells(self) -> list[Cell]:
@@ -148,8 +152,12 @@ def _judge(
         if not 200 <= status < 300:
             return [f"{where}: expected success, got {status} {str(body)[:200]}"]
         return []
-    if status != 403:
-        return [f"{where}: expected 403, got {status} {str(body)[:200]}"]
+    refusals = ({403, 404} if through_gateway else {404}) if route.hidden else {403}
+    if status not in refusals:
+        expected = " or ".join(str(s) for s in sorted(refusals))
+        return [f"{where}: expected {expected}, got {status} {str(body)[:200]}"]
+    if route.hidden and status == 403 and not str((body or {}).get("type", "")).endswith("/role-required"):
+        return [f"{where}: a 403 not of the door's role check tells the path exists: {str(body)[:200]}"]
     # Refused for the body alone (the caller may write here): the refusal names the field.
     own_body = Cell(cell.path, OWN_SIDE)
     refused_for_body = cell.body == OTHER_SIDE and route.allows(

@@ -7,8 +7,10 @@ these are the reads, lists, filters and exports.)
 The refusals held when probed by hand; these tests keep them.
 """
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -201,3 +203,57 @@ async def test_a_job_is_unknown_to_all_but_its_submitter_and_the_administrators_
                 answer = await door.get(job, headers=access_headers(world.gateway, reader))
                 assert answer.status_code == 200, (job, reader.subject, answer.text[:200])
             assert (await door.get(job, headers=world.admin)).status_code == 200
+
+
+async def test_a_job_is_cancelled_by_its_submitter_and_unknown_to_another_agencys_officer(world):
+    """A training JP import and a mutation placement solve, each held queued behind a job of the test's:
+    cancelling it by its id, another agency's officer (or administrator) gets the answer of a job that does
+    not exist and the job waits on; its submitter cancels it, and cancelling again answers it as it is."""
+    submitter = Principal("hr.7200", frozenset({Role.HR_OFFICER}), frozenset({PROVINCE}))
+    kabupaten_admin = Principal("admin.7201", frozenset({Role.ADMIN}), frozenset({KABUPATEN}))
+    owner = access_headers(world.gateway, submitter)
+    async with httpx.AsyncClient(base_url=world.gateway_url, headers=owner, timeout=20) as door:
+        made = await door.post(
+            "/api/v1/placement-rounds",
+            json={
+                "name": "Pemerataan 7200",
+                "scope": {"kind": "agency", "code": PROVINCE},
+                "pool": [{"kind": "explicit", "nips": sorted(world.nips(PROVINCE))}],
+            },
+        )
+        assert made.status_code == 201, made.text
+        submissions = {
+            "training": {
+                "url": "/api/v1/jp/imports",
+                "files": {"file": ("jp.csv", b"nip,title,completed_on,jp\n", "text/csv")},
+            },
+            "mutation": {"url": f"/api/v1/placement-rounds/{made.json()['id']}/solutions"},
+        }
+        for service, submission in submissions.items():
+            runner = world.apps[service].state.runtime.jobs
+            # Holds the runner's one slot, so the submitted job waits `queued` until the test lets it go.
+            release = asyncio.Event()
+
+            async def blocker(progress: Any, release: asyncio.Event = release) -> dict[str, Any]:
+                await release.wait()
+                return {}
+
+            blocking = await runner.submit("test.blocker", blocker, params={})
+            try:
+                submitted = await door.post(**submission)
+                assert submitted.status_code == 202, (service, submitted.text)
+                job = f"/api/v1/{service}/jobs/{submitted.json()['id']}"
+                for stranger in (world.hr_7201, access_headers(world.gateway, kabupaten_admin)):
+                    refused = await door.delete(job, headers=stranger)
+                    assert refused.status_code == 404, (job, refused.status_code, refused.text[:200])
+                assert (await door.get(job)).json()["state"] == "queued"
+                cancelled = await door.delete(job)
+                assert cancelled.status_code == 200, (job, cancelled.text[:200])
+                assert cancelled.json()["state"] == "cancelled"
+                assert cancelled.json()["problem"]["detail"] == "cancelled by hr.7200"
+                again = await door.delete(job)
+                assert again.status_code == 200 and again.json()["state"] == "cancelled", again.text
+            finally:
+                release.set()
+                await runner.wait(blocking.id)
+            assert (await runner.wait(submitted.json()["id"])).state == "cancelled"

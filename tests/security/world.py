@@ -55,6 +55,8 @@ class World:
     admin: dict[str, str]
     hr_7201: dict[str, str]
     settings: dict[str, Settings] = field(default_factory=dict)
+    # The services' apps, for what a test holds in their process (e.g. a job runner's one slot).
+    apps: dict[str, FastAPI] = field(default_factory=dict)
     people: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     units: dict[str, list[str]] = field(default_factory=dict)
 
@@ -106,9 +108,11 @@ async def running_world(
         stack.enter_context(clock.pinned(TEST_CLOCK_START))
         urls: dict[str, str] = {name: "http://127.0.0.1:9" for name in APPS}
         settings: dict[str, Settings] = {}
+        apps: dict[str, FastAPI] = {}
         for name in services:
             settings[name] = await _settings(factory, broker, tmp, prefix, name)
-            urls[name] = await stack.enter_async_context(serving(APPS[name](settings[name]), lifespan="on"))
+            apps[name] = APPS[name](settings[name])
+            urls[name] = await stack.enter_async_context(serving(apps[name], lifespan="on"))
         config = gateway_settings(
             await _settings(
                 factory, broker, tmp, prefix, "gateway", **{f"{n}_url": u for n, u in urls.items()}
@@ -120,7 +124,7 @@ async def running_world(
         gateway_url = await stack.enter_async_context(serving(gateway, lifespan="on", **gateway_options))
         system = auth_headers(settings["employee"])
         admin = access_headers(gateway, system_principal("security-admin"))
-        world = World(gateway, gateway_url, urls, system, admin, {}, settings)
+        world = World(gateway, gateway_url, urls, system, admin, {}, settings, apps=apps)
         await _seed(world)
         world.hr_7201 = await _sign_in_hr_officer(world)
         yield world

@@ -138,12 +138,17 @@ async def _content(file: UploadFile, limits: ImportLimits) -> bytes:
     "/imports/{job_id}",
     response_model=JobPublic,
     responses={
-        403: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "Not your import"},
-        404: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "No such import"},
+        200: {"description": "The import's job: cancelled, or as it finished before"},
+        404: {
+            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+            "description": "No such import, or not one the caller started or administers",
+        },
     },
 )
 async def cancel_import(job_id: UUID, jobs: JobsDep, principal: PrincipalDep) -> JobPublic:
-    """Cancel an employee import: by whoever started it, or an administrator of their agencies.
+    """Cancel an employee import: by whoever started it, or an administrator of their agencies (anyone
+    else: 404), as `DELETE /api/v1/employee/jobs/{job_id}` does.
 
     The job turns `cancelled` at once and its work stops at its next batch, importing nothing; a finished
     import is answered as it is."""

@@ -8,6 +8,7 @@ Adding a resource to the platform means one row here (a unit test checks every r
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.gateway.routes import SEGMENTS_BY_SERVICE
 from shared.principal import Role
 
 ALL = frozenset(Role)
@@ -43,7 +44,9 @@ FAMILIES: Mapping[str, Family] = {
     "positions": Family(ALL, HR),
     "workload": Family(STAFF, HR),
     "employee": Family(STAFF, HR),
-    "jobs": Family(STAFF, HR_AND_SYSTEMS),
+    # A service's jobs (/api/v1/<service>/jobs/...): read and cancelled by whoever may submit one; the
+    # service lets only the job's submitter or their administrators at it.
+    "jobs": Family(STAFF, HR_AND_SYSTEMS | {Role.APPROVER}),
     # SIASN identities and sync: the agency's HR; BKN and auditors read what every agency holds.
     "siasn": Family(HR | {Role.BKN_REVIEWER, Role.AUDITOR}, HR),
     # appraisal service
@@ -78,5 +81,7 @@ FAMILIES: Mapping[str, Family] = {
 
 def family_of(path: str) -> Family | None:
     """The family of an /api/v1/ path; None for a segment nobody serves."""
-    segment = path[len("/api/v1/") :].split("/", 1)[0]
-    return FAMILIES.get(segment)
+    segments = path[len("/api/v1/") :].split("/", 2)
+    if len(segments) > 1 and segments[0] in SEGMENTS_BY_SERVICE and segments[1] == "jobs":
+        return FAMILIES["jobs"]
+    return FAMILIES.get(segments[0])

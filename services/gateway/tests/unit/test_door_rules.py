@@ -46,6 +46,16 @@ def test_an_employee_reaches_self_service_families_and_no_staff_views():
     assert family_of("/api/v1/nothing") is None
 
 
+def test_whoever_may_submit_a_job_reaches_its_service_to_read_and_cancel_it():
+    # Placement solves are an approver's too; the service lets only the job's submitter at it.
+    for path in ("/api/v1/mutation/jobs/1", "/api/v1/employee/jobs/1", "/api/v1/training/jobs/1"):
+        for role in (Role.APPROVER, Role.INTEGRATION, Role.HR_OFFICER):
+            assert family_of(path).allows("DELETE", frozenset({role})), (path, role)
+        assert not family_of(path).allows("GET", frozenset({Role.EMPLOYEE})), path
+    assert not family_of("/api/v1/mutation/employees/1").allows("POST", frozenset({Role.APPROVER}))
+    assert family_of("/api/v1/employees/jobs").allows("GET", frozenset({Role.EMPLOYEE}))
+
+
 def test_a_province_grant_covers_its_agencies_and_the_all_scope_every_agency():
     provinces = {"7600": frozenset({"7600", "7601", "7602"}), "7300": frozenset({"7300", "7301"})}
     roles, agencies = resolve(
