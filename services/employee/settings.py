@@ -27,7 +27,7 @@ class EmployeeSettings(Settings):
     # A refused file's answer lists this many problems (the first by line) and counts them all.
     import_max_errors: int = Field(default=_DEFAULTS.errors, ge=1)
 
-    # SIASN, BKN's web services (shared/design/SIASN.md; the connector is services/employee/siasn/adapters/client.py).
+    # SIASN, BKN's web services (shared/design/SIASN.md; the connector: services/employee/siasn/adapters/).
     # Hosts are each deployment's: BKN issues them with the consumer key and the SSO account.
     siasn_enabled: bool = False
     siasn_api_url: str = ""  # the SIMPEG API base, e.g. https://<gateway>:8243/apisiasn/1.0

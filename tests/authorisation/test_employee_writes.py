@@ -207,6 +207,23 @@ async def revise_unit(world: World, cell: Cell, role: Role) -> Request:
     return Request("PATCH", f"/api/v1/units/{unit['id']}", {"parent_id": parent}, {"If-Match": unit["etag"]})
 
 
+async def link_to_siasn(world: World, cell: Cell, role: Role) -> Request:
+    unit = await _unit(world, cell.path)
+    return Request(
+        "PUT", f"/api/v1/siasn/identities/unit/{unit['id']}", {"siasn_id": f"{world.serial():032X}"}
+    )
+
+
+async def unlink_from_siasn(world: World, cell: Cell, role: Role) -> Request:
+    unit = await _unit(world, cell.path)
+    async with world.service("employee") as employee:
+        linked = await employee.put(
+            f"/api/v1/siasn/identities/unit/{unit['id']}", json={"siasn_id": f"{world.serial():032X}"}
+        )
+    assert linked.status_code == 200, linked.text
+    return Request("DELETE", f"/api/v1/siasn/identities/unit/{unit['id']}", None)
+
+
 async def define_position(world: World, cell: Cell, role: Role) -> Request:
     return Request("POST", "/api/v1/positions", _position_body(world, world.sides[cell.body].unit))
 
@@ -339,6 +356,22 @@ ROUTES = (
     ),
     _route(
         "PUT", "/api/v1/positions/{position_id}/tasks", "employee", put_tasks, ORGANISERS, body_varies=False
+    ),
+    _route(
+        "PUT",
+        "/api/v1/siasn/identities/{kind}/{ref}",
+        "employee",
+        link_to_siasn,
+        ORGANISERS,
+        body_varies=False,
+    ),
+    _route(
+        "DELETE",
+        "/api/v1/siasn/identities/{kind}/{ref}",
+        "employee",
+        unlink_from_siasn,
+        ORGANISERS,
+        body_varies=False,
     ),
 )
 

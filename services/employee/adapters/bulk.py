@@ -7,7 +7,7 @@ earlier placements and ranks, education and assessed competencies).
 """
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
@@ -103,6 +103,15 @@ _PLACEMENT_COLUMNS = ("nip", "agency_code", "unit_id", "position_id", "tmt", "re
 _RANK_COLUMNS = ("nip", "rank_code", "tmt", "recorded_at")
 _EDUCATION_COLUMNS = ("nip", "level", "institution", "major", "graduation_year")
 _ASSESSMENT_COLUMNS = ("nip", "competency", "level", "assessed_on", "source")
+
+
+def with_siasn_ids(rows: NewEmployees, siasn_ids: Sequence[str | None]) -> NewEmployees:
+    """The records with each employee's SIASN id (None: not linked)."""
+    return replace(
+        rows,
+        record_columns=(*rows.record_columns, "siasn_id"),
+        records=[(*record, siasn_id) for record, siasn_id in zip(rows.records, siasn_ids, strict=True)],
+    )
 
 
 async def add_employees(connection: AsyncConnection, new: NewEmployees) -> None:

@@ -83,11 +83,13 @@ async def import_employees(
     # A file that cannot be imported at all is refused now, with no job.
     sheet = await asyncio.to_thread(open_sheet, content, chosen, limits)
     layout = service.check_header(sheet, mapping)
-    if principal.agencies is not None:
-        sheet = _within_scope(sheet, [c.field for c in layout.columns].index("agency_code"), principal)
+    agency_cell = layout.cell_of("agency_code")
+    if principal.agencies is not None and mapping is Mapping.NATIVE and agency_cell is not None:
+        # Refused as the rows are read; a SIASN file names agencies by SIASN id, checked once resolved.
+        sheet = _within_scope(sheet, agency_cell, principal)
     job = await jobs.submit(
         IMPORT_KIND,
-        partial(_run_import, runtime, sheet, mapping, limits.errors),
+        partial(_run_import, runtime, sheet, mapping, limits.errors, principal.agencies),
         params={"file": file.filename, "format": chosen.value, "mapping": mapping.value},
         agencies=principal.agencies,
     )
@@ -119,9 +121,16 @@ def _within_scope(sheet: Sheet, agency_column: int, principal: Principal) -> She
 
 
 async def _run_import(
-    runtime: ServiceRuntime, sheet: Sheet, mapping: Mapping, max_errors: int, progress: Progress
+    runtime: ServiceRuntime,
+    sheet: Sheet,
+    mapping: Mapping,
+    max_errors: int,
+    agencies: frozenset[str] | None,
+    progress: Progress,
 ) -> dict[str, Any]:
-    return await service.import_employees(runtime.uow, sheet, mapping, progress, max_errors=max_errors)
+    return await service.import_employees(
+        runtime.uow, sheet, mapping, progress, max_errors=max_errors, agencies=agencies
+    )
 
 
 async def _content(file: UploadFile, limits: ImportLimits) -> bytes:

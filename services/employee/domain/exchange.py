@@ -9,7 +9,7 @@ are checked by the service, which looks them up for the whole file at once.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
@@ -29,6 +29,7 @@ from services.employee.domain.model import (
 from services.employee.domain.nip import InvalidNip, Nip, parse_nip
 from services.employee.domain.organisation import Position, PositionType, Unit, UnitKind
 from services.employee.domain.ranks import RankGrade, rank_by_code, rank_by_siasn_code
+from services.employee.siasn.domain.identities import SIASN_ID_MAX_LENGTH, InvalidSiasnId, normalise_siasn_id
 from shared.errors import DomainError, FieldProblem, InvalidInput
 from shared.inputs import control_character_in
 from shared.uploads import SPREADSHEET_IMPORT_BYTES
@@ -62,6 +63,11 @@ class Kind(Enum):
     INTEGER = "integer"
     BOOLEAN = "boolean"
     STANDARD = "standard"
+    # A record named by its SIASN GUID or by our own id, resolved by the service against the SIASN ids
+    # our records keep (services/employee/siasn).
+    SIASN_REFERENCE = "siasn_reference"
+    SIASN_ID = "siasn_id"  # SIASN's own id of the row's record, kept with it
+    STATUS = "status"  # an employee status, or SIASN's kedudukan hukum name
 
 
 @dataclass(frozen=True)
@@ -72,10 +78,27 @@ class Column:
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] = ()
+    # Other names SIASN gives the same field (golRuangAkhir beside golRuangAkhirId): a file may hold any of
+    # them; where it holds several, their values must agree.
+    siasn_also: tuple[str, ...] = ()
+    # How a SIASN file writes the field, where that differs from ours (its GUIDs for our ids).
+    siasn_kind: Kind | None = None
+    native: bool = True  # a column of native files too
 
     def name(self, mapping: Mapping) -> str | None:
         """The column's header in a file of `mapping`; None where that mapping has no such column."""
-        return self.field if mapping is Mapping.NATIVE else self.siasn
+        if mapping is Mapping.NATIVE:
+            return self.field if self.native else None
+        return self.siasn
+
+    def names(self, mapping: Mapping) -> tuple[str, ...]:
+        """Every header the column may have in a file of `mapping`."""
+        if mapping is Mapping.NATIVE:
+            return (self.field,) if self.native else ()
+        return (self.siasn, *self.siasn_also) if self.siasn else ()
+
+    def kind_in(self, mapping: Mapping) -> Kind:
+        return self.siasn_kind if mapping is Mapping.SIASN and self.siasn_kind else self.kind
 
 
 def _values(enum: type[StrEnum]) -> tuple[str, ...]:
@@ -83,10 +106,10 @@ def _values(enum: type[StrEnum]) -> tuple[str, ...]:
 
 
 # The fields of the registration API (EmployeeCreate) but `education`, a list that a flat row cannot hold.
-# SIASN names confirmed by DOMAIN.md ("National system and exchange"): nipBaru, nama, golRuangAkhirId,
-# tmtJabatan, unorId, instansiKerjaId. All other SIASN names are our assumption, to check against a real
-# SIASN export. SIASN has no column for the 10-year bond or the disciplinary status: a SIASN file leaves
-# them to their defaults.
+# SIASN's names are those of its data-utama (shared/design/SIASN.md §3), which a SIASN extract carries among
+# its 100+ columns; the others are ignored. Where SIASN.md calls a fact uncertain (statusPegawai's values, the
+# kedudukan names), this table and KEDUDUKAN below are the one place to correct it. SIASN has no column for
+# the 10-year bond or the disciplinary status: a SIASN file leaves them to their defaults.
 COLUMNS: tuple[Column, ...] = (
     Column("nip", "nipBaru", Kind.NIP, required=True),
     Column("name", "nama", required=True, max_length=200),
@@ -96,20 +119,56 @@ COLUMNS: tuple[Column, ...] = (
     Column("birth_place", "tempatLahir", max_length=100),
     Column("gender", "jenisKelamin", Kind.CHOICE, required=True, choices=("M", "F")),
     Column("nik", "nik", Kind.NIK),
-    Column("employment_type", "jenisPegawai", Kind.CHOICE, choices=_values(EmploymentType)),
-    Column("status", "statusPegawai", Kind.CHOICE, choices=_values(EmployeeStatus)),
+    Column("employment_type", "statusPegawai", Kind.CHOICE, choices=_values(EmploymentType)),
+    Column(
+        "status", "kedudukanPnsNama", Kind.CHOICE, choices=_values(EmployeeStatus), siasn_kind=Kind.STATUS
+    ),
     Column("tmt_cpns", "tmtCpns", Kind.DATE),
     Column("tmt_pns", "tmtPns", Kind.DATE),
-    Column("rank_code", "golRuangAkhirId", Kind.RANK),
+    Column("rank_code", "golRuangAkhirId", Kind.RANK, siasn_also=("golRuangAkhir",)),
     Column("rank_tmt", "tmtGolAkhir", Kind.DATE),
-    Column("agency_code", "instansiKerjaId", required=True, max_length=20),
-    Column("unit_id", "unorId", Kind.UUID),
-    Column("position_id", "jabatanId", Kind.UUID),
+    # SIASN names the agency, unit and position by its GUIDs, which our records keep as their SIASN ids.
+    Column("agency_code", "instansiKerjaId", required=True, max_length=20, siasn_kind=Kind.SIASN_REFERENCE),
+    Column("unit_id", "unorId", Kind.UUID, siasn_kind=Kind.SIASN_REFERENCE),
+    Column(
+        "position_id",
+        "jabatanFungsionalId",
+        Kind.UUID,
+        # jabatanId: what our SIASN exports wrote before they used SIASN's own names.
+        siasn_also=("jabatanFungsionalUmumId", "jabatanStrukturalId", "jabatanId"),
+        siasn_kind=Kind.SIASN_REFERENCE,
+    ),
     Column("position_tmt", "tmtJabatan", Kind.DATE),
     Column("work_location", "lokasiKerja", max_length=100),
     Column("ten_year_bond_until", None, Kind.DATE),
     Column("disciplinary_status", None, Kind.CHOICE, choices=_values(DisciplinaryStatus)),
+    # The person's PNS orang id in SIASN, kept as the employee's SIASN id; a native file has no such column.
+    Column("siasn_id", "id", Kind.SIASN_ID, siasn_also=("pnsId", "pnsOrangId"), native=False),
 )
+
+# SIASN's kedudukan hukum (kedudukanPnsNama) as our employee status, by the words its names hold (read in
+# order: "PPPK Aktif" is active, "Pemberhentian Sementara" suspended before any other pemberhentian).
+KEDUDUKAN: tuple[tuple[str, EmployeeStatus], ...] = (
+    ("aktif", EmployeeStatus.ACTIVE),
+    ("cltn", EmployeeStatus.LEAVE),
+    ("cuti", EmployeeStatus.LEAVE),
+    ("tugas belajar", EmployeeStatus.STUDY_LEAVE),
+    ("sementara", EmployeeStatus.SUSPENDED),
+    ("pensiun", EmployeeStatus.RETIRED),
+    ("wafat", EmployeeStatus.DECEASED),
+    ("meninggal", EmployeeStatus.DECEASED),
+    ("berhenti", EmployeeStatus.DISMISSED),
+)
+# What a SIASN export of ours writes for each status (each reads back through KEDUDUKAN).
+KEDUDUKAN_NAMES: dict[str, str] = {
+    EmployeeStatus.ACTIVE: "Aktif",
+    EmployeeStatus.LEAVE: "CLTN",
+    EmployeeStatus.STUDY_LEAVE: "Tugas Belajar",
+    EmployeeStatus.SUSPENDED: "Pemberhentian Sementara",
+    EmployeeStatus.RETIRED: "Pensiun",
+    EmployeeStatus.DECEASED: "Wafat",
+    EmployeeStatus.DISMISSED: "Diberhentikan",
+}
 
 # Units (SIASN's "unor"). SIASN names other than `unorId` are our assumption, to check against a real export.
 UNIT_COLUMNS: tuple[Column, ...] = (
@@ -171,12 +230,23 @@ class ImportLimits:
 
 @dataclass(frozen=True)
 class Layout:
-    """A file's header, resolved: which column each position holds."""
+    """A file's header, resolved: which cell each column reads."""
 
     mapping: Mapping
+    # One per cell read; a field SIASN names several ways may have several.
     columns: tuple[Column, ...]
     # One parser per column, made once per file: a large import calls them millions of times.
     parsers: tuple["Parser", ...]
+    names: tuple[str, ...]  # each column's header, as the file writes it
+    cells: tuple[int, ...]  # the cell of each column in a row
+    width: int  # cells in the header, read or not
+    required: frozenset[str]  # the fields a row must fill
+    # Columns of a SIASN file this import does not use, ignored.
+    ignored: tuple[str, ...] = ()
+
+    def cell_of(self, field: str) -> int | None:
+        """The cell of a row holding `field` (its first, where it has several)."""
+        return next((at for c, at in zip(self.columns, self.cells, strict=True) if c.field == field), None)
 
 
 def header(mapping: Mapping, columns: tuple[Column, ...] = COLUMNS) -> list[str]:
@@ -185,41 +255,51 @@ def header(mapping: Mapping, columns: tuple[Column, ...] = COLUMNS) -> list[str]
 
 
 def layout_of(names: Sequence[Cell], mapping: Mapping, columns: tuple[Column, ...] = COLUMNS) -> Layout:
-    """Resolve a file's header; unknown, repeated or missing required columns refuse the whole file."""
+    """Resolve a file's header. Repeated or missing required columns refuse the whole file, and so do
+    unknown ones in a native file; a SIASN extract holds many columns we do not use, which are ignored."""
     table = columns
-    by_name = {name.casefold(): column for column in table if (name := column.name(mapping))}
-    columns, unknown, seen = [], [], set()
-    for raw in names:
+    by_name = {name.casefold(): column for column in table for name in column.names(mapping)}
+    kept, kept_names, cells, unknown, seen_names, seen_fields = [], [], [], [], set(), set()
+    for cell, raw in enumerate(names):
         name = str(raw).strip() if raw is not None else ""
         column = by_name.get(name.casefold())
         if column is None:
             unknown.append(name or "(empty)")
-        elif column.field in seen:
+        elif name.casefold() in seen_names:
             raise InvalidFile(f"column {name!r} appears twice", code="duplicate-columns")
         else:
-            seen.add(column.field)
-            columns.append(column)
-    if unknown:
+            seen_names.add(name.casefold())
+            seen_fields.add(column.field)
+            kept.append(column)
+            kept_names.append(name)
+            cells.append(cell)
+    if unknown and mapping is Mapping.NATIVE:
         raise InvalidFile(
             f"unknown column(s) for the {mapping.value} mapping: {', '.join(unknown)}"
             + _hint(unknown, mapping, table),
             code="unknown-columns",
             errors=[FieldProblem(field=name, message="unknown column", line=1) for name in unknown],
         )
-    missing = [column.name(mapping) or "" for column in table if column.required and column.field not in seen]
+    missing = [
+        column.name(mapping) or "" for column in table if column.required and column.field not in seen_fields
+    ]
     if missing:
         raise InvalidFile(
-            f"required column(s) missing: {', '.join(missing)}",
+            f"required column(s) missing: {', '.join(missing)}" + _hint(unknown, mapping, table),
             code="missing-columns",
             errors=[FieldProblem(field=name, message="required column", line=1) for name in missing],
         )
-    return Layout(mapping, tuple(columns), tuple(_PARSERS[c.kind](c, mapping) for c in columns))
+    parsers = tuple(_PARSERS[c.kind_in(mapping)](c, mapping) for c in kept)
+    required = frozenset(column.field for column in table if column.required)
+    return Layout(
+        mapping, tuple(kept), parsers, tuple(kept_names), tuple(cells), len(names), required, tuple(unknown)
+    )
 
 
 def _hint(unknown: list[str], mapping: Mapping, columns: tuple[Column, ...]) -> str:
     other = Mapping.SIASN if mapping is Mapping.NATIVE else Mapping.NATIVE
     theirs = {name.casefold() for name in header(other, columns)}
-    if all(name.casefold() in theirs for name in unknown):
+    if unknown and all(name.casefold() in theirs for name in unknown):
         return f" (these are {other.value} names: import with mapping={other.value})"
     return ""
 
@@ -231,12 +311,22 @@ class _BadCell(Exception):
 
 def check_row(layout: Layout, line: int, cells: Sequence[Cell]) -> Employee | list[FieldProblem]:
     """The employee a row describes, or every problem of the row (each naming `line` and its column)."""
+    values, problems = read_row(layout, line, cells)
+    return problems if problems else employee_of(layout, line, values)
+
+
+def read_row(layout: Layout, line: int, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """A row's values by field, and every problem of its cells. The service resolves a SIASN file's
+    references (`Kind.SIASN_REFERENCE`) in the values before `employee_of`."""
     values, problems = _read(layout, line, cells)
     if values.get("rank_tmt") is not None and values.get("rank_code") is None:
         rank_tmt = next(c for c in layout.columns if c.field == "rank_tmt")
         problems.append(_problem(layout, line, rank_tmt, "a rank TMT without its rank", values["rank_tmt"]))
-    if problems:
-        return problems
+    return values, problems
+
+
+def employee_of(layout: Layout, line: int, values: dict[str, Any]) -> Employee | list[FieldProblem]:
+    """The employee of a row's values, through the domain's own rules (problems under the file's columns)."""
     try:
         return _employee(values)
     except DomainError as refusal:
@@ -245,24 +335,42 @@ def check_row(layout: Layout, line: int, cells: Sequence[Cell]) -> Employee | li
 
 def _read(layout: Layout, line: int, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[FieldProblem]]:
     """A row's values by field, and the problems of its cells."""
-    if len(cells) != len(layout.columns):
-        return {}, [
-            FieldProblem(
-                line=line, message=f"{len(cells)} values, but the header has {len(layout.columns)} columns"
-            )
-        ]
+    if len(cells) != layout.width:
+        message = f"{len(cells)} values, but the header has {layout.width} columns"
+        return {}, [FieldProblem(line=line, message=message)]
     values: dict[str, Any] = {}
+    read_from: dict[str, str] = {}  # field -> the column its value came from
     problems: list[FieldProblem] = []
-    for column, parse, cell in zip(layout.columns, layout.parsers, cells, strict=True):
+    for column, name, parse, at in zip(
+        layout.columns, layout.names, layout.parsers, layout.cells, strict=True
+    ):
+        cell = cells[at]
         try:
             value = parse(cell)
         except _BadCell as bad:
-            problems.append(_problem(layout, line, column, bad.message, cell))
+            problems.append(_cell_problem(line, name, bad.message, cell))
+            read_from.setdefault(column.field, name)
             continue
-        if value is None and column.required:
-            problems.append(_problem(layout, line, column, "required", cell))
-        values[column.field] = value
+        earlier = values.get(column.field)
+        if earlier is None:
+            values[column.field] = value
+            if value is not None or column.field not in read_from:
+                read_from[column.field] = name
+        elif value is not None and value != earlier:
+            message = f"disagrees with {read_from[column.field]} ({_shown(earlier)})"
+            problems.append(_cell_problem(line, name, message, cell))
+    for field, name in read_from.items():
+        if values.get(field) is None and field in layout.required and not _has_problem(problems, name):
+            problems.append(_cell_problem(line, name, "required", None))
     return values, problems
+
+
+def _has_problem(problems: list[FieldProblem], name: str) -> bool:
+    return any(problem.field == name for problem in problems)
+
+
+def _shown(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def refused(layout: Layout, line: int, refusal: DomainError) -> list[FieldProblem]:
@@ -385,8 +493,11 @@ def _text_of(identifier: UUID | None) -> str | None:
 
 
 def _problem(layout: Layout, line: int, column: Column, message: str, value: Any) -> FieldProblem:
-    shown = value.isoformat() if isinstance(value, date) else value
-    return FieldProblem(line=line, field=column.name(layout.mapping), message=message, value=shown)
+    return _cell_problem(line, _column_name(layout, column.field), message, value)
+
+
+def _cell_problem(line: int, name: str | None, message: str, value: Any) -> FieldProblem:
+    return FieldProblem(line=line, field=name, message=message, value=_shown(value))
 
 
 def nip_problem(layout: Layout, line: int, nip: str, message: str) -> FieldProblem:
@@ -395,8 +506,8 @@ def nip_problem(layout: Layout, line: int, nip: str, message: str) -> FieldProbl
 
 
 def _column_name(layout: Layout, field: str) -> str | None:
-    column = next((c for c in layout.columns if c.field == field), None)
-    return column.name(layout.mapping) if column else None
+    """The file's header of `field` (the first, where it has several)."""
+    return next((n for c, n in zip(layout.columns, layout.names, strict=True) if c.field == field), None)
 
 
 Parser = Callable[[Cell], Any]
@@ -460,8 +571,20 @@ def _nik_parser(column: Column, mapping: Mapping) -> Parser:
     return parse
 
 
+# SIASN writes an empty date as the first day of year 1 (SIASN.md §3).
+SIASN_EMPTY_DATE = "01-01-0001"
+
+
 def _date_parser(column: Column, mapping: Mapping) -> Parser:
-    return _parse_date
+    if mapping is Mapping.NATIVE:
+        return _parse_date
+
+    def parse(cell: Cell) -> date | None:
+        if isinstance(cell, str) and cell.strip() == SIASN_EMPTY_DATE:
+            return None
+        return _parse_date(cell)
+
+    return parse
 
 
 def _parse_date(cell: Cell) -> date | None:
@@ -491,7 +614,7 @@ def _rank_parser(column: Column, mapping: Mapping) -> Parser:
     text = _text_parser(column, mapping)
     grade_of: Callable[[str], RankGrade | None]
     if mapping is Mapping.SIASN:
-        expected = "a SIASN rank code, 11 (I/a) to 45 (IV/e)"
+        expected = "a SIASN rank code, 11 (I/a) to 45 (IV/e), or the rank as I/a to IV/e"
         grade_of = _siasn_rank
     else:
         expected, grade_of = "a rank from I/a to IV/e", rank_by_code
@@ -509,7 +632,11 @@ def _rank_parser(column: Column, mapping: Mapping) -> Parser:
 
 
 def _siasn_rank(raw: str) -> RankGrade | None:
-    return rank_by_siasn_code(int(raw)) if raw.isdigit() else None
+    """SIASN's numeric code (golRuangAkhirId) or its text (golRuangAkhir, "III/a")."""
+    if raw.isdigit():
+        return rank_by_siasn_code(int(raw))
+    golongan, _, ruang = raw.partition("/")
+    return rank_by_code(f"{golongan.strip().upper()}/{ruang.strip().lower()}")
 
 
 def _choice_parser(column: Column, mapping: Mapping) -> Parser:
@@ -554,6 +681,46 @@ def _integer_parser(column: Column, mapping: Mapping) -> Parser:
             return int(raw)
         except ValueError:
             raise _BadCell("a whole number") from None
+
+    return parse
+
+
+def _siasn_reference_parser(column: Column, mapping: Mapping) -> Parser:
+    """A SIASN GUID or one of our ids (an agency code, a unit or position UUID), as text: the service
+    resolves it against the SIASN ids our records keep."""
+    text = _text_parser(replace(column, max_length=SIASN_ID_MAX_LENGTH), mapping)
+    return text
+
+
+def _siasn_id_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(column, mapping)
+
+    def parse(cell: Cell) -> str | None:
+        raw = text(cell)
+        if raw is None:
+            return None
+        try:
+            return normalise_siasn_id(raw)
+        except InvalidSiasnId as invalid:
+            raise _BadCell(str(invalid)) from None
+
+    return parse
+
+
+def _status_parser(column: Column, mapping: Mapping) -> Parser:
+    """SIASN's kedudukan hukum name as our status (KEDUDUKAN)."""
+    text = _text_parser(column, mapping)
+    known = ", ".join(sorted({status.value for _, status in KEDUDUKAN}))
+
+    def parse(cell: Cell) -> str | None:
+        raw = text(cell)
+        if raw is None:
+            return None
+        words = raw.casefold()
+        status = next((status for word, status in KEDUDUKAN if word in words), None)
+        if status is None:
+            raise _BadCell(f"a kedudukan this import does not know; it reads kedudukan meaning {known}")
+        return status.value
 
     return parse
 
@@ -622,12 +789,16 @@ _PARSERS: dict[Kind, Callable[[Column, Mapping], Parser]] = {
     Kind.INTEGER: _integer_parser,
     Kind.BOOLEAN: _boolean_parser,
     Kind.STANDARD: _standard_parser,
+    Kind.SIASN_REFERENCE: _siasn_reference_parser,
+    Kind.SIASN_ID: _siasn_id_parser,
+    Kind.STATUS: _status_parser,
 }
 
 
-def export_row(employee: Employee, mapping: Mapping) -> list[Cell]:
-    """The employee as one row of an export of `mapping`, in `header(mapping)`'s order."""
-    return _row(_record(employee), COLUMNS, mapping)
+def export_row(employee: Employee, mapping: Mapping, *, siasn_id: str | None = None) -> list[Cell]:
+    """The employee as one row of an export of `mapping`, in `header(mapping)`'s order; `siasn_id`: the
+    person's SIASN id, if linked."""
+    return _row({**_record(employee), "siasn_id": siasn_id}, COLUMNS, mapping)
 
 
 def export_unit_row(unit: Unit, mapping: Mapping) -> list[Cell]:
@@ -666,9 +837,13 @@ def _row(record: dict[str, Any], columns: tuple[Column, ...], mapping: Mapping) 
 
 
 def _exported(column: Column, value: Any, mapping: Mapping) -> Cell:
-    if column.kind is Kind.RANK and value is not None and mapping is Mapping.SIASN:
+    if value is None or mapping is Mapping.NATIVE:
+        return value
+    if column.kind is Kind.RANK:
         grade = rank_by_code(value)
         return grade.siasn_code if grade else value
+    if column.kind_in(mapping) is Kind.STATUS:
+        return KEDUDUKAN_NAMES[value]
     return value
 
 

@@ -28,6 +28,8 @@ from services.employee.domain.organisation import Agency, Position, Unit, placem
 from services.employee.domain.workload import TaskList
 from services.employee.service.employees import snapshot
 from services.employee.service.organisation import position_event, unit_event
+from services.employee.siasn.adapters import identities as siasn_identities
+from services.employee.siasn.domain.identities import RecordKind
 from shared import clock
 from shared.contracts.employee import (
     CompetenciesAssessed,
@@ -66,12 +68,15 @@ async def import_employees(
     progress: Progress = no_progress,
     *,
     max_errors: int = ImportLimits.errors,
-) -> dict[str, int]:
+    agencies: frozenset[str] | None = None,
+) -> dict[str, Any]:
     """Register every employee of a file, or none: any bad row refuses the file, listing the first
     `max_errors` problems by line and counting them all.
 
     Reports `validated`, `written` and `total` rows. The rows are read (in a thread: XLSX is slow to parse)
-    before the unit of work opens, so its transaction lasts only for the checks and the writes."""
+    before the unit of work opens, so its transaction lasts only for the checks and the writes. A SIASN
+    file's columns this import does not use are ignored and listed as warnings. Rows of agencies outside
+    `agencies` (None: every agency), once a SIASN file's references are resolved, refuse the file (403)."""
     layout = exchange.layout_of(sheet.header, mapping)
     with _collector_paused():
         rows = await sheet.read_rows()
@@ -79,7 +84,7 @@ async def import_employees(
             raise InvalidFile("the file has a header but no rows", code="empty-file")
         await progress(validated=0, written=0, total=len(rows))
         async with unit_of_work() as uow:
-            run = _Import(uow, layout, progress, ProblemList(max_errors))
+            run = _Import(uow, layout, progress, ProblemList(max_errors), agencies)
             try:
                 await run.check_and_write(rows)
             except IntegrityError:
@@ -88,9 +93,14 @@ async def import_employees(
                     "an employee of the file was registered during the import; nothing was imported",
                     code="duplicate-nip",
                 ) from None
+            _require_scope(layout, "agency_code", run.agency_codes, agencies)
             _refuse_if_any(run.problems, len(rows))
             await uow.commit()
-    return {"rows": len(rows), "imported": run.written}
+    return {"rows": len(rows), "imported": run.written, "warnings": ignored_columns(layout)}
+
+
+def ignored_columns(layout: Layout) -> list[dict[str, str]]:
+    return [{"column": name, "message": "not a column this import reads; ignored"} for name in layout.ignored]
 
 
 @contextmanager
@@ -124,8 +134,18 @@ class _Import:
     caller then rolls the transaction back: the file is still imported all or nothing, and the checks go on
     to the last row to report every bad one."""
 
-    def __init__(self, uow: UnitOfWork, layout: Layout, progress: Progress, problems: ProblemList) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        layout: Layout,
+        progress: Progress,
+        problems: ProblemList,
+        agencies: frozenset[str] | None = None,
+    ) -> None:
         self._uow = uow
+        self._agencies = agencies
+        # (line, agency code) of each resolved row, checked against `agencies` when the checks end.
+        self.agency_codes: list[tuple[int, str]] = []
         self._layout = layout
         self._progress = progress
         self._batches: asyncio.Queue[_Batch | None] = asyncio.Queue()
@@ -147,12 +167,23 @@ class _Import:
                 await asyncio.wait({writer})
 
     async def _check(self, rows: Sequence[tuple[int, list[Cell]]], writer: asyncio.Task[None]) -> None:
-        """Every row through the domain, and each NIP against the rest of the file."""
+        """Every row through the domain, and each NIP (and SIASN id) against the rest of the file."""
         first_line: dict[str, int] = {}
-        checked: list[tuple[int, Employee]] = []
+        first_siasn_line: dict[str, int] = {}
+        checked: list[tuple[int, Employee, str | None]] = []
+        siasn = self._layout.mapping is Mapping.SIASN
         for start in range(0, len(rows), CHECK_BATCH):
+            in_batch: list[tuple[int, Employee, str | None]] = []
             for line, cells in rows[start : start + CHECK_BATCH]:
-                outcome = exchange.check_row(self._layout, line, cells)
+                values, problems = exchange.read_row(self._layout, line, cells)
+                if siasn and not problems:
+                    problems = await self._organisation.resolve(self._layout, line, values)
+                    if self._agencies is not None and not problems:
+                        self.agency_codes.append((line, values["agency_code"]))
+                if problems:
+                    self.problems.extend(problems)
+                    continue
+                outcome = exchange.employee_of(self._layout, line, values)
                 if isinstance(outcome, list):
                     self.problems.extend(outcome)
                     continue
@@ -160,13 +191,20 @@ class _Import:
                 if placed:
                     self.problems.extend(placed)
                     continue
-                nip = str(outcome.nip)
+                nip, siasn_id = str(outcome.nip), values.get("siasn_id")
                 earlier = first_line.setdefault(nip, line)
                 if earlier != line:
                     message = f"the same NIP is on line {earlier}"
                     self.problems.append(exchange.nip_problem(self._layout, line, nip, message))
-                else:
-                    checked.append((line, outcome))
+                    continue
+                if siasn_id is not None and (held := first_siasn_line.setdefault(siasn_id, line)) != line:
+                    message = f"the same SIASN id is on line {held}"
+                    self.problems.append(
+                        exchange.problem_at(self._layout, line, "siasn_id", message, siasn_id)
+                    )
+                    continue
+                in_batch.append((line, outcome, siasn_id))
+            checked.extend(await self._siasn_ids_free(in_batch))
             if len(checked) >= min(WRITE_BATCH, FIRST_WRITE_BATCH << self._handed_over):
                 self._hand_over(checked)
                 checked = []
@@ -176,14 +214,30 @@ class _Import:
             await asyncio.sleep(0)
         self._hand_over(checked)
 
-    def _hand_over(self, checked: list[tuple[int, Employee]]) -> None:
+    async def _siasn_ids_free(
+        self, batch: list[tuple[int, Employee, str | None]]
+    ) -> list[tuple[int, Employee, str | None]]:
+        """The rows whose SIASN id no registered employee holds; the others are problems."""
+        wanted = [siasn_id for _, _, siasn_id in batch if siasn_id is not None]
+        if not wanted:
+            return batch
+        held = await existing_keys(self._uow.connection, tables.employees.c.siasn_id, wanted)
+        for line, _, siasn_id in batch:
+            if siasn_id in held:
+                message = "another registered employee has this SIASN id"
+                self.problems.append(exchange.problem_at(self._layout, line, "siasn_id", message, siasn_id))
+        return [row for row in batch if row[2] not in held]
+
+    def _hand_over(self, checked: list[tuple[int, Employee, str | None]]) -> None:
         self._handed_over += 1
-        lines, nips = [line for line, _ in checked], [str(e.nip) for _, e in checked]
+        lines, nips = [line for line, _, _ in checked], [str(e.nip) for _, e, _ in checked]
         if self.problems:  # the file will be refused: only look its NIPs up
             self._batches.put_nowait(_Batch(lines, nips))
             return
-        employees = [employee for _, employee in checked]
+        employees = [employee for _, employee, _ in checked]
         rows = bulk.new_employees(employees, reason=IMPORTED)
+        if any(siasn_id is not None for _, _, siasn_id in checked):
+            rows = bulk.with_siasn_ids(rows, [siasn_id for _, _, siasn_id in checked])
         now = clock.now()
         outbox_rows = [self._registered(e, now) for e in employees]
         self._batches.put_nowait(_Batch(lines, nips, rows, outbox_rows))
@@ -226,6 +280,48 @@ class _Organisation:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
         self._agencies: dict[str, tuple[Agency | None, dict[str, Unit], dict[str, Position]]] = {}
+        self._agency_codes: dict[str, str | None] = {}  # a SIASN file's agency reference -> our code
+        # our agency code -> SIASN id -> our unit id; `unit id/SIASN id` -> our position id
+        self._siasn_ids: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+
+    async def resolve(self, layout: Layout, line: int, values: dict[str, Any]) -> list[FieldProblem]:
+        """A SIASN row's agency, unit and position as our own: each named by the SIASN id our record
+        keeps (or by our own id, as our SIASN exports write a record SIASN does not know)."""
+        reference = values["agency_code"]
+        if reference not in self._agency_codes:
+            self._agency_codes[reference] = await siasn_identities.agency_code_of(self._connection, reference)
+        agency_code = self._agency_codes[reference]
+        if agency_code is None:
+            message = "no agency has this code or SIASN id (link the instansi on the SIASN page)"
+            return [exchange.problem_at(layout, line, "agency_code", message, reference)]
+        values["agency_code"] = agency_code
+        if agency_code not in self._siasn_ids:
+            self._siasn_ids[agency_code] = (
+                await siasn_identities.refs_by_siasn_id(self._connection, RecordKind.UNIT, agency_code),
+                await siasn_identities.refs_by_siasn_id(self._connection, RecordKind.POSITION, agency_code),
+            )
+        units, positions = self._siasn_ids[agency_code]
+        problems = []
+        unit_id = position_id = None
+        if (unit_ref := values.get("unit_id")) is not None:
+            unit_id = units.get(unit_ref.upper()) or _own_id(unit_ref)
+            if unit_id is None:
+                message = (
+                    f"no unit of agency {agency_code} has this SIASN unor id (link it on the SIASN page)"
+                )
+                problems.append(exchange.problem_at(layout, line, "unit_id", message, unit_ref))
+        if (position_ref := values.get("position_id")) is not None and not problems:
+            position_id = positions.get(f"{unit_id}/{position_ref.upper()}") or _own_id(position_ref)
+            if position_id is None:
+                message = (
+                    "no position of the row's unit has this SIASN jabatan id (link it on the SIASN page)"
+                    if unit_id
+                    else "a SIASN jabatan is found within its unit: the row needs unorId"
+                )
+                problems.append(exchange.problem_at(layout, line, "position_id", message, position_ref))
+        values["unit_id"] = UUID(unit_id) if unit_id else None
+        values["position_id"] = UUID(position_id) if position_id else None
+        return problems
 
     async def check(self, layout: Layout, line: int, employee: Employee) -> list[FieldProblem]:
         """The problems of the employee's placement; none: its unit is filled in from its position."""
@@ -263,6 +359,16 @@ class _Organisation:
         if position is not None and placement.unit_id is None:
             employee.placement = replace(placement, unit_id=str(position.unit_id))
         return []
+
+
+def _own_id(reference: str) -> str | None:
+    """Our own id, as a UUID written with its dashes; SIASN's GUIDs have none."""
+    if "-" not in reference:
+        return None
+    try:
+        return str(UUID(reference))
+    except ValueError:
+        return None
 
 
 class _RegisteredEvents:
@@ -599,4 +705,8 @@ async def export_rows(
 ) -> AsyncIterator[list[list[Cell]]]:
     """The rows of an export, in NIP order, a batch at a time; `exchange.header(mapping)` names them."""
     async for batch in bulk.employee_batches(connection, where, size=EXPORT_BATCH):
-        yield [exchange.export_row(employee, mapping) for employee in batch]
+        if mapping is Mapping.NATIVE:
+            yield [exchange.export_row(employee, mapping) for employee in batch]
+            continue
+        siasn_ids = await siasn_identities.siasn_ids_of_employees(connection, [str(e.nip) for e in batch])
+        yield [exchange.export_row(e, mapping, siasn_id=siasn_ids.get(str(e.nip))) for e in batch]

@@ -137,3 +137,21 @@ async def refs_by_siasn_id(connection: AsyncConnection, kind: RecordKind, agency
     if kind is RecordKind.POSITION:
         return {f"{row.unit_id}/{row.siasn_id}": str(row.ref) for row in rows}
     return {row.siasn_id: str(row.ref) for row in rows}
+
+
+async def agency_code_of(connection: AsyncConnection, reference: str) -> str | None:
+    """Our agency a file names by its code or by its SIASN instansi id."""
+    by_code = select(agencies.c.code).where(agencies.c.code == reference)
+    if (code := (await connection.execute(by_code)).scalar()) is not None:
+        return str(code)
+    by_siasn_id = select(agencies.c.code).where(agencies.c.siasn_id == reference.strip().upper())
+    found = (await connection.execute(by_siasn_id)).scalar()
+    return None if found is None else str(found)
+
+
+async def siasn_ids_of_employees(connection: AsyncConnection, nips: list[str]) -> dict[str, str]:
+    """NIP -> SIASN id, for those of `nips` linked to SIASN."""
+    query = select(employees.c.nip, employees.c.siasn_id).where(
+        employees.c.nip.in_(nips), employees.c.siasn_id.isnot(None)
+    )
+    return {row.nip: row.siasn_id for row in await connection.execute(query)}

@@ -36,8 +36,8 @@ def test_the_native_header_is_the_registration_fields_but_education():
 
 
 def test_the_siasn_header_uses_siasn_names_and_has_no_columns_siasn_lacks():
-    assert {"nipBaru", "nama", "golRuangAkhirId", "tmtJabatan", "unorId", "instansiKerjaId"} <= set(SIASN)
-    assert "ten_year_bond_until" not in SIASN and len(SIASN) == 19
+    assert {"nipBaru", "nama", "tglLahir", "golRuangAkhirId", "unorId", "instansiKerjaId", "id"} <= set(SIASN)
+    assert "ten_year_bond_until" not in SIASN and len(SIASN) == 20
 
 
 def test_a_header_matches_whatever_the_case_and_order():
@@ -143,17 +143,18 @@ def test_a_siasn_row_maps_the_numeric_rank_code_and_the_siasn_names():
         unorId="8AE4821B1C3A4F0E9D2B5C6A7E8F9012",
         tmtJabatan="2019-01-02",
     )
-    employee = exchange.check_row(layout, 2, cells)
+    values, problems = exchange.read_row(layout, 2, cells)
+    assert problems == []
+    # SIASN's GUIDs are left for the service to resolve against the SIASN ids our records keep.
+    assert values["unit_id"] == "8AE4821B1C3A4F0E9D2B5C6A7E8F9012"
+    values["unit_id"] = None
+    employee = exchange.employee_of(layout, 2, values)
     assert not isinstance(employee, list)
     assert employee.rank is not None and (employee.rank.code, employee.rank.tmt) == (
         "III/a",
         date(2014, 4, 1),
     )
-    # SIASN writes its ids as 32 hex digits; the record keeps the canonical UUID.
-    assert (employee.placement.unit_id, employee.placement.tmt) == (
-        "8ae4821b-1c3a-4f0e-9d2b-5c6a7e8f9012",
-        date(2019, 1, 2),
-    )
+    assert employee.placement.tmt == date(2019, 1, 2)
     cells[SIASN.index("golRuangAkhirId")] = "35"
     bad = exchange.check_row(layout, 2, cells)
     assert isinstance(bad, list) and bad[0].message.startswith("unknown rank; expected a SIASN rank code")
@@ -196,3 +197,71 @@ def test_an_exported_row_reads_back_as_the_same_employee(mapping):
         assert exported[SIASN.index("golRuangAkhirId")] == 41
     again = exchange.check_row(exchange.layout_of(exchange.header(mapping), mapping), 2, exported)
     assert again == employee
+
+
+def test_a_siasn_extracts_unused_columns_are_ignored_and_named():
+    layout = exchange.layout_of([*SIASN, "nipLama", "agama", "unorNama"], Mapping.SIASN)
+    assert layout.ignored == ("nipLama", "agama", "unorNama")
+    assert layout.width == len(SIASN) + 3
+    with pytest.raises(exchange.InvalidFile) as refused:
+        exchange.layout_of([*NATIVE, "hobby"], Mapping.NATIVE)
+    assert refused.value.code == "unknown-columns"
+
+
+def test_siasn_formats_read_as_our_values():
+    layout = exchange.layout_of(
+        ["nipBaru", "nama", "tglLahir", "jenisKelamin", "instansiKerjaId", "tmtPns", "golRuangAkhir",
+         "kedudukanPnsNama", "id"],
+        Mapping.SIASN,
+    )  # fmt: skip
+    values, problems = exchange.read_row(
+        layout,
+        2,
+        [ANDI["nip"], "Andi", "12-03-1985", "M", "7601", "01-01-0001", "iii/A", "PPPK Aktif",
+         "ab12cd34ef56ab12cd34ef56ab12cd34"],
+    )  # fmt: skip
+    assert problems == []
+    assert values["birth_date"] == date(1985, 3, 12)
+    assert values["tmt_pns"] is None  # SIASN's empty date
+    assert values["rank_code"] == "III/a"
+    assert values["status"] == "active"
+    assert values["siasn_id"] == "AB12CD34EF56AB12CD34EF56AB12CD34"
+
+
+@pytest.mark.parametrize(
+    ("kedudukan", "status"),
+    [("Aktif", "active"), ("CLTN", "leave"), ("Tugas Belajar", "study_leave"),
+     ("Pemberhentian Sementara", "suspended"), ("Pensiun BUP", "retired"), ("Wafat", "deceased"),
+     ("Diberhentikan Tidak Hormat", "dismissed")],
+)  # fmt: skip
+def test_siasn_kedudukan_names_read_as_our_status_and_our_export_writes_them_back(kedudukan, status):
+    layout = exchange.layout_of(["nipBaru", "nama", "tglLahir", "jenisKelamin", "instansiKerjaId",
+                                 "kedudukanPnsNama"], Mapping.SIASN)  # fmt: skip
+    values, _ = exchange.read_row(layout, 2, [ANDI["nip"], "Andi", "12-03-1985", "M", "7601", kedudukan])
+    assert values["status"] == status
+    written = exchange.KEDUDUKAN_NAMES[exchange.EmployeeStatus(status)]
+    again, _ = exchange.read_row(layout, 2, [ANDI["nip"], "Andi", "12-03-1985", "M", "7601", written])
+    assert again["status"] == status
+
+
+def test_two_siasn_columns_of_one_field_must_agree():
+    layout = exchange.layout_of(
+        [
+            "nipBaru",
+            "nama",
+            "tglLahir",
+            "jenisKelamin",
+            "instansiKerjaId",
+            "golRuangAkhirId",
+            "golRuangAkhir",
+        ],
+        Mapping.SIASN,
+    )
+    base = [ANDI["nip"], "Andi", "12-03-1985", "M", "7601"]
+    agreeing, problems = exchange.read_row(layout, 2, [*base, "31", "III/a"])
+    assert problems == [] and agreeing["rank_code"] == "III/a"
+    only_text, problems = exchange.read_row(layout, 2, [*base, "", "IV/b"])
+    assert problems == [] and only_text["rank_code"] == "IV/b"
+    _, problems = exchange.read_row(layout, 2, [*base, "31", "III/b"])
+    assert [(p.line, p.field) for p in problems] == [(2, "golRuangAkhir")]
+    assert problems[0].message == "disagrees with golRuangAkhirId (III/a)"
