@@ -191,3 +191,7 @@ position_tasks = Table(
     Column("output_unit", String(100), nullable=False),
     Column("time_norm_minutes", Numeric(8, 2), nullable=False),
 )
+
+# The SIASN sub-domain keeps its tables on this metadata; importing them here lets the migrations and the
+# runtime see the whole schema (a late import: that module takes `metadata` from this one).
+import services.employee.siasn.adapters.tables  # noqa: E402, F401
