@@ -201,3 +201,26 @@ class SiasnIdentityChanged(BaseModel):
     ref: str = Field(description="our record: an agency code, a unit or position id, a NIP")
     agency_code: str
     siasn_id: str | None = Field(description="SIASN's id (GUID, uppercase); none: unlinked")
+
+
+class SiasnPushSent(BaseModel):
+    """A completed mutation's new position reached SIASN: the riwayat jabatan saved (with the decree as SK
+    Jabatan) and data-utama refreshed from it."""
+
+    push_id: str
+    mutation_id: str
+    nip: str
+    agency_code: str
+    rw_jabatan_id: str = Field(description="SIASN's id of the riwayat jabatan saved")
+
+
+class SiasnPushFailed(BaseModel):
+    """A completed mutation's push to SIASN stopped: SIASN refused it, or our records lack what it needs.
+    HR may retry it once the cause is mended."""
+
+    push_id: str
+    mutation_id: str
+    nip: str
+    agency_code: str
+    step: str = Field(description="how far it got: none, uploaded, saved (synced pushes do not fail)")
+    message: str = Field(description="SIASN's answer, in its words, or what our records lack")
