@@ -59,6 +59,18 @@ class EmployeeSettings(Settings):
     siasn_verify_tls: bool = True
     siasn_ca_file: Path | None = None
 
+    # Pushes of completed mutations (services/employee/siasn/service/pushes.py): how often due ones are
+    # looked for, how long one attempt holds a push before another process may take it over (longer than
+    # the slowest attempt: a few calls of siasn_timeout_seconds), the first retry's delay (doubling up to an
+    # hour) and the attempts after which a push that never got a clear answer is marked failed.
+    siasn_push_interval_seconds: float = Field(default=5.0, gt=0)
+    siasn_push_lease_seconds: float = Field(default=300.0, gt=0)
+    siasn_push_retry_seconds: float = Field(default=30.0, ge=0)
+    siasn_push_max_attempts: int = Field(default=20, ge=1)
+    # SIASN's satuanKerjaId per agency (our agency code -> GUID), sent with each saved jabatan; an agency not
+    # listed sends its instansi id (SIASN.md §3: an instansi-level constant BKN issues, not in any read).
+    siasn_satuan_kerja_ids: dict[str, str] = Field(default_factory=dict)
+
     @model_validator(mode="after")
     def _siasn_configured_when_enabled(self) -> "EmployeeSettings":
         if not self.siasn_enabled:
