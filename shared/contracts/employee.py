@@ -1,6 +1,7 @@
 """Events published by the employee service (topic `asn.employee.events`)."""
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -224,3 +225,19 @@ class SiasnPushFailed(BaseModel):
     agency_code: str
     step: str = Field(description="how far it got: none, uploaded, saved (synced pushes do not fail)")
     message: str = Field(description="SIASN's answer, in its words, or what our records lack")
+
+
+class SiasnDifferenceDecided(BaseModel):
+    """HR decided a difference between our record and SIASN's (the reconciliation queue): accepted, our record
+    took SIASN's value through its ordinary command (whose own event follows); rejected, ours stays."""
+
+    id: str = Field(description="the difference")
+    nip: str
+    agency_code: str
+    field: str = Field(
+        description="our field (name, rank, placement, ...); 'record' for a person only SIASN has"
+    )
+    decision: str = Field(description="accept or reject")
+    ours: Any = Field(description="our value when last compared")
+    theirs: Any = Field(description="SIASN's value when last compared")
+    decided_by: str

@@ -69,6 +69,8 @@ CATALOGUE: dict[str, EventSpec] = {
         EventSpec("asn.employee.position.updated", {"1": employee.PositionUpdated}),
         EventSpec("asn.employee.workload.assessed", {"1": employee.WorkloadAssessed}),
         EventSpec("asn.employee.siasn.identity-changed", {"1": employee.SiasnIdentityChanged}),
+        EventSpec("asn.employee.siasn.difference-accepted", {"1": employee.SiasnDifferenceDecided}),
+        EventSpec("asn.employee.siasn.difference-rejected", {"1": employee.SiasnDifferenceDecided}),
         EventSpec("asn.employee.siasn.push-sent", {"1": employee.SiasnPushSent}),
         EventSpec("asn.employee.siasn.push-failed", {"1": employee.SiasnPushFailed}),
         EventSpec("asn.appraisal.evaluation.finalised", {"1": appraisal.EvaluationFinalised}),
