@@ -1,11 +1,16 @@
 """The employee service: organisation, positions, workload (ABK) and the employee record."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from services.employee.api import employees, exchange, organisation, workload
 from services.employee.declaration import SERVICE
 from services.employee.settings import employee_settings
 from services.employee.siasn.api import identities as siasn_identities
+from services.employee.siasn.api import pushes as siasn_pushes
+from services.employee.siasn.service.pushes import pushes_enabled
 from shared import health
 from shared.jobs import job_router
 from shared.runtime import ServiceRuntime
@@ -16,6 +21,15 @@ from shared.web import build_app
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = employee_settings(settings)
     runtime = ServiceRuntime.declared(SERVICE, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Seen by the event consumer started below (its task copies this context): the saga's handler
+        # records a push to SIASN only when this app's settings turn SIASN on.
+        pushes_enabled.set(settings.siasn_enabled)
+        async with runtime.lifespan(app):
+            yield
+
     return build_app(
         title="ASN employee service",
         description="Employees, organisation, positions and workload analysis (ABK).",
@@ -29,7 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             organisation.router,
             workload.router,
             siasn_identities.router,
+            siasn_pushes.router,
             job_router("employee"),
         ],
-        lifespan=runtime.lifespan,
+        lifespan=lifespan,
     )

@@ -1,6 +1,6 @@
 """The employee service as the platform knows it (shared.declaration)."""
 
-from shared.declaration import ServiceDeclaration
+from shared.declaration import BackgroundLoop, ServiceDeclaration
 from shared.settings import SERVICE_PORTS
 
 SERVICE = ServiceDeclaration(
@@ -14,4 +14,12 @@ SERVICE = ServiceDeclaration(
         "import": "services.employee.commands:import_app",
         "export": "services.employee.commands:export_app",
     },
+    loops=(
+        # Completed mutations' pushes to SIASN, sent step by step when due (idle while SIASN is off).
+        BackgroundLoop(
+            "siasn-pushes",
+            interval="siasn_push_interval_seconds",
+            work="services.employee.siasn.service.pushes:send_pushes",
+        ),
+    ),
 )

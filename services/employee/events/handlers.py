@@ -2,6 +2,7 @@
 
 from services.employee.domain.model import Decree, Placement
 from services.employee.service import employees
+from services.employee.siasn.service import pushes
 from shared.contracts.employee import EmployeeMoveFailed
 from shared.contracts.mutation import ProposalEffective
 from shared.errors import DomainError
@@ -14,6 +15,7 @@ async def on_proposal_effective(uow: UnitOfWork, event: CloudEvent, data: Propos
     """The mutation saga's step here (ARCHITECTURE.md §5): move the person, or say why not."""
     target = Placement(data.to_agency_code, data.to_unit_id, data.to_position_id, data.tmt)
     try:
+        position_before = await pushes.position_before(uow.connection, data.nip)
         # move_employee checks every rule before it writes, so a refusal leaves nothing half-done.
         await employees.move_employee(
             uow,
@@ -26,6 +28,9 @@ async def on_proposal_effective(uow: UnitOfWork, event: CloudEvent, data: Propos
             mutation_id=data.mutation_id,
             caused_by=event,
         )
+        # The consumer's unit of work is enclosed: the move above is not committed yet, so the push to
+        # SIASN (when it is on) joins the same transaction as the move and the inbox record.
+        await pushes.record_push(uow, data, position_before)
     except DomainError as refusal:
         uow.publish(
             new_event(
