@@ -8,13 +8,21 @@ never changes what another cell sees. Imports answer with their finished job: a 
 is a failed job whose problem is the matrix's answer.
 """
 
+import uuid
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from services.employee.app import create_app as employee_app
+from services.employee.siasn.adapters import pushes as siasn_pushes
+from services.employee.siasn.adapters.tables import siasn_pushes as siasn_pushes_table
+from services.employee.siasn.domain.pushes import PushOrder, PushState
+from shared import clock
 from shared.auth import mint_internal_token
+from shared.db import Database
 from shared.principal import Principal, Role
 from tests.authorisation.world import OTHER_SIDE, OWN_SIDE, World, world
 from tests.authorisation.writes import Cell, Request, WriteRoute, job_outcome, require_every_route, run_matrix
@@ -224,6 +232,36 @@ async def unlink_from_siasn(world: World, cell: Cell, role: Role) -> Request:
     return Request("DELETE", f"/api/v1/siasn/identities/unit/{unit['id']}", None)
 
 
+async def retry_siasn_push(world: World, cell: Cell, role: Role) -> Request:
+    # A failed push is made by the saga and a refusal of SIASN alone: written here as one would be.
+    side = world.sides[cell.path]
+    order = PushOrder(
+        mutation_id=str(uuid.uuid4()),
+        nip=side.person,
+        agency_code=side.agency,
+        unit_id=side.unit,
+        position_id=side.position,
+        tmt=date(2026, 12, 1),
+        decree_number=f"800/{world.serial()}/BKD/2026",
+        decree_date=date(2026, 11, 20),
+        decree_id=None,
+        jenis_mutasi="MJ",
+    )
+    database = Database(world.databases["employee"])
+    try:
+        async with database.connect() as connection:
+            push_id = await siasn_pushes.add(connection, order, clock.now())
+            await connection.execute(
+                update(siasn_pushes_table)
+                .where(siasn_pushes_table.c.id == push_id)
+                .values(state=PushState.FAILED, message="Unor tidak aktif", next_attempt_at=None)
+            )
+            await connection.commit()
+    finally:
+        await database.dispose()
+    return Request("POST", f"/api/v1/siasn/pushes/{push_id}/retry", None)
+
+
 async def define_position(world: World, cell: Cell, role: Role) -> Request:
     return Request("POST", "/api/v1/positions", _position_body(world, world.sides[cell.body].unit))
 
@@ -370,6 +408,14 @@ ROUTES = (
         "/api/v1/siasn/identities/{kind}/{ref}",
         "employee",
         unlink_from_siasn,
+        ORGANISERS,
+        body_varies=False,
+    ),
+    _route(
+        "POST",
+        "/api/v1/siasn/pushes/{push_id}/retry",
+        "employee",
+        retry_siasn_push,
         ORGANISERS,
         body_varies=False,
     ),

@@ -8,7 +8,7 @@ another province (outside every agency-scoped caller, the provincial administrat
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
@@ -79,6 +79,8 @@ class World:
     people: dict[str, str]  # self (every caller's NIP), colleague, boss, outsider
     callers: dict[Role, Caller]
     _serial: "count[int]"
+    # service -> its database URL: for set-up no route can make (a failed SIASN push), never for a cell
+    databases: dict[str, str] = field(default_factory=dict)
 
     def serial(self) -> int:
         """A number no other request of this world used: for NIPs, codes and names that must be new."""
@@ -128,7 +130,8 @@ async def world(make_settings: Any) -> AsyncIterator[World]:
         callers = await _callers(
             gateway, door, people["self"], config.internal_token_secret.get_secret_value()
         )
-        yield World(urls, gateway, door, system, sides, people, callers, count(1000))
+        databases = {name: settings[name].resolved_database_url for name in SERVICES}
+        yield World(urls, gateway, door, system, sides, people, callers, count(1000), databases)
 
 
 async def _organisation(
