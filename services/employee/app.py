@@ -10,6 +10,7 @@ from services.employee.declaration import SERVICE
 from services.employee.settings import employee_settings
 from services.employee.siasn.api import identities as siasn_identities
 from services.employee.siasn.api import pushes as siasn_pushes
+from services.employee.siasn.api import sync as siasn_sync
 from services.employee.siasn.service.pushes import pushes_enabled
 from shared import health
 from shared.jobs import job_router
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             workload.router,
             siasn_identities.router,
             siasn_pushes.router,
+            siasn_sync.router,
             job_router("employee"),
         ],
         lifespan=lifespan,
