@@ -10,10 +10,13 @@ from typing import Any
 
 from services.employee.adapters import bulk
 from services.employee.adapters import organisation as repository
+from services.employee.demo import siasn as siasn_demo
 from services.employee.demo.generator import DemoProvince
 from services.employee.domain.organisation import appoint_head
 from services.employee.domain.workload import TaskList
 from services.employee.service import exchange, organisation, workload
+from services.employee.siasn.adapters import identities
+from services.employee.siasn.service.identities import identity_event
 from shared.uow import UnitOfWork
 
 SEEDED = "data awal demo"  # the reason the position history gives for a seeded placement
@@ -26,7 +29,7 @@ async def seed_province(unit_of_work: Callable[[], UnitOfWork], province: DemoPr
     stage their events, and the whole province is committed at the end or not at all."""
     async with unit_of_work() as uow:
         if await repository.get_agency(uow.connection, province.province_code) is not None:
-            return {"agencies": 0, "units": 0, "positions": 0, "employees": 0}
+            return {"agencies": 0, "units": 0, "positions": 0, "employees": 0, "siasn_links": 0}
         for agency in province.agencies:
             await organisation.define_agency(
                 uow, code=agency.code, name=agency.name, kind=agency.kind, province_code=agency.province_code
@@ -54,10 +57,19 @@ async def seed_province(unit_of_work: Callable[[], UnitOfWork], province: DemoPr
         await workload.announce_workloads(
             uow, [(positions[position_id], task_list) for position_id, task_list in task_lists.items()]
         )
+        # The province agency has been synchronised with SIASN (services.employee.demo.siasn, which `make dev`
+        # serves as SIASN): its records carry their SIASN ids.
+        links = list(siasn_demo.links(province))
+        for link in links:
+            await identities.set_siasn_id(uow.connection, link.kind, link.ref, link.siasn_id)
+            record = await identities.find(uow.connection, link.kind, link.ref)
+            if record is not None:
+                uow.publish(identity_event(record))
         await uow.complete()
     return {
         "agencies": len(province.agencies),
         "units": len(province.units),
         "positions": len(province.positions),
         "employees": len(province.employees),
+        "siasn_links": len(links),
     }

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services.employee.adapters import tables
 from services.employee.app import create_app
+from services.employee.demo import siasn as siasn_demo
 from services.employee.demo.generator import generate
 from services.employee.service.seeding import seed_province
 from shared.testing import serve_in_process
@@ -57,6 +58,7 @@ async def test_the_demo_province_is_seeded_with_its_events_and_a_second_run_adds
             "units": len(province.units),
             "positions": len(province.positions),
             "employees": 900,
+            "siasn_links": len(list(siasn_demo.links(province))),
         }
         first = await contents(app)
         assert len(first["employees"]) == 900
@@ -70,10 +72,11 @@ async def test_the_demo_province_is_seeded_with_its_events_and_a_second_run_adds
             "asn.employee.employee.registered": 900,
             "asn.employee.employee.competencies-assessed": assessed,
             "asn.employee.workload.assessed": len(province.positions),
+            "asn.employee.siasn.identity-changed": added["siasn_links"],
         }
 
         again = await seed_province(seeder(app), generate(seed=12, employees=300, as_of=AS_OF))
-        assert again == {"agencies": 0, "units": 0, "positions": 0, "employees": 0}
+        assert again == {"agencies": 0, "units": 0, "positions": 0, "employees": 0, "siasn_links": 0}
         assert await contents(app) == first
 
         summary = province.summary()
