@@ -14,12 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from services.employee.app import create_app as employee_app
 from services.employee.siasn.adapters import pushes as siasn_pushes
+from services.employee.siasn.adapters.tables import siasn_differences
 from services.employee.siasn.adapters.tables import siasn_pushes as siasn_pushes_table
 from services.employee.siasn.domain.pushes import PushOrder, PushState
+from services.employee.siasn.fake import demo_agency
+from services.employee.siasn.tests.support import served_fake
 from shared import clock
 from shared.auth import mint_internal_token
 from shared.db import Database
@@ -262,6 +265,57 @@ async def retry_siasn_push(world: World, cell: Cell, role: Role) -> Request:
     return Request("POST", f"/api/v1/siasn/pushes/{push_id}/retry", None)
 
 
+async def refresh_siasn_references(world: World, cell: Cell, role: Role) -> Request:
+    return Request("POST", "/api/v1/siasn/references/refresh", None)
+
+
+async def pull_from_siasn(world: World, cell: Cell, role: Role) -> Request:
+    body = {"agency_code": world.sides[cell.body].agency, "nips": [world.sides[cell.body].person]}
+    return Request("POST", "/api/v1/siasn/pulls?wait=true", body)
+
+
+async def _siasn_difference(world: World, side: str) -> str:
+    """An open difference of a new person of the side's agency (pulls are the matrix's other route: written
+    here as a pull would)."""
+    nip = await _person(world, side)
+    difference_id = uuid.uuid4()
+    now = clock.now()
+    database = Database(world.databases["employee"])
+    try:
+        async with database.connect() as connection:
+            await connection.execute(
+                insert(siasn_differences).values(
+                    id=difference_id,
+                    nip=nip,
+                    agency_code=world.sides[side].agency,
+                    field="name",
+                    ours="Nama Lama",
+                    theirs=f"Nama SIASN {world.serial()}",
+                    state="open",
+                    since=now,
+                    seen_at=now,
+                    version=1,
+                )
+            )
+            await connection.commit()
+    finally:
+        await database.dispose()
+    return str(difference_id)
+
+
+async def accept_siasn_difference(world: World, cell: Cell, role: Role) -> Request:
+    return Request("POST", f"/api/v1/siasn/differences/{await _siasn_difference(world, cell.path)}/accept")
+
+
+async def reject_siasn_difference(world: World, cell: Cell, role: Role) -> Request:
+    return Request("POST", f"/api/v1/siasn/differences/{await _siasn_difference(world, cell.path)}/reject")
+
+
+async def decide_siasn_differences(world: World, cell: Cell, role: Role) -> Request:
+    body = {"ids": [await _siasn_difference(world, cell.body)], "decision": "accept"}
+    return Request("POST", "/api/v1/siasn/differences/decisions", body)
+
+
 async def define_position(world: World, cell: Cell, role: Role) -> Request:
     return Request("POST", "/api/v1/positions", _position_body(world, world.sides[cell.body].unit))
 
@@ -419,6 +473,50 @@ ROUTES = (
         ORGANISERS,
         body_varies=False,
     ),
+    _route(
+        "POST",
+        "/api/v1/siasn/references/refresh",
+        "employee",
+        refresh_siasn_references,
+        ORGANISERS,
+        path_varies=False,
+        body_varies=False,
+    ),
+    _route(
+        "POST",
+        "/api/v1/siasn/pulls",
+        "employee",
+        pull_from_siasn,
+        ORGANISERS,
+        path_varies=False,
+        body_field="agency_code",
+        outcome=job_outcome,
+    ),
+    _route(
+        "POST",
+        "/api/v1/siasn/differences/{difference_id}/accept",
+        "employee",
+        accept_siasn_difference,
+        ORGANISERS,
+        body_varies=False,
+    ),
+    _route(
+        "POST",
+        "/api/v1/siasn/differences/{difference_id}/reject",
+        "employee",
+        reject_siasn_difference,
+        ORGANISERS,
+        body_varies=False,
+    ),
+    _route(
+        "POST",
+        "/api/v1/siasn/differences/decisions",
+        "employee",
+        decide_siasn_differences,
+        ORGANISERS,
+        path_varies=False,
+        body_field="ids",
+    ),
 )
 
 
@@ -426,7 +524,16 @@ async def test_every_write_route_of_the_employee_service_is_in_the_matrix(make_s
     require_every_route(employee_app(await make_settings("employee")).openapi(), ROUTES)
 
 
-async def test_every_role_and_agency_of_path_and_body_for_every_employee_write(make_settings):
-    async with world(make_settings) as platform:
-        cells = await run_matrix(platform, ROUTES)
+async def test_every_role_and_agency_of_path_and_body_for_every_employee_write(make_settings, monkeypatch):
+    # The SIASN routes call SIASN: the employee service's connector points at the fake (in its environment,
+    # which the service's own settings read).
+    async with served_fake(demo_agency(seed=5, people=1)) as siasn:
+        for name, value in siasn.settings().model_dump().items():
+            if name.startswith("siasn_") and not isinstance(value, dict | type(None)):
+                text = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+                monkeypatch.setenv(
+                    f"ASN_{name.upper()}", str(text).lower() if isinstance(text, bool) else str(text)
+                )
+        async with world(make_settings) as platform:
+            cells = await run_matrix(platform, ROUTES)
     assert cells == sum(len(r.cells) for r in ROUTES) * 8 * 2
