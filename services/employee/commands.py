@@ -11,6 +11,10 @@ from shared.settings import Settings, with_async_driver
 
 import_app = typer.Typer(help="Import records from CSV or XLSX files, all or nothing.", no_args_is_help=True)
 export_app = typer.Typer(help="Export records to CSV or XLSX files.", no_args_is_help=True)
+siasn_app = typer.Typer(
+    help="Sync with SIASN (BKN): reference lists, pulls into the reconciliation queue, pushes, status.",
+    no_args_is_help=True,
+)
 
 
 MappingOption = Annotated[
@@ -114,3 +118,55 @@ def export_employees(
 
     where = EmployeeFilter(agency_code=agency, unit_id=unit, status=status)
     raise typer.Exit(cli.export_employees(file, Mapping(mapping), where, _employee_database(database_url)))
+
+
+@siasn_app.command("refs")
+def siasn_refs(database_url: DatabaseUrlOption = None) -> None:
+    """Fetch SIASN's reference lists (the agency's unors, golongan, jabatan, pendidikan, ...) to keep."""
+    from services.employee.siasn import cli
+
+    raise typer.Exit(cli.refresh_references(_employee_database(database_url)))
+
+
+@siasn_app.command("pull")
+def siasn_pull(
+    agency: Annotated[str, typer.Option(help="the agency whose people are pulled")],
+    nip: Annotated[list[str] | None, typer.Option(help="only this NIP (repeatable)")] = None,
+    unit: Annotated[str | None, typer.Option(help="only this unit's people (its id)")] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Pull people from SIASN and compare them with our records: differences wait for HR's decision."""
+    from uuid import UUID
+
+    from services.employee.siasn import cli
+
+    unit_id = UUID(unit) if unit else None
+    raise typer.Exit(cli.pull(agency, nip or [], unit_id, _employee_database(database_url)))
+
+
+@siasn_app.command("status")
+def siasn_status(
+    agency: Annotated[str | None, typer.Option(help="one agency; all when omitted")] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """The reconciliation queue and the pushes of completed mutations, counted by state."""
+    from services.employee.siasn import cli
+
+    raise typer.Exit(cli.status(agency, _employee_database(database_url)))
+
+
+@siasn_app.command("push")
+def siasn_push(
+    push_id: Annotated[
+        list[str] | None, typer.Argument(help="pushes to send again; default every failed one")
+    ] = None,
+    agency: Annotated[str | None, typer.Option(help="only this agency's failed pushes")] = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Send failed pushes of completed mutations to SIASN again (the running employee service sends them)."""
+    from uuid import UUID
+
+    from services.employee.siasn import cli
+
+    ids = [UUID(i) for i in push_id or []]
+    raise typer.Exit(cli.retry_pushes(ids, agency, _employee_database(database_url)))

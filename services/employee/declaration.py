@@ -13,6 +13,7 @@ SERVICE = ServiceDeclaration(
     commands={
         "import": "services.employee.commands:import_app",
         "export": "services.employee.commands:export_app",
+        "siasn": "services.employee.commands:siasn_app",
     },
     loops=(
         # Completed mutations' pushes to SIASN, sent step by step when due (idle while SIASN is off).
