@@ -14,7 +14,6 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.employee.settings import EmployeeSettings, employee_settings
-from services.employee.siasn.adapters import references as reference_records
 from services.employee.siasn.adapters.differences import Difference
 from services.employee.siasn.adapters.references import Reference
 from services.employee.siasn.domain.reconcile import FIELDS, RECORD, Decision, DifferenceState
@@ -107,7 +106,7 @@ async def list_references(
     """One SIASN reference list as last fetched, by name: what the mapping page offers."""
     principal.require_role(*READERS)
     after = cursor_key(cursor, str, str)
-    found = await reference_records.search(
+    found = await references_service.search(
         connection, list_name, contains=name, limit=limit + 1, after=(after[0], after[1]) if after else None
     )
     page = found[:limit]
@@ -210,7 +209,7 @@ async def list_differences(
     if agency is not None:
         principal.require_agency(agency, field="agency")
     after = cursor_key(cursor, str, str)
-    found = await decisions.repository.search(
+    found = await decisions.list_differences(
         connection,
         agency_code=agency,
         scope=principal.agency_filter(),
@@ -290,7 +289,7 @@ async def decide_differences(
     of your agencies, or nothing is decided."""
     principal.require_role(*KEEPERS)
     ids = list(dict.fromkeys(body.ids))
-    found = {d.id: d for d in await decisions.repository.get_many(connection, ids)}
+    found = {d.id: d for d in await decisions.differences_of(connection, ids)}
     await connection.close()
     missing = [i for i in ids if i not in found]
     if missing:

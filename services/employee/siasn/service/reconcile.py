@@ -76,6 +76,33 @@ async def get_difference(
     return difference
 
 
+async def list_differences(
+    connection: AsyncConnection,
+    *,
+    agency_code: str | None,
+    scope: frozenset[str] | None,
+    state: DifferenceState | None,
+    nip: str | None,
+    field: str | None,
+    limit: int,
+    after: tuple[str, str] | None,
+) -> list[Difference]:
+    return await repository.search(
+        connection,
+        agency_code=agency_code,
+        scope=scope,
+        state=state,
+        nip=nip,
+        field=field,
+        limit=limit,
+        after=after,
+    )
+
+
+async def differences_of(connection: AsyncConnection, ids: list[UUID]) -> list[Difference]:
+    return await repository.get_many(connection, ids)
+
+
 async def decide(
     unit_of_work: Callable[[], UnitOfWork], difference: Difference, decision: Decision, principal: Principal
 ) -> Difference:

@@ -3,6 +3,8 @@ offers (SIASN units and positions by name) and keep them as last fetched; read t
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from services.employee.siasn.adapters import references as repository
 from services.employee.siasn.adapters.client import SiasnClient, SiasnError
 from services.employee.siasn.adapters.references import Reference
@@ -44,6 +46,12 @@ async def refresh(uow: UnitOfWork, siasn: SiasnClient) -> dict[str, int]:
         kept[name] = len(entries)
     await uow.commit()
     return kept
+
+
+async def search(
+    connection: AsyncConnection, name: str, *, contains: str | None, limit: int, after: tuple[str, str] | None
+) -> list[Reference]:
+    return await repository.search(connection, name, contains=contains, limit=limit, after=after)
 
 
 def _entries(name: str, items: list[dict[str, Any]], fetched_at: Any) -> list[Reference]:
