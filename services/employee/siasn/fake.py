@@ -604,7 +604,7 @@ FUNGSIONAL = [
 ]
 PELAKSANA = ["Pengadministrasi Umum", "Pengelola Data", "Analis Kepegawaian", "Bendahara", "Pengemudi"]
 PENDIDIKAN = [
-    ("30", "SLTA", "SMA IPA"),
+    ("18", "SLTA", "SMA IPA"),
     ("40", "S-1/Sarjana", "S-1 Ilmu Administrasi Negara"),
     ("40", "S-1/Sarjana", "S-1 Teknik Informatika"),
     ("45", "S-2", "S-2 Manajemen"),

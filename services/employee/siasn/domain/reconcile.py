@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from services.employee.domain.exchange import Layout, layout_of, read_row
+from services.employee.domain.exchange import SIASN_EMPTY_DATE, Layout, layout_of, read_row
 from services.employee.domain.exchange import Mapping as ColumnNames
 from services.employee.domain.model import EducationLevel, Employee
 
@@ -68,7 +68,6 @@ TINGKAT_PENDIDIKAN: dict[str, EducationLevel] = {
     "50": EducationLevel.S3,
 }
 _LEVEL_ORDER = {level: rank for rank, level in enumerate(EducationLevel)}
-SIASN_EMPTY_DATE = "01-01-0001"
 
 
 class DifferenceState(StrEnum):
