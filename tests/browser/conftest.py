@@ -1,5 +1,6 @@
 """The web app in Debian's headless Chromium (Playwright, no browser download) against the real platform:
-broker, five uvicorn services and the demo data `asn seed` writes, started once for all browser tests.
+broker, five uvicorn services and the demo data `asn seed` writes, started once for all browser tests, with
+the SIASN contract fake serving the demo province's agency as `asn dev` starts it.
 
 Every test opens a fresh browser context (no cookies, no storage), signs in as the demo user it needs and
 creates what it changes, so no test depends on another's leftovers. A failing test leaves a screenshot in
@@ -19,10 +20,10 @@ import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
-from asn.dev import Platform
+from asn.dev import Platform, siasn_fake_env
 from shared.auth import mint_internal_token
 from shared.broker import ChildProcess, describe_exit
-from shared.net import free_port
+from shared.net import free_port, wait_for_port
 from shared.principal import system_principal
 from shared.settings import SERVICE_PORTS, Settings
 from shared.testing import TEST_CLOCK_START, DatabaseFactory, eventually
@@ -79,6 +80,7 @@ async def web_platform(
 ) -> AsyncIterator[WebPlatform]:
     tmp_path = tmp_path_factory.mktemp("web")
     database_urls = {name: await database_factory.create(name, tmp_path) for name in SERVICE_PORTS}
+    siasn_port = free_port()
     running = Platform(
         var_dir=tmp_path / "var",
         broker_port=free_port(),
@@ -92,9 +94,15 @@ async def web_platform(
             "ASN_DATABASE_POOL_SIZE": "2",
             "ASN_KAFKA_SESSION_TIMEOUT_MS": "2000",
             "ASN_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+            **siasn_fake_env(siasn_port),
         },
     )
-    await asyncio.to_thread(running.start)
+    siasn = _start_siasn_fake(running, siasn_port)
+    try:
+        await asyncio.to_thread(running.start)
+    except BaseException:
+        siasn.stop()
+        raise
     try:
         # As `make dev` seeds: each service in its own environment, in parallel (the same seed number gives
         # each the same people; the gateway gets the demo users).
@@ -107,9 +115,22 @@ async def web_platform(
         demo = employee["summary"]
         web = WebPlatform(running, demo)
         await _wait_for_read_models(web)
+        await asyncio.to_thread(wait_for_port, "127.0.0.1", siasn_port, SEED_TIMEOUT_SECONDS)
         yield web
     finally:
         await asyncio.to_thread(running.stop)
+        siasn.stop()
+
+
+def _start_siasn_fake(platform: Platform, port: int) -> ChildProcess:
+    """The SIASN contract fake with the demo province's agency on the day the seed stands on, as `asn dev`
+    starts it (services.employee.demo.siasn), for as many people as the seed makes."""
+    platform.var_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "services.employee.demo.siasn", "--port", str(port),
+        "--employees", str(DEMO_EMPLOYEES), "--as-of", f"{TEST_CLOCK_START.year}-01-01",
+    ]  # fmt: skip
+    return ChildProcess(command, log_path=platform.log_path("siasn-fake"), env=platform.env_of("employee"))
 
 
 async def _wait_for_read_models(web: WebPlatform) -> None:

@@ -33,6 +33,7 @@ async def test_the_pages_have_enough_contrast_and_named_controls(web: Session):
         "#/penilaian",
         "#/kompetensi",
         "#/penempatan",
+        "#/siasn",
     ):
         await web.go(fragment)
         await _check(web.page, fragment)

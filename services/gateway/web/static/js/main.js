@@ -19,6 +19,7 @@ export const NAVIGATION = [
   { key: 'penilaian', path: '/penilaian', roles: ['admin', 'hr_officer', 'approver', 'supervisor'] },
   { key: 'kompetensi', path: '/kompetensi', roles: ['admin', 'hr_officer', 'supervisor'] },
   { key: 'mandiri', path: '/mandiri', roles: ['employee', 'supervisor'], needsNip: true },
+  { key: 'siasn', path: '/siasn', roles: ['admin', 'hr_officer', 'bkn_reviewer'] },
   { key: 'audit', path: '/audit', roles: ['admin', 'auditor'] },
 ];
 
@@ -38,6 +39,7 @@ const ROUTES = [
   ['/penilaian/periode/:id', 'penilaian', 'period'],
   ['/kompetensi', 'kompetensi', 'overview'],
   ['/mandiri', 'mandiri', 'overview'],
+  ['/siasn', 'siasn', 'overview'],
   ['/audit', 'audit', 'log'],
 ];
 
