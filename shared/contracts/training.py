@@ -53,6 +53,10 @@ class ParticipantCompleted(BaseModel):
     competencies: list[CompetencyDeveloped]
     attendance_percent: Decimal
     certificate_number: str | None = Field(description="none when the programme issues no certificate")
+    starts_on: date | None = Field(
+        default=None, description="the session's first day; none from older producers"
+    )
+    provider: str | None = Field(default=None, description="who gave the training (institusi penyelenggara)")
 
 
 class CertificateIssued(BaseModel):
