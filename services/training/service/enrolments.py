@@ -288,6 +288,8 @@ async def complete(
                 ],
                 attendance_percent=completion.attendance_percent,
                 certificate_number=certificate.number if certificate else None,
+                starts_on=session.starts_on,
+                provider=programme.provider,
             ),
         )
     )
