@@ -205,26 +205,31 @@ class SiasnIdentityChanged(BaseModel):
 
 
 class SiasnPushSent(BaseModel):
-    """A completed mutation's new position reached SIASN: the riwayat jabatan saved (with the decree as SK
-    Jabatan) and data-utama refreshed from it."""
+    """A push reached SIASN: a completed mutation's riwayat jabatan saved (with the decree as SK Jabatan) and
+    data-utama refreshed from it, or a training completion's riwayat kursus saved (kind kursus)."""
 
     push_id: str
-    mutation_id: str
+    mutation_id: str = Field(description="the mutation pushed; empty for a training completion's push")
     nip: str
     agency_code: str
-    rw_jabatan_id: str = Field(description="SIASN's id of the riwayat jabatan saved")
+    rw_jabatan_id: str = Field(description="SIASN's id of the riwayat jabatan saved; empty for a kursus")
+    kind: str = Field(default="jabatan", description="jabatan (a mutation) or kursus (a training completion)")
+    enrolment_id: str | None = Field(default=None, description="the training enrolment of a kursus push")
+    rw_kursus_id: str | None = Field(default=None, description="SIASN's id of the riwayat kursus saved")
 
 
 class SiasnPushFailed(BaseModel):
-    """A completed mutation's push to SIASN stopped: SIASN refused it, or our records lack what it needs.
-    HR may retry it once the cause is mended."""
+    """A push to SIASN (a completed mutation's, or a training completion's) stopped: SIASN refused it, or our
+    records lack what it needs. HR may retry it once the cause is mended."""
 
     push_id: str
-    mutation_id: str
+    mutation_id: str = Field(description="the mutation pushed; empty for a training completion's push")
     nip: str
     agency_code: str
     step: str = Field(description="how far it got: none, uploaded, saved (synced pushes do not fail)")
     message: str = Field(description="SIASN's answer, in its words, or what our records lack")
+    kind: str = Field(default="jabatan", description="jabatan (a mutation) or kursus (a training completion)")
+    enrolment_id: str | None = Field(default=None, description="the training enrolment of a kursus push")
 
 
 class SiasnDifferenceDecided(BaseModel):
