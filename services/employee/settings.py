@@ -70,6 +70,12 @@ class EmployeeSettings(Settings):
     # SIASN's satuanKerjaId per agency (our agency code -> GUID), sent with each saved jabatan; an agency not
     # listed sends its instansi id (SIASN.md §3: an instansi-level constant BKN issues, not in any read).
     siasn_satuan_kerja_ids: dict[str, str] = Field(default_factory=dict)
+    # Training completions (asn.training.participant.completed) pushed as riwayat kursus too, while SIASN is
+    # enabled (services/employee/siasn/domain/kursus.py); and SIASN's jenisDiklatId per training form
+    # (classical, bimtek, e_learning, ...): its jenis-diklat codes are not public (SIASN.md §5), so a form
+    # not listed is sent without one.
+    siasn_push_training: bool = False
+    siasn_kursus_jenis_diklat_ids: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _siasn_configured_when_enabled(self) -> "EmployeeSettings":
