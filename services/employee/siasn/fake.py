@@ -35,7 +35,7 @@ GATEWAY_TOKEN_PATH = "/oauth2/token"
 SSO_TOKEN_PATH = "/auth/realms/public-siasn/protocol/openid-connect/token"
 API_BASE = "/apisiasn/1.0"
 REFERENSI_BASE = "/referensi_siasn/1"
-RIWAYAT_KINDS = ("jabatan", "golongan", "pendidikan", "diklat", "skp22")
+RIWAYAT_KINDS = ("jabatan", "golongan", "pendidikan", "diklat", "skp22", "kursus")
 NOT_FOUND = "Data tidak ditemukan"
 NO_DATE = "01-01-0001"
 SSO_MISMATCH = "Token SSO mismatch"
@@ -126,7 +126,8 @@ class SiasnState:
     # Referensi answered as a bare array; the others as {"results": [...]} (SIASN.md §2: both exist).
     bare_referensi: set[str] = field(default_factory=set)
 
-    saves: list[dict[str, Any]] = field(default_factory=list)
+    saves: list[dict[str, Any]] = field(default_factory=list)  # /jabatan/unorjabatan/save bodies
+    kursus_saves: list[dict[str, Any]] = field(default_factory=list)  # /kursus/save bodies
     uploads: list[Upload] = field(default_factory=list)
     syncs: list[str] = field(default_factory=list)
     # Bounded, so a fake left running under `make dev` does not grow without end.
@@ -440,6 +441,27 @@ def create_app(state: SiasnState | None = None) -> FastAPI:
         owner.riwayat["jabatan"] = [*kept, item]
         return JSONResponse({"success": True, "message": "success", "mapData": {"rwJabatanId": item["id"]}})
 
+    @app.post(API_BASE + "/kursus/save")
+    async def save_kursus(request: Request) -> JSONResponse:
+        both_tokens(request)
+        body = await request.json()
+        state.kursus_saves.append(body)
+        # Which fields SIASN requires of a kursus is not published; the fake asks for the identity and name.
+        missing = [
+            name
+            for name in ("pnsOrangId", "namaKursus", "tanggalKursus")
+            if not isinstance(body, dict) or not body.get(name)
+        ]
+        if missing:
+            return JSONResponse({"success": False, "message": f"{', '.join(missing)} wajib diisi"}, 400)
+        owner = state.person_by_pns_id(str(body["pnsOrangId"]))
+        if owner is None:
+            return JSONResponse({"success": False, "message": "PNS tidak ditemukan", "mapData": ""}, 400)
+        item = _rw_kursus_from_save(owner, body)
+        kept = [old for old in owner.riwayat["kursus"] if old["id"] != item["id"]]
+        owner.riwayat["kursus"] = [*kept, item]
+        return JSONResponse({"success": True, "message": "success", "mapData": {"rwKursusId": item["id"]}})
+
     @app.post(API_BASE + "/upload-dok")
     async def upload_dok(
         request: Request, file: UploadFile = File(...), id_ref_dokumen: str = Form(...)
@@ -539,6 +561,30 @@ def _rw_jabatan_from_save(state: SiasnState, owner: Person, body: dict[str, Any]
     }
 
 
+def _rw_kursus_from_save(owner: Person, body: dict[str, Any]) -> dict[str, Any]:
+    # rw-kursus's read shape is not public (SIASN.md §5): the save body's names, as rw-jabatan keeps its own.
+    paths = body.get("path") or []
+    return {
+        "id": body.get("id") or str(uuid.uuid4()),
+        "idPns": owner.pns_id,
+        "nipBaru": owner.nip,
+        "nipLama": owner.data_utama.get("nipLama", ""),
+        "instansiId": body.get("instansiId", ""),
+        "institusiPenyelenggara": body.get("institusiPenyelenggara", ""),
+        "jenisDiklatId": body.get("jenisDiklatId", ""),
+        "jenisKursus": body.get("jenisKursus", ""),
+        "jenisKursusSertipikat": body.get("jenisKursusSertipikat", ""),
+        "jumlahJam": body.get("jumlahJam", 0),
+        "lokasiId": body.get("lokasiId", ""),
+        "namaKursus": body["namaKursus"],
+        "nomorSertipikat": body.get("nomorSertipikat", ""),
+        "tahunKursus": body.get("tahunKursus", 0),
+        "tanggalKursus": body.get("tanggalKursus") or NO_DATE,
+        "tanggalSelesaiKursus": body.get("tanggalSelesaiKursus") or NO_DATE,
+        "path": {str(p.get("dok_id", "")): p for p in paths if isinstance(p, dict)},
+    }
+
+
 def _referensi_name(state: SiasnState, name: str, item_id: Any) -> str:
     found = next((item for item in state.referensi.get(name, []) if item.get("id") == item_id), None)
     return str(found["nama"]) if found else ""
@@ -568,7 +614,12 @@ def _apply_latest_jabatan(owner: Person) -> None:
 
 # --- the demo agency ----------------------------------------------------------------------------------
 
-DOCUMENT_NAMES = {"872": "SK Jabatan", "873": "Surat Pelantikan", "874": "Sertifikat Diklat"}
+DOCUMENT_NAMES = {
+    "872": "SK Jabatan",
+    "873": "Surat Pelantikan",
+    "874": "Sertifikat Diklat",
+    "881": "Sertifikat Kursus",
+}
 
 GOLONGAN = [
     ("11", "I/a", "Juru Muda"),

@@ -10,8 +10,9 @@ Failures that may pass (5xx, timeouts, dropped connections, 429) are retried wit
 jitter, `siasn_attempts` calls in all. A write is not retried once its request may have reached SIASN
 (SIASN.md §5: whether a save with the same body is a duplicate is not known): a `save` that timed out, lost
 its connection or met a 5xx raises `UncertainWrite`, and the caller finds out what happened by reading
-`riwayat("jabatan", nip)`. A write is retried when it cannot have arrived (no connection made, a token
-refused by the gateway, 429), or when the caller passes `retry_uncertain=True`.
+the riwayat it wrote (`riwayat("jabatan", nip)`, `riwayat("kursus", nip)`). A write is retried when it
+cannot have arrived (no connection made, a token refused by the gateway, 429), or when the caller passes
+`retry_uncertain=True`.
 
 Calls are spaced by `siasn_pace_seconds` and each is logged with its method, path template, duration,
 status and outcome; never a token, secret, password or header.
@@ -34,8 +35,10 @@ from shared.aio import backoff
 
 log = logging.getLogger(__name__)
 
-RiwayatKind = Literal["jabatan", "golongan", "pendidikan", "diklat", "skp22"]
+RiwayatKind = Literal["jabatan", "golongan", "pendidikan", "diklat", "skp22", "kursus"]
+# The riwayat a pull reads; rw-kursus is read only by a kursus push looking for its own save.
 RIWAYAT_KINDS: tuple[str, ...] = ("jabatan", "golongan", "pendidikan", "diklat", "skp22")
+_READABLE_RIWAYAT = frozenset({*RIWAYAT_KINDS, "kursus"})
 
 # SIASN.md §4: body messages after which a client drops its tokens (RA's middleware; lower-cased here).
 _TOKEN_MESSAGES = frozenset({"invalid or expired jwt", "invalid credentials"})
@@ -158,9 +161,9 @@ class SiasnClient:
         return data if isinstance(data, dict) else None
 
     async def riwayat(self, kind: RiwayatKind, nip: str) -> list[dict[str, Any]]:
-        """A PNS's history of one kind (jabatan, golongan, pendidikan, diklat, skp22); [] when none."""
-        if kind not in RIWAYAT_KINDS:
-            raise ValueError(f"riwayat kind {kind!r} is not one of {', '.join(RIWAYAT_KINDS)}")
+        """A PNS's history of one kind (jabatan, golongan, pendidikan, diklat, skp22, kursus); [] if none."""
+        if kind not in _READABLE_RIWAYAT:
+            raise ValueError(f"riwayat kind {kind!r} is not one of {', '.join(sorted(_READABLE_RIWAYAT))}")
         call = _Call("GET", f"{self._api}/pns/rw-{kind}/{nip}", f"/pns/rw-{kind}/{{nip}}")
         data = _read_data(await self._request(call))
         return list(data) if isinstance(data, list) else []
@@ -240,6 +243,21 @@ class SiasnClient:
         if isinstance(map_data, dict) and map_data.get("rwJabatanId"):
             return str(map_data["rwJabatanId"])
         raise UncertainWrite(call.template, "SIASN answered success without a rwJabatanId")
+
+    async def save_kursus(self, body: Mapping[str, Any]) -> str:
+        """Save a riwayat kursus (`/kursus/save`); SIASN's rwKursusId of the row.
+
+        `UncertainWrite` when the answer was lost after the request may have arrived: read rw-kursus to see
+        whether the row is there before saving again."""
+        call = _Call("POST", f"{self._api}/kursus/save", "/kursus/save", write=True, json=dict(body))
+        response = await self._request(call)
+        answer = _json(response)
+        if not isinstance(answer, dict) or answer.get("success") is not True or not response.is_success:
+            raise SiasnRefused(response.status_code, _message(answer))
+        map_data = answer.get("mapData")
+        if isinstance(map_data, dict) and map_data.get("rwKursusId"):
+            return str(map_data["rwKursusId"])
+        raise UncertainWrite(call.template, "SIASN answered success without a rwKursusId")
 
     async def upload_document(
         self, content: bytes, filename: str, id_ref_dokumen: str, *, retry_uncertain: bool = False
