@@ -11,7 +11,7 @@ from services.employee.settings import employee_settings
 from services.employee.siasn.api import identities as siasn_identities
 from services.employee.siasn.api import pushes as siasn_pushes
 from services.employee.siasn.api import sync as siasn_sync
-from services.employee.siasn.service.pushes import pushes_enabled
+from services.employee.siasn.service.pushes import pushes_enabled, training_pushes_enabled
 from shared import health
 from shared.jobs import job_router
 from shared.runtime import ServiceRuntime
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Seen by the event consumer started below (its task copies this context): the saga's handler
         # records a push to SIASN only when this app's settings turn SIASN on.
         pushes_enabled.set(settings.siasn_enabled)
+        training_pushes_enabled.set(settings.siasn_enabled and settings.siasn_push_training)
         async with runtime.lifespan(app):
             yield
 

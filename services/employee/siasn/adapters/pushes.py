@@ -16,19 +16,30 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.employee.adapters.tables import agencies, employees, positions, units
 from services.employee.siasn.adapters.tables import siasn_pushes, siasn_references
-from services.employee.siasn.domain.pushes import PositionSeen, PushOrder, PushState, PushStep, SiasnIds
+from services.employee.siasn.domain.kursus import KursusOrder
+from services.employee.siasn.domain.pushes import (
+    PositionSeen,
+    PushKind,
+    PushOrder,
+    PushState,
+    PushStep,
+    SiasnIds,
+)
 
 
 @dataclass(frozen=True)
 class Push:
     id: UUID
-    mutation_id: str
+    kind: PushKind
+    source_key: str  # the mutation id (jabatan) or the enrolment id (kursus)
+    mutation_id: str | None
     nip: str
     agency_code: str
     payload: dict[str, Any]
     state: PushState
     step: PushStep
     rw_jabatan_id: str | None
+    rw_kursus_id: str | None
     attempts: int
     message: str | None
     next_attempt_at: datetime | None
@@ -39,10 +50,16 @@ class Push:
     def order(self) -> PushOrder:
         return PushOrder.of(self.payload)
 
+    @property
+    def kursus(self) -> KursusOrder:
+        return KursusOrder.of(self.payload)
+
 
 def _push(row: Any) -> Push:
     return Push(
         id=row.id,
+        kind=PushKind(row.kind),
+        source_key=row.source_key,
         mutation_id=row.mutation_id,
         nip=row.nip,
         agency_code=row.agency_code,
@@ -50,6 +67,7 @@ def _push(row: Any) -> Push:
         state=PushState(row.state),
         step=PushStep(row.step),
         rw_jabatan_id=row.rw_jabatan_id,
+        rw_kursus_id=row.rw_kursus_id,
         attempts=row.attempts,
         message=row.message,
         next_attempt_at=row.next_attempt_at,
@@ -58,12 +76,18 @@ def _push(row: Any) -> Push:
     )
 
 
-async def add(connection: AsyncConnection, order: PushOrder, now: datetime) -> UUID:
+async def add(connection: AsyncConnection, order: PushOrder | KursusOrder, now: datetime) -> UUID:
     push_id = uuid.uuid4()
+    if isinstance(order, PushOrder):
+        kind, source_key, mutation_id = PushKind.JABATAN, order.mutation_id, order.mutation_id
+    else:
+        kind, source_key, mutation_id = PushKind.KURSUS, order.enrolment_id, None
     await connection.execute(
         insert(siasn_pushes).values(
             id=push_id,
-            mutation_id=order.mutation_id,
+            kind=kind,
+            source_key=source_key,
+            mutation_id=mutation_id,
             nip=order.nip,
             agency_code=order.agency_code,
             payload=order.to_payload(),
@@ -78,8 +102,10 @@ async def add(connection: AsyncConnection, order: PushOrder, now: datetime) -> U
     return push_id
 
 
-async def exists_for(connection: AsyncConnection, mutation_id: str) -> bool:
-    query = select(siasn_pushes.c.id).where(siasn_pushes.c.mutation_id == mutation_id)
+async def exists_for(connection: AsyncConnection, kind: PushKind, source_key: str) -> bool:
+    query = select(siasn_pushes.c.id).where(
+        siasn_pushes.c.kind == kind, siasn_pushes.c.source_key == source_key
+    )
     return (await connection.execute(query)).first() is not None
 
 
@@ -139,6 +165,7 @@ async def reopen(connection: AsyncConnection, push_id: UUID, now: datetime) -> b
 async def search(
     connection: AsyncConnection,
     *,
+    kind: PushKind | None = None,
     mutation_id: str | None,
     agency_code: str | None,
     state: PushState | None,
@@ -148,6 +175,8 @@ async def search(
 ) -> list[Push]:
     """Pushes newest first."""
     query = select(siasn_pushes)
+    if kind is not None:
+        query = query.where(siasn_pushes.c.kind == kind)
     if mutation_id is not None:
         query = query.where(siasn_pushes.c.mutation_id == mutation_id)
     if agency_code is not None:
@@ -219,3 +248,15 @@ async def siasn_ids(
         position_type=position.type if position else "",
         eselon_id=eselon,
     )
+
+
+async def kursus_ids(connection: AsyncConnection, order: KursusOrder) -> tuple[str | None, str | None]:
+    """The SIASN ids our records hold now for a kursus push: the person's PNS orang id and the instansi id of
+    their agency."""
+    person = (
+        await connection.execute(select(employees.c.siasn_id).where(employees.c.nip == order.nip))
+    ).first()
+    agency = (
+        await connection.execute(select(agencies.c.siasn_id).where(agencies.c.code == order.agency_code))
+    ).first()
+    return (person.siasn_id if person else None, agency.siasn_id if agency else None)

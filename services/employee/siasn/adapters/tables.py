@@ -5,8 +5,9 @@ imports this module, so migrations and the runtime see them).
   last fetched, so mapping and reconciling read them without a call to SIASN.
 - `siasn_differences`: the reconciliation queue: one row per person and field where SIASN and our record
   differ, open until HR accepts (our record takes SIASN's value through the ordinary command) or rejects it.
-- `siasn_pushes`: what a completed mutation sends to SIASN, written in the transaction that moves the person
-  (so a push is never lost and never made twice), with how far it got and SIASN's answer.
+- `siasn_pushes`: what SIASN is sent, written in the transaction of what caused it (a completed mutation's
+  move of the person: kind jabatan; a training completion consumed: kind kursus), so a push is never lost
+  and never made twice (one per kind and source key), with how far it got and SIASN's answer.
 """
 
 from sqlalchemy import (
@@ -59,17 +60,23 @@ siasn_pushes = Table(
     "siasn_pushes",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("mutation_id", String(64), nullable=False, unique=True),
+    Column(
+        "kind", String(10), nullable=False, comment="jabatan (a mutation) or kursus (a training completion)"
+    ),
+    Column("source_key", String(64), nullable=False, comment="what caused it: the mutation or enrolment id"),
+    Column("mutation_id", String(64), unique=True, comment="a jabatan push's mutation"),
     Column("nip", String(18), nullable=False, index=True),
     Column("agency_code", String(20), nullable=False, index=True),
     Column("payload", JSON, nullable=False, comment="decree number and date, TMT, unit, position, jenis"),
     Column("state", String(10), nullable=False, comment="waiting, sending, sent or failed"),
     Column("step", String(10), nullable=False, comment="how far it got: none, saved, uploaded, synced"),
     Column("rw_jabatan_id", String(64), comment="the riwayat jabatan SIASN saved"),
+    Column("rw_kursus_id", String(64), comment="the riwayat kursus SIASN saved"),
     Column("attempts", Integer, nullable=False),
     Column("message", String(1000), comment="SIASN's answer to the last attempt that failed"),
     Column("next_attempt_at", UtcDateTime, comment="when a waiting push is tried again"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("kind", "source_key", name="uq_siasn_pushes_kind_source_key"),
 )
 Index("ix_siasn_pushes_due", siasn_pushes.c.state, siasn_pushes.c.next_attempt_at)

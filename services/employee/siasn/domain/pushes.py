@@ -16,6 +16,13 @@ from enum import StrEnum
 from typing import Any
 
 
+class PushKind(StrEnum):
+    """What a push records at SIASN, and so what caused it."""
+
+    JABATAN = "jabatan"  # a completed mutation's new position (rw-jabatan)
+    KURSUS = "kursus"  # a training completion (rw-kursus; siasn/domain/kursus.py)
+
+
 class PushState(StrEnum):
     WAITING = "waiting"  # due at next_attempt_at
     SENDING = "sending"  # held by one attempt until next_attempt_at (its lease)

@@ -1,6 +1,9 @@
-"""Use cases of the pushes of completed mutations to SIASN (domain: siasn/domain/pushes.py).
+"""Use cases of the pushes to SIASN: completed mutations' (domain: siasn/domain/pushes.py) and training
+completions' (siasn/domain/kursus.py).
 
 - `record_push`: called by the saga's handler in the transaction that moves the person, when SIASN is on.
+- `record_kursus_push`: called by the training completion's handler in its inbox transaction, when SIASN is
+  on and ASN_SIASN_PUSH_TRAINING says so.
 - `PushSender`: the background loop's work; takes due pushes one by one and sends each step by step.
 - `list_pushes`, `retry_push`: what HR sees and does on the "Sinkronisasi SIASN" page.
 
@@ -30,8 +33,16 @@ from services.employee.siasn.adapters.client import (
 )
 from services.employee.siasn.adapters.decrees import DecreeMissing, DecreeUnavailable, MutationDecrees
 from services.employee.siasn.adapters.pushes import Push
+from services.employee.siasn.domain.kursus import (
+    SERTIFIKAT_KURSUS,
+    KursusOrder,
+    kursus_save_body,
+    kursus_saved_already,
+    riwayat_of,
+)
 from services.employee.siasn.domain.pushes import (
     SK_JABATAN,
+    PushKind,
     PushOrder,
     PushRefused,
     PushState,
@@ -44,6 +55,7 @@ from shared import clock
 from shared.aio import backoff
 from shared.contracts.employee import SiasnPushFailed, SiasnPushSent
 from shared.contracts.mutation import ProposalEffective
+from shared.contracts.training import ParticipantCompleted
 from shared.errors import Conflict, NotFound
 from shared.events.envelope import CloudEvent, new_event
 from shared.runtime import ServiceRuntime
@@ -59,12 +71,16 @@ BATCH = 20
 # Whether this process pushes completed mutations to SIASN: set from the settings by the employee app's
 # lifespan, so the consumer's handler (which is given no settings) sees its own app's choice.
 pushes_enabled: ContextVar[bool] = ContextVar("siasn_pushes_enabled", default=False)
+# Likewise whether training completions are pushed (SIASN enabled and ASN_SIASN_PUSH_TRAINING on).
+training_pushes_enabled: ContextVar[bool] = ContextVar("siasn_training_pushes_enabled", default=False)
 
 
 async def record_push(uow: UnitOfWork, data: ProposalEffective, position_before: str | None) -> None:
     """Write the push of a mutation that just moved the person, in the same transaction (so it is neither
     lost nor made twice: the mutation id is unique). `position_before`: the person's position before."""
-    if not pushes_enabled.get() or await repository.exists_for(uow.connection, data.mutation_id):
+    if not pushes_enabled.get() or await repository.exists_for(
+        uow.connection, PushKind.JABATAN, data.mutation_id
+    ):
         return
     before = await repository.position_seen(uow.connection, position_before)
     after = await repository.position_seen(uow.connection, data.to_position_id)
@@ -83,6 +99,30 @@ async def record_push(uow: UnitOfWork, data: ProposalEffective, position_before:
     await repository.add(uow.connection, order, clock.now())
 
 
+async def record_kursus_push(uow: UnitOfWork, data: ParticipantCompleted) -> None:
+    """Write the push of a training completion as a riwayat kursus, in the inbox's transaction (one per
+    enrolment: a completion delivered twice is pushed once)."""
+    if not training_pushes_enabled.get() or riwayat_of(data.form) is not PushKind.KURSUS:
+        return
+    if await repository.exists_for(uow.connection, PushKind.KURSUS, data.enrolment_id):
+        return
+    order = KursusOrder(
+        enrolment_id=data.enrolment_id,
+        nip=data.nip,
+        agency_code=data.agency_code,
+        title=data.title,
+        programme_code=data.programme_code,
+        form=data.form,
+        jp=data.jp,
+        # An older producer's completion names no first day: the course is recorded as one day.
+        starts_on=data.starts_on or data.completed_on,
+        completed_on=data.completed_on,
+        certificate_number=data.certificate_number,
+        provider=data.provider or "",
+    )
+    await repository.add(uow.connection, order, clock.now())
+
+
 async def position_before(connection: AsyncConnection, nip: str) -> str | None:
     return await repository.current_position_id(connection, nip) if pushes_enabled.get() else None
 
@@ -92,6 +132,20 @@ async def position_before(connection: AsyncConnection, nip: str) -> str | None:
 
 class DecreeSource(Protocol):
     async def pdf(self, decree_id: str, agency_code: str) -> tuple[bytes, str]: ...
+
+
+class CertificateSource(Protocol):
+    async def pdf(self, number: str, agency_code: str) -> tuple[bytes, str] | None:
+        """A training certificate's PDF and file name; None when there is none to send."""
+        ...
+
+
+class NoCertificates:
+    """The training service keeps certificates as numbers and serves no PDF of them yet: kursus are sent
+    without a document."""
+
+    async def pdf(self, number: str, agency_code: str) -> tuple[bytes, str] | None:
+        return None
 
 
 class _LostHold(Exception):
@@ -112,12 +166,14 @@ class PushSender:
         siasn: SiasnClient,
         decrees: DecreeSource,
         *,
+        certificates: CertificateSource | None = None,
         now: Callable[[], datetime] = clock.now,
     ) -> None:
         self._runtime = runtime
         self._settings = settings
         self._siasn = siasn
         self._decrees = decrees
+        self._certificates = certificates if certificates is not None else NoCertificates()
         self._now = now
 
     async def send_due(self) -> int:
@@ -142,6 +198,9 @@ class PushSender:
     async def _attempt(self, push_id: UUID, attempt: int) -> None:
         push = await self._read(push_id)
         try:
+            if push.kind is PushKind.KURSUS:
+                await self._send_kursus(push, attempt)
+                return
             if push.step is PushStep.NONE:
                 push = await self._upload(push, attempt)
             if push.step is PushStep.UPLOADED:
@@ -216,7 +275,7 @@ class PushSender:
         await self._siasn.sync_jabatan(ids.pns_id)
         sent = SiasnPushSent(
             push_id=str(push.id),
-            mutation_id=push.mutation_id,
+            mutation_id=push.mutation_id or "",
             nip=push.nip,
             agency_code=push.agency_code,
             rw_jabatan_id=push.rw_jabatan_id or "",
@@ -231,15 +290,89 @@ class PushSender:
             next_attempt_at=None,
         )
 
+    async def _send_kursus(self, push: Push, attempt: int) -> None:
+        """A training completion: the certificate uploaded when there is one, the riwayat kursus saved once;
+        no sync follows (data-utama holds no kursus)."""
+        if push.step is PushStep.NONE:
+            push = await self._upload_certificate(push, attempt)
+        if push.step is PushStep.UPLOADED:
+            push = await self._save_kursus(push, attempt)
+        order = push.kursus
+        sent = SiasnPushSent(
+            push_id=str(push.id),
+            mutation_id="",
+            nip=push.nip,
+            agency_code=push.agency_code,
+            rw_jabatan_id="",
+            kind=PushKind.KURSUS.value,
+            enrolment_id=order.enrolment_id,
+            rw_kursus_id=push.rw_kursus_id,
+        )
+        await self._store(
+            push,
+            attempt,
+            new_event(PUSH_SENT, push.nip, sent, agency=push.agency_code),
+            state=PushState.SENT,
+            message=None,
+            next_attempt_at=None,
+        )
+
+    async def _upload_certificate(self, push: Push, attempt: int) -> Push:
+        order = push.kursus
+        document = None
+        found = (
+            await self._certificates.pdf(order.certificate_number, order.agency_code)
+            if order.certificate_number
+            else None
+        )
+        if found is not None:
+            content, filename = found
+            # As with a decree: a repeated upload only leaves an unused file at SIASN.
+            document = await self._siasn.upload_document(
+                content, filename, SERTIFIKAT_KURSUS, retry_uncertain=True
+            )
+        return await self._store(
+            push, attempt, step=PushStep.UPLOADED, payload={**push.payload, "document": document}
+        )
+
+    async def _save_kursus(self, push: Push, attempt: int) -> Push:
+        order = push.kursus
+        async with self._runtime.db.connect() as connection:
+            pns_id, instansi_id = await repository.kursus_ids(connection, order)
+        body = kursus_save_body(
+            order,
+            pns_id=pns_id,
+            instansi_id=instansi_id,
+            jenis_diklat_id=self._settings.siasn_kursus_jenis_diklat_ids.get(order.form, ""),
+            document=push.payload.get("document"),
+        )
+        if push.payload.get("save_sent"):
+            # The never-twice rule of a jabatan push (see _save): SIASN's rw-kursus says whether it arrived.
+            found = kursus_saved_already(await self._siasn.riwayat("kursus", order.nip), order)
+            if found is not None:
+                return await self._store(push, attempt, step=PushStep.SAVED, rw_kursus_id=found)
+        else:
+            push = await self._store(push, attempt, payload={**push.payload, "save_sent": True})
+        try:
+            rw_kursus_id = await self._siasn.save_kursus(body)
+        except UncertainWrite as uncertain:
+            found = kursus_saved_already(await self._siasn.riwayat("kursus", order.nip), order)
+            if found is None:
+                raise _Later(f"{uncertain}; SIASN's rw-kursus has no row of it yet") from uncertain
+            rw_kursus_id = found
+        return await self._store(push, attempt, step=PushStep.SAVED, rw_kursus_id=rw_kursus_id)
+
     async def _fail(self, push: Push, attempt: int, message: str) -> None:
-        log.warning("SIASN push %s (mutation %s) failed: %s", push.id, push.mutation_id, message)
+        log.warning("SIASN push %s (%s %s) failed: %s", push.id, push.kind.value, push.source_key, message)
         failed = SiasnPushFailed(
             push_id=str(push.id),
-            mutation_id=push.mutation_id,
+            mutation_id=push.mutation_id or "",
             nip=push.nip,
             agency_code=push.agency_code,
             step=push.step.value,
             message=message,
+            kind=push.kind.value,
+            enrolment_id=push.source_key if push.kind is PushKind.KURSUS else None,
         )
         await self._store(
             push,
@@ -318,6 +451,7 @@ async def retry_push(uow: UnitOfWork, push: Push) -> Push:
 async def list_pushes(
     connection: AsyncConnection,
     *,
+    kind: PushKind | None = None,
     mutation_id: str | None,
     agency_code: str | None,
     state: PushState | None,
@@ -327,6 +461,7 @@ async def list_pushes(
 ) -> list[Push]:
     return await repository.search(
         connection,
+        kind=kind,
         mutation_id=mutation_id,
         agency_code=agency_code,
         state=state,
