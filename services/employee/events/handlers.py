@@ -2,6 +2,7 @@
 
 from services.employee.domain.model import Decree, Placement
 from services.employee.service import employees
+from services.employee.siasn.events import on_participant_completed
 from services.employee.siasn.service import pushes
 from shared.contracts.employee import EmployeeMoveFailed
 from shared.contracts.mutation import ProposalEffective
@@ -47,4 +48,5 @@ async def on_proposal_effective(uow: UnitOfWork, event: CloudEvent, data: Propos
 
 SUBSCRIPTIONS: list[Subscription] = [
     Subscription("asn.mutation.proposal.effective", on_proposal_effective),
+    Subscription("asn.training.participant.completed", on_participant_completed),
 ]
