@@ -186,7 +186,7 @@ async def test_a_certificate_pdf_when_there_is_one_goes_with_the_kursus(make_set
         async def pdf(self, decree_id: str, agency_code: str) -> tuple[bytes, str]:
             raise AssertionError("a kursus push reads no decree")
 
-    # The service's own loop looks once at start-up and then not for an hour: this test's sender sends.
+    # The service's own loop waits an hour before it looks: this test's sender sends.
     async with training(make_settings, siasn_push_interval_seconds=3600.0) as world:
         enrolment_id = str(uuid.uuid4())
         await world.completed(enrolment_id)
