@@ -122,15 +122,26 @@ async def add_employees(connection: AsyncConnection, new: NewEmployees) -> None:
     await bulk_insert(connection, competency_assessments, _ASSESSMENT_COLUMNS, new.assessments)
 
 
-async def add_units(connection: AsyncConnection, new: Sequence[Unit]) -> None:
-    """New units, every parent before its children (the parent key is checked row by row)."""
-    await _add(connection, units, [organisation.unit_values(u) for u in new])
+async def add_units(
+    connection: AsyncConnection, new: Sequence[Unit], siasn_ids: Mapping[UUID, str] | None = None
+) -> None:
+    """New units, every parent before its children (the parent key is checked row by row); `siasn_ids`:
+    the SIASN id each linked one keeps."""
+    linked = siasn_ids or {}
+    await _add(
+        connection, units, [{**organisation.unit_values(u), "siasn_id": linked.get(u.id)} for u in new]
+    )
 
 
 async def add_positions(
-    connection: AsyncConnection, new: Sequence[Position], task_lists: Mapping[UUID, TaskList]
+    connection: AsyncConnection,
+    new: Sequence[Position],
+    task_lists: Mapping[UUID, TaskList],
+    siasn_ids: Mapping[UUID, str] | None = None,
 ) -> None:
-    """New positions, with their ABK where `task_lists` has one."""
+    """New positions, with their ABK where `task_lists` has one; `siasn_ids`: the SIASN id each linked one
+    keeps."""
+    linked = siasn_ids or {}
     rows = []
     for position in new:
         task_list = task_lists.get(position.id)
@@ -138,6 +149,7 @@ async def add_positions(
         rows.append(
             {
                 **organisation.position_values(position),
+                "siasn_id": linked.get(position.id),
                 "tasks_version": task_list.version if task_list else 0,
                 "assessed_at": task_list.assessed_at if task_list else None,
                 "workload_minutes": workload_minutes(task_list.tasks) if task_list and assessed else None,

@@ -67,6 +67,9 @@ class Kind(Enum):
     # our records keep (services/employee/siasn).
     SIASN_REFERENCE = "siasn_reference"
     SIASN_ID = "siasn_id"  # SIASN's own id of the row's record, kept with it
+    # A unit or position of a SIASN file: SIASN's GUID, or our own id (a UUID with its dashes) where our
+    # SIASN export wrote a record SIASN does not know.
+    SIASN_OR_OWN_ID = "siasn_or_own_id"
     STATUS = "status"  # an employee status, or SIASN's kedudukan hukum name
 
 
@@ -84,6 +87,9 @@ class Column:
     # How a SIASN file writes the field, where that differs from ours (its GUIDs for our ids).
     siasn_kind: Kind | None = None
     native: bool = True  # a column of native files too
+    # Whether a SIASN file must have the column, where that differs from `required` (SIASN lacks the field
+    # and the row derives it).
+    siasn_required: bool | None = None
 
     def name(self, mapping: Mapping) -> str | None:
         """The column's header in a file of `mapping`; None where that mapping has no such column."""
@@ -99,6 +105,11 @@ class Column:
 
     def kind_in(self, mapping: Mapping) -> Kind:
         return self.siasn_kind if mapping is Mapping.SIASN and self.siasn_kind else self.kind
+
+    def required_in(self, mapping: Mapping) -> bool:
+        if mapping is Mapping.SIASN and self.siasn_required is not None:
+            return self.siasn_required
+        return self.required
 
 
 def _values(enum: type[StrEnum]) -> tuple[str, ...]:
@@ -170,21 +181,36 @@ KEDUDUKAN_NAMES: dict[str, str] = {
     EmployeeStatus.DISMISSED: "Diberhentikan",
 }
 
-# Units (SIASN's "unor"). SIASN names other than `unorId` are our assumption, to check against a real export.
+# Units (SIASN's "unor"), named as SIASN's ref-unor names them (SIASN.md §2: PascalCase in real items; the
+# camelCase that SW documents differs only in case, which a header may vary). A SIASN file names a unit, its
+# agency and its parent by SIASN's GUIDs (or by our own ids, where our SIASN export wrote a record SIASN
+# does not know); the service resolves them. The rest of a ref-unor item (EselonId, NamaJabatan, CepatKode,
+# IndukUnorId, PemimpinPnsId, JenisUnorId) is ignored. SIASN does not say a unit's kind in our terms
+# (JenisUnorId's codes are not published): `jenisUnor` is ours, and without it a row's kind is read from
+# its name (`kind_from_name`). `lokasi` is ours too.
 UNIT_COLUMNS: tuple[Column, ...] = (
-    Column("id", "unorId", Kind.UUID),
-    Column("agency_code", "instansiId", required=True, max_length=20),
-    Column("parent_id", "diatasanId", Kind.UUID),
-    Column("name", "namaUnor", required=True, max_length=200),
-    Column("kind", "jenisUnor", Kind.CHOICE, required=True, choices=_values(UnitKind)),
+    # unorId: what our SIASN exports wrote before they used ref-unor's names.
+    Column("id", "Id", Kind.UUID, siasn_also=("unorId",), siasn_kind=Kind.SIASN_OR_OWN_ID),
+    Column("agency_code", "InstansiId", required=True, max_length=20, siasn_kind=Kind.SIASN_REFERENCE),
+    Column("parent_id", "DiatasanId", Kind.UUID, siasn_kind=Kind.SIASN_OR_OWN_ID),
+    Column("name", "NamaUnor", required=True, max_length=200),
+    Column("kind", "jenisUnor", Kind.CHOICE, required=True, choices=_values(UnitKind), siasn_required=False),
     Column("location", "lokasi", max_length=100),
 )
 
-# Positions. `jabatanNama` and `unorId` are SIASN's names; the others are our assumption. `unit_head` marks
-# the position that heads its unit; the competency standard is written `Integritas=3; Kerjasama=3`.
+# Positions. `unorId` names the unit (by SIASN's GUID, or our id) and the jabatan's SIASN id becomes the
+# position's, under whichever of data-utama's names the file uses; `jabatanNama` is SIASN's, the others
+# are our assumption. `unit_head` marks the position that heads its unit; the competency standard is
+# written `Integritas=3; Kerjasama=3`.
 POSITION_COLUMNS: tuple[Column, ...] = (
-    Column("id", "jabatanId", Kind.UUID),
-    Column("unit_id", "unorId", Kind.UUID, required=True),
+    Column(
+        "id",
+        "jabatanId",
+        Kind.UUID,
+        siasn_also=("jabatanFungsionalId", "jabatanFungsionalUmumId", "jabatanStrukturalId"),
+        siasn_kind=Kind.SIASN_OR_OWN_ID,
+    ),
+    Column("unit_id", "unorId", Kind.UUID, required=True, siasn_kind=Kind.SIASN_OR_OWN_ID),
     Column("name", "jabatanNama", required=True, max_length=200),
     Column("type", "jenisJabatan", Kind.CHOICE, required=True, choices=_values(PositionType)),
     Column("job_class", "kelasJabatan", Kind.INTEGER, required=True),
@@ -281,7 +307,9 @@ def layout_of(names: Sequence[Cell], mapping: Mapping, columns: tuple[Column, ..
             errors=[FieldProblem(field=name, message="unknown column", line=1) for name in unknown],
         )
     missing = [
-        column.name(mapping) or "" for column in table if column.required and column.field not in seen_fields
+        column.name(mapping) or ""
+        for column in table
+        if column.required_in(mapping) and column.field not in seen_fields
     ]
     if missing:
         raise InvalidFile(
@@ -290,7 +318,7 @@ def layout_of(names: Sequence[Cell], mapping: Mapping, columns: tuple[Column, ..
             errors=[FieldProblem(field=name, message="required column", line=1) for name in missing],
         )
     parsers = tuple(_PARSERS[c.kind_in(mapping)](c, mapping) for c in kept)
-    required = frozenset(column.field for column in table if column.required)
+    required = frozenset(column.field for column in table if column.required_in(mapping))
     return Layout(
         mapping, tuple(kept), parsers, tuple(kept_names), tuple(cells), len(names), required, tuple(unknown)
     )
@@ -394,7 +422,9 @@ def refused(layout: Layout, line: int, refusal: DomainError) -> list[FieldProble
 
 @dataclass(frozen=True)
 class UnitRow:
-    """A unit as a file describes it; `id` None asks for a new one."""
+    """A unit as a file describes it; `id` None asks for a new one. A SIASN file's row may name the unit
+    and its parent by SIASN ids (`siasn_id`, `parent_siasn_id`) and its agency by its SIASN id too: the
+    service resolves them (`agency_code` and `parent_id` then ours)."""
 
     id: UUID | None
     agency_code: str
@@ -402,6 +432,29 @@ class UnitRow:
     name: str
     kind: UnitKind
     location: str | None
+    siasn_id: str | None = None  # the unit's SIASN id, kept with the new unit
+    parent_siasn_id: str | None = None
+
+
+# Words a unit's name may start with for a kind whose own word it does not use.
+_KIND_WORDS: dict[str, UnitKind] = {
+    "setda": UnitKind.SEKRETARIAT,
+    "sekretariat": UnitKind.SEKRETARIAT,
+    "subbag": UnitKind.SUBBAGIAN,
+    "uptd": UnitKind.UPT,
+}
+
+
+def kind_from_name(name: str) -> UnitKind | None:
+    """A unit's kind as its name's first word says it ("Dinas Kesehatan", "Sub Bagian Umum", "UPTD
+    Puskesmas"); None where that word is not a kind: SIASN's ref-unor does not say the kind in our terms."""
+    words = [word.strip(".,-()").casefold() for word in name.split()]
+    if not words:
+        return None
+    first = words[0] + words[1] if words[0] == "sub" and len(words) > 1 else words[0]
+    if first in _KIND_WORDS:
+        return _KIND_WORDS[first]
+    return UnitKind(first) if first in UnitKind._value2member_map_ else None
 
 
 def check_unit_row(layout: Layout, line: int, cells: Sequence[Cell]) -> UnitRow | list[FieldProblem]:
@@ -410,18 +463,37 @@ def check_unit_row(layout: Layout, line: int, cells: Sequence[Cell]) -> UnitRow 
     if problems:
         return problems
     get = values.get
+    kind = get("kind") or kind_from_name(values["name"])
+    if kind is None:
+        kinds = ", ".join(_values(UnitKind))
+        message = (
+            f"SIASN does not say a unit's kind: it is read from the name's first word, which is not one of "
+            f"{kinds} (or give it in a column jenisUnor)"
+        )
+        return [problem_at(layout, line, "name", message, values["name"])]
+    unit_id, siasn_id = _own_or_siasn(get("id"))
+    parent_id, parent_siasn_id = _own_or_siasn(get("parent_id"))
     return UnitRow(
-        get("id"), values["agency_code"], get("parent_id"), values["name"], UnitKind(values["kind"]),
-        get("location"),
+        unit_id, values["agency_code"], parent_id, values["name"], UnitKind(kind), get("location"),
+        siasn_id, parent_siasn_id,
     )  # fmt: skip
+
+
+def _own_or_siasn(reference: UUID | str | None) -> tuple[UUID | None, str | None]:
+    """A record's reference (`Kind.SIASN_OR_OWN_ID`) as our id or its SIASN id."""
+    if isinstance(reference, str):
+        return None, reference
+    return reference, None
 
 
 @dataclass(frozen=True)
 class PositionRow:
-    """A position as a file describes it; `id` None asks for a new one."""
+    """A position as a file describes it; `id` None asks for a new one. A SIASN file's row may name it and
+    its unit by SIASN ids (`siasn_id`, `unit_siasn_id`; then `unit_id` is None until the service resolves
+    it)."""
 
     id: UUID | None
-    unit_id: UUID
+    unit_id: UUID | None
     name: str
     type: PositionType
     job_class: int
@@ -431,6 +503,8 @@ class PositionRow:
     minimum_education: EducationLevel | None
     retirement_age: int | None
     unit_head: bool
+    siasn_id: str | None = None  # the position's SIASN jabatan id, kept with the new position
+    unit_siasn_id: str | None = None
 
 
 def check_position_row(layout: Layout, line: int, cells: Sequence[Cell]) -> PositionRow | list[FieldProblem]:
@@ -440,9 +514,11 @@ def check_position_row(layout: Layout, line: int, cells: Sequence[Cell]) -> Posi
         return problems
     get = values.get
     education = get("minimum_education")
+    position_id, siasn_id = _own_or_siasn(get("id"))
+    unit_id, unit_siasn_id = _own_or_siasn(values["unit_id"])
     return PositionRow(
-        id=get("id"),
-        unit_id=values["unit_id"],
+        id=position_id,
+        unit_id=unit_id,
         name=values["name"],
         type=PositionType(values["type"]),
         job_class=values["job_class"],
@@ -452,6 +528,8 @@ def check_position_row(layout: Layout, line: int, cells: Sequence[Cell]) -> Posi
         minimum_education=EducationLevel(education) if education else None,
         retirement_age=get("retirement_age"),
         unit_head=bool(get("unit_head")),
+        siasn_id=siasn_id,
+        unit_siasn_id=unit_siasn_id,
     )
 
 
@@ -707,6 +785,28 @@ def _siasn_id_parser(column: Column, mapping: Mapping) -> Parser:
     return parse
 
 
+def _siasn_or_own_id_parser(column: Column, mapping: Mapping) -> Parser:
+    text = _text_parser(replace(column, max_length=SIASN_ID_MAX_LENGTH + 4), mapping)
+
+    def parse(cell: Cell) -> UUID | str | None:
+        raw = text(cell)
+        if raw is None:
+            return None
+        if "-" in raw:
+            try:
+                return UUID(raw)
+            except ValueError:
+                pass
+        try:
+            return normalise_siasn_id(raw)
+        except InvalidSiasnId:
+            raise _BadCell(
+                "a SIASN id (a GUID such as SIASN writes) or an id (UUID) such as an export writes"
+            ) from None
+
+    return parse
+
+
 def _status_parser(column: Column, mapping: Mapping) -> Parser:
     """SIASN's kedudukan hukum name as our status (KEDUDUKAN)."""
     text = _text_parser(column, mapping)
@@ -791,6 +891,7 @@ _PARSERS: dict[Kind, Callable[[Column, Mapping], Parser]] = {
     Kind.STANDARD: _standard_parser,
     Kind.SIASN_REFERENCE: _siasn_reference_parser,
     Kind.SIASN_ID: _siasn_id_parser,
+    Kind.SIASN_OR_OWN_ID: _siasn_or_own_id_parser,
     Kind.STATUS: _status_parser,
 }
 
@@ -801,12 +902,16 @@ def export_row(employee: Employee, mapping: Mapping, *, siasn_id: str | None = N
     return _row({**_record(employee), "siasn_id": siasn_id}, COLUMNS, mapping)
 
 
-def export_unit_row(unit: Unit, mapping: Mapping) -> list[Cell]:
-    """The unit as one row of an export of `mapping`, in `header(mapping, UNIT_COLUMNS)`'s order."""
+def export_unit_row(unit: Unit, mapping: Mapping, siasn_ids: dict[str, str] | None = None) -> list[Cell]:
+    """The unit as one row of an export of `mapping`, in `header(mapping, UNIT_COLUMNS)`'s order.
+    `siasn_ids`: our ref (agency code, unit id) -> its SIASN id, which a SIASN export writes where the
+    record is linked."""
+    ids = (siasn_ids or {}) if mapping is Mapping.SIASN else {}
+    parent = str(unit.parent_id) if unit.parent_id else None
     record = {
-        "id": str(unit.id),
-        "agency_code": unit.agency_code,
-        "parent_id": str(unit.parent_id) if unit.parent_id else None,
+        "id": ids.get(str(unit.id), str(unit.id)),
+        "agency_code": ids.get(unit.agency_code, unit.agency_code),
+        "parent_id": ids.get(parent, parent) if parent else None,
         "name": unit.name,
         "kind": unit.kind.value,
         "location": unit.location,
@@ -814,11 +919,15 @@ def export_unit_row(unit: Unit, mapping: Mapping) -> list[Cell]:
     return _row(record, UNIT_COLUMNS, mapping)
 
 
-def export_position_row(position: Position, unit_head: bool, mapping: Mapping) -> list[Cell]:
-    """The position as one row of an export of `mapping`, in `header(mapping, POSITION_COLUMNS)`'s order."""
+def export_position_row(
+    position: Position, unit_head: bool, mapping: Mapping, siasn_ids: dict[str, str] | None = None
+) -> list[Cell]:
+    """The position as one row of an export of `mapping`, in `header(mapping, POSITION_COLUMNS)`'s order.
+    `siasn_ids`: our ref (position or unit id) -> its SIASN id, which a SIASN export writes where linked."""
+    ids = (siasn_ids or {}) if mapping is Mapping.SIASN else {}
     record = {
-        "id": str(position.id),
-        "unit_id": str(position.unit_id),
+        "id": ids.get(str(position.id), str(position.id)),
+        "unit_id": ids.get(str(position.unit_id), str(position.unit_id)),
         "name": position.name,
         "type": position.type.value,
         "job_class": position.job_class,

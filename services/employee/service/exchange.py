@@ -441,9 +441,12 @@ def assessed_event(employee: Employee) -> CloudEvent:
     )
 
 
-async def define_units(uow: UnitOfWork, units: Sequence[Unit]) -> None:
-    """Add checked units (parents first) with a `unit.defined` event each; the caller commits."""
-    await bulk.add_units(uow.connection, units)
+async def define_units(
+    uow: UnitOfWork, units: Sequence[Unit], *, siasn_ids: dict[UUID, str] | None = None
+) -> None:
+    """Add checked units (parents first) with a `unit.defined` event each, linked to their SIASN ids where
+    `siasn_ids` has one; the caller commits."""
+    await bulk.add_units(uow.connection, units, siasn_ids)
     await uow.publish_many([unit_event("asn.employee.unit.defined", UnitDefined, u) for u in units])
 
 
@@ -453,11 +456,13 @@ async def define_positions(
     *,
     heads: Sequence[Unit] = (),
     task_lists: dict[UUID, TaskList] | None = None,
+    siasn_ids: dict[UUID, str] | None = None,
 ) -> None:
-    """Add checked positions with a `position.defined` event each, and their task lists where given; the
-    units in `heads` (already revised with `appoint_head`) get their new head and a `unit.updated` event.
-    The caller commits; it announces the workload once the staff are in place."""
-    await bulk.add_positions(uow.connection, positions, task_lists or {})
+    """Add checked positions with a `position.defined` event each, their task lists where given and their
+    SIASN ids where `siasn_ids` has one; the units in `heads` (already revised with `appoint_head`) get
+    their new head and a `unit.updated` event. The caller commits; it announces the workload once the
+    staff are in place."""
+    await bulk.add_positions(uow.connection, positions, task_lists or {}, siasn_ids)
     await uow.publish_many(
         [position_event("asn.employee.position.defined", PositionDefined, p) for p in positions]
     )
@@ -473,24 +478,30 @@ async def import_units(
     *,
     agencies: frozenset[str] | None = None,
     max_errors: int = ImportLimits.errors,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Define every unit of a file, or none: the bad rows are listed with their lines (the first
     `max_errors` problems, all counted). A unit names its parent by id, in the file (before or after it) or
-    already defined; a row without an id gets a new one. Rows of agencies outside `agencies` (None: any
-    agency) refuse the file."""
+    already defined; a row without an id gets a new one. A SIASN file's unit named by its SIASN id gets a
+    new id and keeps the SIASN id (`_SiasnUnits`). Rows of agencies outside `agencies` (None: any agency)
+    refuse the file; a SIASN file's columns this import does not use are listed as warnings."""
     layout = exchange.layout_of(sheet.header, mapping, exchange.UNIT_COLUMNS)
     rows = await _rows_of(sheet, progress)
     async with unit_of_work() as uow:
         connection = uow.connection
         problems = ProblemList(max_errors)
         read = _checked(rows, layout, exchange.check_unit_row, problems)
+        siasn = _SiasnUnits(connection, layout, problems)
+        if mapping is Mapping.SIASN:
+            read = await siasn.resolve_agencies(read)
         _require_scope(layout, "agency_code", [(line, row.agency_code) for line, row in read], agencies)
+        if mapping is Mapping.SIASN:
+            read = await siasn.resolve_units(read)
         lines = _ids(layout, read, problems)
         problems.extend(
             exchange.problem_at(layout, lines[unit_id], "id", "already defined", unit_id)
             for unit_id in await existing_keys(connection, tables.units.c.id, list(lines))
         )
-        agencies = {
+        found_agencies = {
             code: await organisation_repository.get_agency(connection, code)
             for code in sorted({row.agency_code for _, row in read})
         }
@@ -509,7 +520,7 @@ async def import_units(
                 continue
             try:
                 unit = organisation.define_unit(
-                    agency=agencies[row.agency_code],
+                    agency=found_agencies[row.agency_code],
                     agency_code=row.agency_code,
                     parent_id=row.parent_id,
                     name=row.name,
@@ -523,10 +534,11 @@ async def import_units(
             defined[unit_id] = replace(unit, id=unit_id)
         await progress(validated=len(rows))
         _refuse_if_any(problems, len(rows))
-        await define_units(uow, list(defined.values()))
+        linked = {unit_id: row.siasn_id for unit_id, row in in_file.items() if row.siasn_id is not None}
+        await define_units(uow, list(defined.values()), siasn_ids=linked)
         await uow.commit()
     await progress(written=len(defined))
-    return {"rows": len(rows), "imported": len(defined)}
+    return {"rows": len(rows), "imported": len(defined), "warnings": ignored_columns(layout)}
 
 
 async def import_positions(
@@ -537,36 +549,48 @@ async def import_positions(
     *,
     agencies: frozenset[str] | None = None,
     max_errors: int = ImportLimits.errors,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Define every position of a file, or none: the bad rows are listed with their lines (the first
     `max_errors` problems, all counted). A position names a unit already defined; `unit_head` makes it the
-    head of its unit (one per unit). Rows of units of agencies outside `agencies` (None: any agency) refuse
-    the file."""
+    head of its unit (one per unit). A SIASN file names the unit by its SIASN unor id, and a position named
+    by its SIASN jabatan id gets a new id and keeps the SIASN id, one per unit (`_SiasnPositions`). Rows of
+    units of agencies outside `agencies` (None: any agency) refuse the file; a SIASN file's columns this
+    import does not use are listed as warnings."""
     layout = exchange.layout_of(sheet.header, mapping, exchange.POSITION_COLUMNS)
     rows = await _rows_of(sheet, progress)
     async with unit_of_work() as uow:
         connection = uow.connection
         problems = ProblemList(max_errors)
         read = _checked(rows, layout, exchange.check_position_row, problems)
+        siasn = _SiasnPositions(connection, layout, problems)
+        if mapping is Mapping.SIASN:
+            read = await siasn.resolve_units(read)
+        placed = [(line, row, row.unit_id) for line, row in read if row.unit_id is not None]
+        units = await organisation_repository.units_by_id(connection, [unit_id for _, _, unit_id in placed])
+        _require_scope(
+            layout,
+            "unit_id",
+            [(line, units[unit_id].agency_code) for line, _, unit_id in placed if unit_id in units],
+            agencies,
+        )
+        if mapping is Mapping.SIASN:
+            read = await siasn.unlinked(read, units)
         lines = _ids(layout, read, problems)
         problems.extend(
             exchange.problem_at(layout, lines[position_id], "id", "already defined", position_id)
             for position_id in await existing_keys(connection, tables.positions.c.id, list(lines))
         )
-        units = await organisation_repository.units_by_id(connection, [row.unit_id for _, row in read])
-        _require_scope(
-            layout,
-            "unit_id",
-            [(line, units[row.unit_id].agency_code) for line, row in read if row.unit_id in units],
-            agencies,
-        )
         defined: list[Position] = []
+        linked: dict[UUID, str] = {}
         heads: dict[UUID, tuple[int, Unit]] = {}
         for position_id, (line, row) in zip(lines, read, strict=True):
+            unit_id = row.unit_id
+            if unit_id is None:  # a native row always names its unit; a SIASN row's is resolved above
+                continue
             try:
                 position = organisation.define_position(
-                    unit=units.get(row.unit_id),
-                    unit_id=row.unit_id,
+                    unit=units.get(unit_id),
+                    unit_id=unit_id,
                     name=row.name,
                     type=row.type,
                     job_class=row.job_class,
@@ -581,18 +605,155 @@ async def import_positions(
                 continue
             position = replace(position, id=position_id)
             defined.append(position)
+            if row.siasn_id is not None:
+                linked[position_id] = row.siasn_id
             if row.unit_head:
-                if row.unit_id in heads:
-                    message = f"the unit already gets its head on line {heads[row.unit_id][0]}"
+                if unit_id in heads:
+                    message = f"the unit already gets its head on line {heads[unit_id][0]}"
                     problems.append(exchange.problem_at(layout, line, "unit_head", message, "true"))
                     continue
-                heads[row.unit_id] = (line, organisation.appoint_head(units[row.unit_id], position))
+                heads[unit_id] = (line, organisation.appoint_head(units[unit_id], position))
         await progress(validated=len(rows))
         _refuse_if_any(problems, len(rows))
-        await define_positions(uow, defined, heads=[unit for _, unit in heads.values()])
+        await define_positions(uow, defined, heads=[unit for _, unit in heads.values()], siasn_ids=linked)
         await uow.commit()
     await progress(written=len(defined))
-    return {"rows": len(rows), "imported": len(defined)}
+    return {"rows": len(rows), "imported": len(defined), "warnings": ignored_columns(layout)}
+
+
+class _SiasnUnits:
+    """A SIASN file's units as ours: the agency by our code or its SIASN instansi id; a unit SIASN names
+    gets a new id of ours and keeps its SIASN id (free within its agency, in the file and among the units
+    already linked); the parent by its SIASN id, a unit of the same agency in the file or already linked."""
+
+    def __init__(self, connection: AsyncConnection, layout: Layout, problems: ProblemList) -> None:
+        self._connection, self._layout, self._problems = connection, layout, problems
+
+    async def resolve_agencies(
+        self, read: list[tuple[int, exchange.UnitRow]]
+    ) -> list[tuple[int, exchange.UnitRow]]:
+        """The rows with their agency's code; those naming no agency of ours are problems."""
+        codes = {
+            reference: await siasn_identities.agency_code_of(self._connection, reference)
+            for reference in sorted({row.agency_code for _, row in read})
+        }
+        resolved = []
+        for line, row in read:
+            code = codes[row.agency_code]
+            if code is None:
+                message = "no agency has this code or SIASN id (link the instansi on the SIASN page)"
+                self._problem(line, "agency_code", message, row.agency_code)
+                continue
+            if row.parent_siasn_id is not None and row.parent_siasn_id == row.agency_code.upper():
+                # The instansi itself above: a unit at the top of the agency (an uncertain case of ref-unor).
+                row = replace(row, parent_siasn_id=None)
+            resolved.append((line, replace(row, agency_code=code)))
+        return resolved
+
+    async def resolve_units(
+        self, read: list[tuple[int, exchange.UnitRow]]
+    ) -> list[tuple[int, exchange.UnitRow]]:
+        """The rows with a new id for each unit SIASN names, and their parents as ours."""
+        linked = {
+            code: await siasn_identities.refs_by_siasn_id(self._connection, RecordKind.UNIT, code)
+            for code in sorted({row.agency_code for _, row in read})
+        }
+        in_file: dict[tuple[str, str], tuple[int, UUID]] = {}  # (agency, SIASN id) -> line, new unit id
+        named = []
+        for line, row in read:
+            code = row.agency_code
+            if (siasn_id := row.siasn_id) is not None:
+                if (holder := linked[code].get(siasn_id)) is not None:
+                    self._problem(line, "id", f"already linked to unit {holder}", siasn_id)
+                    continue
+                if (earlier := in_file.get((code, siasn_id))) is not None:
+                    self._problem(line, "id", f"the same SIASN id is on line {earlier[0]}", siasn_id)
+                    continue
+                new_id = uuid4()
+                row = replace(row, id=new_id)
+                in_file[(code, siasn_id)] = (line, new_id)
+            named.append((line, row))
+        resolved = []
+        for line, row in named:
+            if row.parent_siasn_id is not None:
+                key = (row.agency_code, row.parent_siasn_id)
+                parent = (
+                    in_file[key][1] if key in in_file else linked[row.agency_code].get(row.parent_siasn_id)
+                )
+                if parent is None:
+                    message = (
+                        f"no unit of agency {row.agency_code} has this SIASN unor id, among the file's good"
+                        " rows or the units linked to SIASN"
+                    )
+                    self._problem(line, "parent_id", message, row.parent_siasn_id)
+                    continue
+                row = replace(row, parent_id=UUID(str(parent)))
+            resolved.append((line, row))
+        return resolved
+
+    def _problem(self, line: int, field: str, message: str, value: str) -> None:
+        self._problems.append(exchange.problem_at(self._layout, line, field, message, value))
+
+
+class _SiasnPositions:
+    """A SIASN file's positions as ours: the unit by its SIASN unor id (the one unit linked to it, in any
+    agency); a position SIASN names gets a new id of ours and keeps its SIASN jabatan id, free within its
+    unit (in the file and among the positions already linked)."""
+
+    def __init__(self, connection: AsyncConnection, layout: Layout, problems: ProblemList) -> None:
+        self._connection, self._layout, self._problems = connection, layout, problems
+
+    async def resolve_units(
+        self, read: list[tuple[int, exchange.PositionRow]]
+    ) -> list[tuple[int, exchange.PositionRow]]:
+        unor_ids = sorted({row.unit_siasn_id for _, row in read if row.unit_siasn_id is not None})
+        holders = await siasn_identities.units_by_siasn_id(self._connection, unor_ids)
+        resolved = []
+        for line, row in read:
+            if row.unit_siasn_id is not None:
+                found = holders.get(row.unit_siasn_id, [])
+                if len(found) != 1:
+                    message = (
+                        f"units of several agencies ({', '.join(code for _, code in found)}) have this SIASN"
+                        " unor id: name the unit by its id"
+                        if found
+                        else "no unit has this SIASN unor id (import the unit file first, or link the unit on"
+                        " the SIASN page)"
+                    )
+                    self._problem(line, "unit_id", message, row.unit_siasn_id)
+                    continue
+                row = replace(row, unit_id=UUID(found[0][0]))
+            resolved.append((line, row))
+        return resolved
+
+    async def unlinked(
+        self, read: list[tuple[int, exchange.PositionRow]], units: dict[UUID, Unit]
+    ) -> list[tuple[int, exchange.PositionRow]]:
+        """The rows whose SIASN id is free in their unit; a new id for each."""
+        linked: dict[str, str] = {}  # `unit id/SIASN id` -> our position id
+        for code in sorted({units[row.unit_id].agency_code for _, row in read if row.unit_id in units}):
+            linked.update(
+                await siasn_identities.refs_by_siasn_id(self._connection, RecordKind.POSITION, code)
+            )
+        first_line: dict[str, int] = {}
+        kept = []
+        for line, row in read:
+            if row.siasn_id is not None:
+                key = f"{row.unit_id}/{row.siasn_id}"
+                if (holder := linked.get(key)) is not None:
+                    self._problem(line, "id", f"already linked to position {holder}", row.siasn_id)
+                    continue
+                if (earlier := first_line.setdefault(key, line)) != line:
+                    self._problem(
+                        line, "id", f"the unit has the same SIASN id on line {earlier}", row.siasn_id
+                    )
+                    continue
+                row = replace(row, id=uuid4())
+            kept.append((line, row))
+        return kept
+
+    def _problem(self, line: int, field: str, message: str, value: str) -> None:
+        self._problems.append(exchange.problem_at(self._layout, line, field, message, value))
 
 
 async def _rows_of(sheet: Sheet, progress: Progress) -> list[tuple[int, list[Cell]]]:
@@ -689,7 +850,13 @@ async def export_unit_rows(
 ) -> AsyncIterator[list[list[Cell]]]:
     """The rows of a units export (parents first), a batch at a time."""
     async for batch in bulk.unit_batches(connection, agency_code, size=EXPORT_BATCH):
-        yield [exchange.export_unit_row(unit, mapping) for unit in batch]
+        siasn_ids: dict[str, str] = {}
+        if mapping is Mapping.SIASN:  # SIASN's ids where our records are linked, ours where not
+            unit_ids = {str(u.id) for u in batch} | {str(u.parent_id) for u in batch if u.parent_id}
+            codes = sorted({u.agency_code for u in batch})
+            siasn_ids = await siasn_identities.siasn_ids_of(connection, RecordKind.UNIT, sorted(unit_ids))
+            siasn_ids.update(await siasn_identities.siasn_ids_of(connection, RecordKind.AGENCY, codes))
+        yield [exchange.export_unit_row(unit, mapping, siasn_ids) for unit in batch]
 
 
 async def export_position_rows(
@@ -697,7 +864,13 @@ async def export_position_rows(
 ) -> AsyncIterator[list[list[Cell]]]:
     """The rows of a positions export, a batch at a time."""
     async for batch in bulk.position_batches(connection, agency_code, size=EXPORT_BATCH):
-        yield [exchange.export_position_row(position, head, mapping) for position, head in batch]
+        siasn_ids: dict[str, str] = {}
+        if mapping is Mapping.SIASN:  # SIASN's ids where our records are linked, ours where not
+            position_ids = sorted(str(p.id) for p, _ in batch)
+            unit_ids = sorted({str(p.unit_id) for p, _ in batch})
+            siasn_ids = await siasn_identities.siasn_ids_of(connection, RecordKind.POSITION, position_ids)
+            siasn_ids.update(await siasn_identities.siasn_ids_of(connection, RecordKind.UNIT, unit_ids))
+        yield [exchange.export_position_row(position, head, mapping, siasn_ids) for position, head in batch]
 
 
 async def export_rows(

@@ -116,7 +116,7 @@ async def test_bad_unit_rows_import_nothing_and_each_is_listed_then_the_fixed_fi
         assert (await count(app, units), await count(app, outbox)) == (0, 2)
 
         job = await run_import(client, "units", csv_bytes(UNIT_HEADER, UNITS))
-        assert job["state"] == "succeeded" and job["result"] == {"rows": 4, "imported": 4}
+        assert job["state"] == "succeeded" and job["result"] == {"rows": 4, "imported": 4, "warnings": []}
         seksi = (await client.get(f"/api/v1/units/{SEKSI}")).json()
         assert seksi["parent_id"] == BIDANG and seksi["agency_code"] == "7200"
         assert (await count(app, units), await count(app, outbox)) == (4, 6)
@@ -160,7 +160,7 @@ async def test_bad_position_rows_import_nothing_and_the_head_is_set_from_the_fil
         assert (await count(app, positions), await count(app, outbox)) == (0, events)
 
         job = await run_import(client, "positions", csv_bytes(POSITION_HEADER, POSITIONS))
-        assert job["result"] == {"rows": 2, "imported": 2}
+        assert job["result"] == {"rows": 2, "imported": 2, "warnings": []}
         bidang = (await client.get(f"/api/v1/units/{BIDANG}")).json()
         assert bidang["head_position_id"] == KEPALA and bidang["version"] == 2
         kepala = (await client.get(f"/api/v1/positions/{KEPALA}")).json()

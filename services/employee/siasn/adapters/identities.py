@@ -155,3 +155,33 @@ async def siasn_ids_of_employees(connection: AsyncConnection, nips: list[str]) -
         employees.c.nip.in_(nips), employees.c.siasn_id.isnot(None)
     )
     return {row.nip: row.siasn_id for row in await connection.execute(query)}
+
+
+_LOOKUP_BATCH = 5_000
+
+
+async def siasn_ids_of(connection: AsyncConnection, kind: RecordKind, refs: list[str]) -> dict[str, str]:
+    """Our ref -> SIASN id, for those of `refs` (records of `kind`) linked to SIASN."""
+    key, siasn_id = _key(kind), _TABLES[kind].c.siasn_id
+    wanted = sorted({_key_value(kind, ref) for ref in refs})
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _LOOKUP_BATCH):
+        chunk = wanted[start : start + _LOOKUP_BATCH]
+        query = select(key.label("ref"), siasn_id).where(key.in_(chunk), siasn_id.isnot(None))
+        found.update((str(row.ref), row.siasn_id) for row in await connection.execute(query))
+    return found
+
+
+async def units_by_siasn_id(
+    connection: AsyncConnection, siasn_ids: list[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """SIASN unor id -> the (unit id, agency code) of each of our units linked to it, in any agency: for a
+    file that names a unit only by its unor id (SIASN's GUIDs are unique nationally; ours only per agency)."""
+    wanted = sorted(set(siasn_ids))
+    found: dict[str, list[tuple[str, str]]] = {}
+    for start in range(0, len(wanted), _LOOKUP_BATCH):
+        chunk = wanted[start : start + _LOOKUP_BATCH]
+        query = select(units.c.id, units.c.agency_code, units.c.siasn_id).where(units.c.siasn_id.in_(chunk))
+        for row in await connection.execute(query.order_by(units.c.agency_code)):
+            found.setdefault(row.siasn_id, []).append((str(row.id), row.agency_code))
+    return found

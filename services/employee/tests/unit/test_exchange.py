@@ -1,10 +1,12 @@
 from datetime import date, datetime
+from uuid import UUID
 
 import pytest
 
 from services.employee.domain import exchange
 from services.employee.domain.exchange import InvalidFile, Mapping
 from services.employee.domain.model import DisciplinaryStatus, EmployeeStatus, EmploymentType
+from services.employee.domain.organisation import Position, PositionType, Unit, UnitKind
 
 pytestmark = pytest.mark.unit
 
@@ -265,3 +267,142 @@ def test_two_siasn_columns_of_one_field_must_agree():
     _, problems = exchange.read_row(layout, 2, [*base, "31", "III/b"])
     assert [(p.line, p.field) for p in problems] == [(2, "golRuangAkhir")]
     assert problems[0].message == "disagrees with golRuangAkhirId (III/a)"
+
+
+UNOR = "8AE483A8682F9A7F01686AC7D9F80A1B"
+INSTANSI = "A5EB03E23BF8F6A0E040640A040252AD"
+OURS = "2b6e1f40-3c5d-4e7f-8a9b-0c1d2e3f4a5b"
+REF_UNOR = ["Id", "InstansiId", "DiatasanId", "EselonId", "NamaUnor", "NamaJabatan", "CepatKode",
+            "IndukUnorId", "PemimpinPnsId", "JenisUnorId"]  # fmt: skip
+
+
+def ref_unor(**values: str) -> list[str]:
+    """A ref-unor item as a row of REF_UNOR's columns."""
+    return [values.get(name, "") for name in REF_UNOR]
+
+
+def test_a_siasn_unit_file_reads_ref_unors_names_in_either_case_and_ignores_the_rest():
+    assert exchange.header(Mapping.SIASN, exchange.UNIT_COLUMNS)[:4] == [
+        "Id",
+        "InstansiId",
+        "DiatasanId",
+        "NamaUnor",
+    ]
+    pascal = exchange.layout_of(REF_UNOR, Mapping.SIASN, exchange.UNIT_COLUMNS)
+    assert pascal.ignored == (
+        "EselonId",
+        "NamaJabatan",
+        "CepatKode",
+        "IndukUnorId",
+        "PemimpinPnsId",
+        "JenisUnorId",
+    )
+    camel = exchange.layout_of(
+        ["id", "instansiId", "diatasanId", "namaUnor"], Mapping.SIASN, exchange.UNIT_COLUMNS
+    )
+    assert [c.field for c in camel.columns] == [
+        "id",
+        "agency_code",
+        "parent_id",
+        "name",
+    ] and camel.ignored == ()
+    with pytest.raises(InvalidFile) as refused:  # a native file still names the kind
+        exchange.layout_of(["agency_code", "name"], Mapping.NATIVE, exchange.UNIT_COLUMNS)
+    assert [e.field for e in refused.value.errors] == ["kind"]
+
+
+def test_a_ref_unor_row_names_the_unit_and_its_parent_by_siasn_ids_and_its_kind_by_its_name():
+    layout = exchange.layout_of(REF_UNOR, Mapping.SIASN, exchange.UNIT_COLUMNS)
+    row = exchange.check_unit_row(
+        layout, 2, ref_unor(Id=UNOR.lower(), InstansiId=INSTANSI, DiatasanId=OURS, NamaUnor="Bidang Mutasi",
+                            JenisUnorId="5")
+    )  # fmt: skip
+    assert row == exchange.UnitRow(
+        id=None, agency_code=INSTANSI, parent_id=UUID(OURS), name="Bidang Mutasi", kind=UnitKind.BIDANG,
+        location=None, siasn_id=UNOR, parent_siasn_id=None,
+    )  # fmt: skip
+    top = exchange.check_unit_row(layout, 3, ref_unor(Id=OURS, InstansiId="7601", DiatasanId=UNOR,
+                                                      NamaUnor="Sub Bagian Umum"))  # fmt: skip
+    assert not isinstance(top, list)
+    assert (top.id, top.siasn_id, top.parent_siasn_id, top.kind) == (
+        UUID(OURS),
+        None,
+        UNOR,
+        UnitKind.SUBBAGIAN,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("Dinas Kesehatan", UnitKind.DINAS), ("BADAN Kepegawaian Daerah", UnitKind.BADAN),
+     ("Seksi Mutasi", UnitKind.SEKSI), ("UPTD Puskesmas Tampa Padang", UnitKind.UPT),
+     ("Kecamatan Mamuju", UnitKind.KECAMATAN), ("Pemerintah Kabupaten Mamuju", None), ("", None)],
+)  # fmt: skip
+def test_a_units_kind_is_read_from_its_names_first_word(name, kind):
+    assert exchange.kind_from_name(name) == kind
+
+
+def test_a_ref_unor_row_whose_name_says_no_kind_or_whose_ids_are_not_ids_is_a_problem_of_its_column():
+    layout = exchange.layout_of(REF_UNOR, Mapping.SIASN, exchange.UNIT_COLUMNS)
+    nameless = exchange.check_unit_row(
+        layout, 4, ref_unor(Id=UNOR, InstansiId=INSTANSI, NamaUnor="Pemerintah X")
+    )
+    assert isinstance(nameless, list) and [(p.line, p.field) for p in nameless] == [(4, "NamaUnor")]
+    assert "first word" in nameless[0].message and "jenisUnor" in nameless[0].message
+    bad = exchange.check_unit_row(layout, 5, ref_unor(Id="nope", InstansiId=INSTANSI, DiatasanId="x-y",
+                                                      NamaUnor="Dinas A"))  # fmt: skip
+    assert isinstance(bad, list) and [(p.line, p.field) for p in bad] == [(5, "Id"), (5, "DiatasanId")]
+    kind_given = exchange.layout_of([*REF_UNOR, "jenisUnor"], Mapping.SIASN, exchange.UNIT_COLUMNS)
+    given = exchange.check_unit_row(
+        kind_given, 6, [*ref_unor(Id=UNOR, InstansiId=INSTANSI, NamaUnor="Pemda"), "badan"]
+    )
+    assert not isinstance(given, list) and given.kind is UnitKind.BADAN
+
+
+def test_a_siasn_position_row_names_its_jabatan_and_its_unit_by_siasn_ids():
+    header = ["jabatanFungsionalId", "jabatanFungsionalUmumId", "unorId", "jabatanNama", "jenisJabatan",
+              "kelasJabatan", "jumlahFormasi", "jenisJabatanId"]  # fmt: skip
+    layout = exchange.layout_of(header, Mapping.SIASN, exchange.POSITION_COLUMNS)
+    assert layout.ignored == ("jenisJabatanId",)
+    jabatan = "8ae48289620e8bf601620fab4c7c2b5d"
+    row = exchange.check_position_row(
+        layout, 2, [jabatan, "", UNOR, "Analis SDM", "fungsional", "8", "3", "2"]
+    )
+    assert not isinstance(row, list)
+    assert (row.id, row.siasn_id, row.unit_id, row.unit_siasn_id) == (None, jabatan.upper(), None, UNOR)
+    ours = exchange.check_position_row(layout, 3, [OURS, "", OURS, "Analis SDM", "fungsional", "8", "3", "2"])
+    assert not isinstance(ours, list) and (ours.id, ours.unit_id, ours.siasn_id) == (
+        UUID(OURS),
+        UUID(OURS),
+        None,
+    )
+
+
+def test_a_siasn_export_of_units_and_positions_writes_siasn_ids_where_linked_and_reads_back():
+    unlinked_parent = Unit(UUID(OURS), "7601", None, "Dinas Kesehatan", UnitKind.DINAS)
+    unit = Unit(UUID(int=7, version=4), "7601", UUID(OURS), "Bidang Mutasi", UnitKind.BIDANG, "Mamuju")
+    linked = {str(unit.id): UNOR, "7601": INSTANSI}
+    header = exchange.header(Mapping.SIASN, exchange.UNIT_COLUMNS)
+    cells = exchange.export_unit_row(unit, Mapping.SIASN, linked)
+    assert dict(zip(header, cells, strict=True)) == {
+        "Id": UNOR, "InstansiId": INSTANSI, "DiatasanId": OURS, "NamaUnor": "Bidang Mutasi",
+        "jenisUnor": "bidang", "lokasi": "Mamuju",
+    }  # fmt: skip
+    layout = exchange.layout_of(header, Mapping.SIASN, exchange.UNIT_COLUMNS)
+    again = exchange.check_unit_row(layout, 2, cells)
+    assert not isinstance(again, list)
+    assert (again.siasn_id, again.agency_code, again.parent_id) == (UNOR, INSTANSI, UUID(OURS))
+    assert exchange.export_unit_row(unlinked_parent, Mapping.SIASN)[:3] == [OURS, "7601", None]
+    assert exchange.export_unit_row(unit, Mapping.NATIVE, linked)[0] == str(unit.id)  # native: always ours
+
+    position = Position(
+        id=UUID(int=9, version=4), unit_id=unit.id, agency_code="7601", name="Analis SDM",
+        type=PositionType.FUNGSIONAL, job_class=8, authorised_headcount=3,
+    )  # fmt: skip
+    written = exchange.export_position_row(position, False, Mapping.SIASN, {str(unit.id): UNOR})
+    position_layout = exchange.layout_of(
+        exchange.header(Mapping.SIASN, exchange.POSITION_COLUMNS), Mapping.SIASN, exchange.POSITION_COLUMNS
+    )
+    read = exchange.check_position_row(position_layout, 2, written)
+    assert not isinstance(read, list)
+    assert (read.id, read.unit_siasn_id, read.name) == (position.id, UNOR, "Analis SDM")
