@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from shared import clock
+from shared.testing import eventually
 from tests.browser.support import PHONE, Session, WebPlatform, api_as
 
 pytestmark = pytest.mark.browser
@@ -196,6 +197,19 @@ async def test_a_proposal_goes_through_its_approvals_to_a_downloaded_decree(
     assert decree.suggested_filename.startswith("SK-")
     assert decree.suggested_filename.endswith(".pdf")
     assert saved.read_bytes().startswith(b"%PDF-")
+
+    # Once the move is made, HR reads where it stands in SIASN (the demo province is synchronised with it).
+    async def moved() -> bool:
+        async with api_as(web_platform, "bkd.prov") as client:
+            answer = await client.get(f"/api/v1/mutations/{proposal['id']}")
+        return answer.json()["state"] in ("effective", "completed")
+
+    await eventually(moved, timeout=60, what="the mutation to take effect")
+    await _open_proposal(officer, proposal["id"])
+    summary = officer.get_by_role("definition").filter(
+        has_text=re.compile("Menunggu|Sedang dikirim|Terkirim|Gagal")
+    )
+    await expect(summary).to_have_count(1)
 
 
 async def test_an_employee_objects_to_a_proposal_about_them(phone: Session, web_platform: WebPlatform):

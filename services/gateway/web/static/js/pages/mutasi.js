@@ -362,6 +362,7 @@ export async function proposal(root, ctx) {
           [t('mutasi.proposed_tmt'), formatDate(p.proposed_tmt)],
           [t('mutasi.tmt'), formatDate(p.tmt)],
           [t('mutasi.decree_number'), p.decree_number || '—'],
+          ['effective', 'completed'].includes(p.state) && hasRole('admin', 'hr_officer', 'bkn_reviewer', 'auditor') ? [t('mutasi.siasn_status'), later(siasnStatus(p.id))] : null,
           p.failure_reason ? [t('mutasi.failure'), failureOf(p, explanation)] : null,
           [t('mutasi.employee_response'), p.employee_response ? label('employee_responses', p.employee_response) : '—'],
         ]),
@@ -569,6 +570,18 @@ function timeline(explanation) {
       ),
     ),
   );
+}
+
+// Where the move stands in SIASN (BKN's register): the employee service's push of the new position.
+async function siasnStatus(mutationId) {
+  try {
+    const page = await api.get(`/siasn/pushes?mutation_id=${encodeURIComponent(mutationId)}`);
+    const push = page.items[0];
+    if (!push) return t('mutasi.siasn_not_sent');
+    return push.message ? `${label('siasn_push_states', push.state)}: ${push.message}` : label('siasn_push_states', push.state);
+  } catch {
+    return '—';
+  }
 }
 
 async function decreesOf(container, p) {
