@@ -1,4 +1,5 @@
-"""The inbox runs every handler subscribed to an event's type, in order, in one transaction, once per event;
+"""The inbox runs every handler subscribed to an event's type, in order, in one transaction, once per event; a
+poison event in a batch is dead-lettered while the others apply once, in order;
 subscribing one handler twice to a type is refused when the consumer is built."""
 
 import json
@@ -118,3 +119,56 @@ def test_one_handler_subscribed_twice_to_a_type_is_refused(database: Any) -> Non
 
     with pytest.raises(ValueError, match=r"subscribed twice to asn\.employee\.agency\.defined"):
         consumer(database, [Subscription(AGENCY_DEFINED, handler), Subscription(AGENCY_DEFINED, handler)])
+
+
+class _DeadLetters:
+    """The bus as the inbox uses it to dead-letter: what was sent where, with which headers."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes | None, dict[str, bytes]]] = []
+
+    def logical(self, topic: str) -> str:
+        return topic
+
+    async def publish(self, topic: str, key: bytes | None, value: bytes, headers: Any) -> None:
+        self.sent.append((topic, key, dict(headers)))
+
+
+async def test_a_poison_event_in_a_batch_is_dead_lettered_and_the_others_apply_once_in_order(
+    database: Any,
+) -> None:
+    applied: list[str] = []
+
+    async def remember(uow: Any, event: Any, data: Any) -> None:
+        if data.code == "7699":
+            raise ValueError("this agency cannot be applied")
+        applied.append(data.code)
+
+    db, inbox, outbox = database
+    dead = _DeadLetters()
+    events = EventConsumer(
+        "test",
+        db,
+        bus=dead,  # type: ignore[arg-type]
+        inbox=inbox,
+        outbox=outbox,
+        subscriptions=[Subscription(AGENCY_DEFINED, remember)],
+        max_retries=1,
+        retry_backoff=0.001,
+    )
+    batch = [agency_defined(code) for code in ("7601", "7602", "7699", "7603")]
+
+    await events.process_batch(batch)
+    # The batch failed whole once (what its handlers did rolled back), then each event went alone, in order.
+    assert applied == ["7601", "7602", "7601", "7602", "7603"]
+    assert events.counts[Outcome.APPLIED] == 3 and events.counts[Outcome.DEAD_LETTERED] == 1
+    ((topic, key, headers),) = dead.sent
+    assert (topic, key) == ("asn.employee.events.dlq", b"7699")
+    assert b"this agency cannot be applied" in headers["dlq_reason"]
+
+    # Delivered again (a rebalance), the batch changes nothing: the inbox knows the three applied.
+    applied.clear()
+    await events.process_batch([batch[0], batch[1], batch[3]])
+    assert applied == [] and events.counts[Outcome.DUPLICATE] == 3
+    async with db.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(inbox)) == 3
