@@ -17,7 +17,6 @@ import csv
 import io
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -51,7 +50,7 @@ from services.employee.siasn.service.pull import CONCURRENCY, Pull, PullScope
 from shared.db import Database
 from shared.declaration import declare
 from shared.jobs import no_progress
-from shared.net import free_port
+from shared.net import free_port, wait_for_port
 from shared.testing import DatabaseFactory, DatabaseServer
 from shared.uow import UnitOfWork
 
@@ -112,15 +111,12 @@ def fake_process(port: int, people: int) -> subprocess.Popen[bytes]:
         "--seed", str(SEED), "--people", str(people),
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1])
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the SIASN fake did not start")
+    try:
+        wait_for_port("127.0.0.1", port, timeout=60)
+    except TimeoutError:
+        process.kill()
+        raise RuntimeError("the SIASN fake did not start") from None
+    return process
 
 
 def siasn_settings(url: str) -> EmployeeSettings:

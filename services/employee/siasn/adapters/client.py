@@ -227,37 +227,32 @@ class SiasnClient:
 
         `UncertainWrite` when the answer was lost after the request may have arrived: read rw-jabatan to
         see whether the row is there before saving again."""
-        call = _Call(
-            "POST",
-            f"{self._api}/jabatan/unorjabatan/save",
-            "/jabatan/unorjabatan/save",
-            write=True,
-            retry_uncertain=retry_uncertain,
-            json=dict(body),
+        return await self._save_riwayat(
+            "/jabatan/unorjabatan/save", body, "rwJabatanId", retry_uncertain=retry_uncertain
         )
-        response = await self._request(call)
-        answer = _json(response)
-        if not isinstance(answer, dict) or answer.get("success") is not True or not response.is_success:
-            raise SiasnRefused(response.status_code, _message(answer))
-        map_data = answer.get("mapData")
-        if isinstance(map_data, dict) and map_data.get("rwJabatanId"):
-            return str(map_data["rwJabatanId"])
-        raise UncertainWrite(call.template, "SIASN answered success without a rwJabatanId")
 
     async def save_kursus(self, body: Mapping[str, Any]) -> str:
         """Save a riwayat kursus (`/kursus/save`); SIASN's rwKursusId of the row.
 
         `UncertainWrite` when the answer was lost after the request may have arrived: read rw-kursus to see
         whether the row is there before saving again."""
-        call = _Call("POST", f"{self._api}/kursus/save", "/kursus/save", write=True, json=dict(body))
+        return await self._save_riwayat("/kursus/save", body, "rwKursusId")
+
+    async def _save_riwayat(
+        self, path: str, body: Mapping[str, Any], id_key: str, *, retry_uncertain: bool = False
+    ) -> str:
+        """POST a riwayat's save body; the new row's id from SIASN's `mapData[id_key]`."""
+        call = _Call(
+            "POST", f"{self._api}{path}", path, write=True, retry_uncertain=retry_uncertain, json=dict(body)
+        )
         response = await self._request(call)
         answer = _json(response)
         if not isinstance(answer, dict) or answer.get("success") is not True or not response.is_success:
             raise SiasnRefused(response.status_code, _message(answer))
         map_data = answer.get("mapData")
-        if isinstance(map_data, dict) and map_data.get("rwKursusId"):
-            return str(map_data["rwKursusId"])
-        raise UncertainWrite(call.template, "SIASN answered success without a rwKursusId")
+        if isinstance(map_data, dict) and map_data.get(id_key):
+            return str(map_data[id_key])
+        raise UncertainWrite(call.template, f"SIASN answered success without a {id_key}")
 
     async def upload_document(
         self, content: bytes, filename: str, id_ref_dokumen: str, *, retry_uncertain: bool = False

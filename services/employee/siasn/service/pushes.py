@@ -14,7 +14,7 @@ a SIASN id) fails it with the message, and HR retries it once mended.
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -249,22 +249,39 @@ class PushSender:
         async with self._runtime.db.connect() as connection:
             ids = await repository.siasn_ids(connection, order, self._settings.siasn_satuan_kerja_ids)
         body = save_body(order, ids, push.payload.get("document"))
-        if push.payload.get("save_sent"):
-            # An earlier attempt sent the save and never stored the answer (it died, or the answer was
-            # lost): SIASN's riwayat says whether it arrived.
-            found = saved_already(await self._siasn.riwayat("jabatan", order.nip), order)
-            if found is not None:
-                return await self._store(push, attempt, step=PushStep.SAVED, rw_jabatan_id=found)
-        else:
-            push = await self._store(push, attempt, payload={**push.payload, "save_sent": True})
-        try:
-            rw_jabatan_id = await self._siasn.save_unor_jabatan(body)
-        except UncertainWrite as uncertain:
-            found = saved_already(await self._siasn.riwayat("jabatan", order.nip), order)
-            if found is None:
-                raise _Later(f"{uncertain}; SIASN's rw-jabatan has no row of it yet") from uncertain
-            rw_jabatan_id = found
+
+        async def saved() -> str | None:
+            return saved_already(await self._siasn.riwayat("jabatan", order.nip), order)
+
+        rw_jabatan_id = await self._save_once(
+            push, attempt, "jabatan", saved, lambda: self._siasn.save_unor_jabatan(body)
+        )
         return await self._store(push, attempt, step=PushStep.SAVED, rw_jabatan_id=rw_jabatan_id)
+
+    async def _save_once(
+        self,
+        push: Push,
+        attempt: int,
+        riwayat: str,
+        saved: Callable[[], Awaitable[str | None]],
+        save: Callable[[], Awaitable[str]],
+    ) -> str:
+        """The riwayat's id at SIASN, saved at most once: a save is marked sent before it goes, and when an
+        earlier attempt sent it and never stored the answer (it died, or the answer was lost), or this one
+        meets an uncertain answer, SIASN's riwayat says whether it arrived before anything is sent again."""
+        if push.payload.get("save_sent"):
+            found = await saved()
+            if found is not None:
+                return found
+        else:
+            await self._store(push, attempt, payload={**push.payload, "save_sent": True})
+        try:
+            return await save()
+        except UncertainWrite as uncertain:
+            found = await saved()
+            if found is None:
+                raise _Later(f"{uncertain}; SIASN's rw-{riwayat} has no row of it yet") from uncertain
+            return found
 
     async def _sync(self, push: Push, attempt: int) -> None:
         async with self._runtime.db.connect() as connection:
@@ -346,20 +363,13 @@ class PushSender:
             jenis_diklat_id=self._settings.siasn_kursus_jenis_diklat_ids.get(order.form, ""),
             document=push.payload.get("document"),
         )
-        if push.payload.get("save_sent"):
-            # The never-twice rule of a jabatan push (see _save): SIASN's rw-kursus says whether it arrived.
-            found = kursus_saved_already(await self._siasn.riwayat("kursus", order.nip), order)
-            if found is not None:
-                return await self._store(push, attempt, step=PushStep.SAVED, rw_kursus_id=found)
-        else:
-            push = await self._store(push, attempt, payload={**push.payload, "save_sent": True})
-        try:
-            rw_kursus_id = await self._siasn.save_kursus(body)
-        except UncertainWrite as uncertain:
-            found = kursus_saved_already(await self._siasn.riwayat("kursus", order.nip), order)
-            if found is None:
-                raise _Later(f"{uncertain}; SIASN's rw-kursus has no row of it yet") from uncertain
-            rw_kursus_id = found
+
+        async def saved() -> str | None:
+            return kursus_saved_already(await self._siasn.riwayat("kursus", order.nip), order)
+
+        rw_kursus_id = await self._save_once(
+            push, attempt, "kursus", saved, lambda: self._siasn.save_kursus(body)
+        )
         return await self._store(push, attempt, step=PushStep.SAVED, rw_kursus_id=rw_kursus_id)
 
     async def _fail(self, push: Push, attempt: int, message: str) -> None:
